@@ -1,0 +1,27 @@
+# The two commands of the README. Everything else is a step they depend on.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint
+
+## Set up, build the sample index if there is none, and serve on http://127.0.0.1:8000
+run: $(VENV)/.installed
+	$(BIN)/search-service reindex --sample --if-missing
+	PATH="$(abspath $(BIN)):$$PATH" exec $$(sed -n 's/^web: //p' Procfile)
+
+## Set up and run the whole test suite (what .ci/run calls)
+test: $(VENV)/.installed
+	$(BIN)/ruff check search_service tests
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check search_service tests
+	$(BIN)/ruff format --check search_service tests
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@

@@ -1,0 +1,34 @@
+"""search_service: full-text search for a trilingual news site (Whoosh + Flask).
+
+``create_app`` is the gunicorn entry point. It opens nothing at import or creation time, so
+each forked worker opens its own index handle on its first request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import config as settings
+from .store import IndexHandle, IndexStore
+
+__all__ = ["create_app"]
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web app: defaults, then ``SEARCH_*`` environment, then ``overrides``."""
+    from . import web
+
+    app = Flask(__name__)
+    config = settings.load(**dict(overrides or {}))
+    store = IndexStore(
+        config.index_dir, lock_timeout=config.lock_timeout, keep_builds=config.keep_builds
+    )
+    app.extensions["search_service"] = web.State(config, store, IndexHandle(store))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.logger.setLevel(config.log_level.upper())
+    web.init_app(app)
+    return app

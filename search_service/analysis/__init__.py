@@ -1,0 +1,61 @@
+"""Per-language text analysis: one Whoosh analyzer per language, the same at index and query time.
+
+Every analyzer tokenises on Unicode letters and digits, then normalises (NFKC, case folding
+with the Turkic I/İ rules where they apply, ё→е), then stems with the language's Snowball
+stemmer when PyStemmer has one. Languages without a dedicated analyzer share the generic one.
+"""
+
+from __future__ import annotations
+
+import Stemmer
+from whoosh.analysis import Analyzer, PyStemmerFilter, RegexTokenizer
+
+from ..errors import ConfigError
+from .detect import detect_language
+from .filters import NormalizeFilter
+
+GENERIC = "generic"
+TURKIC = frozenset({"az", "tr"})
+
+# ISO 639-1 code → PyStemmer (Snowball) algorithm name.
+SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
+    "el": "greek", "en": "english", "eo": "esperanto", "es": "spanish", "et": "estonian",
+    "eu": "basque", "fa": "persian", "fi": "finnish", "fr": "french", "ga": "irish",
+    "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian",
+    "lt": "lithuanian", "ne": "nepali", "nl": "dutch", "no": "norwegian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho",
+    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+# Languages with a dedicated analyzer but no Snowball stemmer (yet): normalisation only.
+UNSTEMMED = frozenset({"az"})
+
+# Letters and digits, keeping combining marks attached to the letter they follow.
+TOKEN_PATTERN = r"[^\W_](?:[^\W_]|[\u0300-\u036f])*"
+
+__all__ = ["GENERIC", "analyzer_for", "check_languages", "detect_language"]
+
+
+def check_languages(codes: tuple[str, ...]) -> tuple[str, ...]:
+    """Fail early on a configured language that has no analyzer."""
+    available = set(Stemmer.algorithms())
+    for code in codes:
+        if code not in UNSTEMMED and SNOWBALL.get(code) not in available:
+            raise ConfigError(
+                f"SEARCH_LANGUAGES: no analyzer for {code!r}; "
+                f"choose from {', '.join(sorted(supported_languages()))}"
+            )
+    return codes
+
+
+def supported_languages() -> set[str]:
+    available = set(Stemmer.algorithms())
+    return {code for code, name in SNOWBALL.items() if name in available} | UNSTEMMED
+
+
+def analyzer_for(language: str) -> Analyzer:
+    """The analyzer for a language code, or the generic one for :data:`GENERIC`."""
+    chain = RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter(turkic=language in TURKIC)
+    if language in SNOWBALL:
+        chain = chain | PyStemmerFilter(SNOWBALL[language])
+    return chain

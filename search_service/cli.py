@@ -1,0 +1,351 @@
+"""The ``search-service`` command line: build, update, inspect and query the index."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import config as settings
+from . import indexer
+from .errors import ArticleError, SearchServiceError
+from .searcher import SORTS, SearchRequest, search
+from .sources import SAMPLE_CORPUS, read_sources
+from .stats import index_stats
+from .store import IndexHandle, IndexStore
+
+EXIT_REJECTED = 1
+
+index_dir_option = click.option(
+    "--index-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Index directory (default: $SEARCH_INDEX_DIR, else ./index).",
+)
+strict_option = click.option(
+    "--strict",
+    is_flag=True,
+    help="Reject the whole input if any record is invalid; nothing is written.",
+)
+input_argument = click.argument(
+    "files", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True)
+)
+
+
+class Context:
+    """Settings and store shared by the commands, built after options are parsed."""
+
+    def __init__(self, index_dir: Path | None) -> None:
+        try:
+            self.config = settings.load(index_dir=index_dir)
+        except SearchServiceError as exc:
+            raise click.ClickException(str(exc)) from exc
+        self.store = IndexStore(
+            self.config.index_dir,
+            lock_timeout=self.config.lock_timeout,
+            keep_builds=self.config.keep_builds,
+        )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="search_service")
+def main() -> None:
+    """Build, update, inspect and query the search index.
+
+    Every command takes --index-dir; settings come from SEARCH_* environment variables
+    (see the README).
+    """
+
+
+@main.command()
+@input_argument
+@click.option("--sample", is_flag=True, help="Index the built-in sample corpus.")
+@click.option("--if-missing", is_flag=True, help="Do nothing when a live index already exists.")
+@strict_option
+@index_dir_option
+def reindex(
+    files: tuple[str, ...], sample: bool, if_missing: bool, strict: bool, index_dir: Path | None
+) -> None:
+    """Rebuild the whole index from JSON Lines FILES ('-' reads standard input).
+
+    The new build is written beside the live one and switched in atomically only when it is
+    complete and checked; the live index keeps serving meanwhile and is kept for rollback.
+
+    \b
+    Example:
+        search-service reindex articles-en.jsonl articles-ru.jsonl
+        zcat dump.jsonl.gz | search-service reindex -
+    """
+    context = Context(index_dir)
+    if if_missing and context.store.current() is not None:
+        click.echo(f"An index already exists in {context.store.root}; nothing to do.")
+        return
+    sources: list[Any] = list(files) + ([SAMPLE_CORPUS] if sample else [])
+    if not sources:
+        raise click.UsageError("give one or more FILES, '-' for standard input, or --sample")
+    _write(
+        context,
+        sources,
+        lambda records, on_reject: indexer.rebuild(
+            context.store, records, context.config, strict=strict, on_reject=on_reject
+        ),
+    )
+
+
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True)
+)
+@strict_option
+@index_dir_option
+def add(files: tuple[str, ...], strict: bool, index_dir: Path | None) -> None:
+    """Insert or replace (by id) the articles in FILES, without a rebuild.
+
+    \b
+    Example:
+        search-service add corrections.jsonl
+    """
+    context = Context(index_dir)
+    _write(
+        context,
+        list(files),
+        lambda records, on_reject: indexer.add(
+            context.store, records, context.config, strict=strict, on_reject=on_reject
+        ),
+    )
+
+
+@main.command()
+@click.argument("ids", nargs=-1, required=True)
+@index_dir_option
+def delete(ids: tuple[str, ...], index_dir: Path | None) -> None:
+    """Delete the articles with these IDS from the live index.
+
+    \b
+    Example:
+        search-service delete en-001 ru-017
+    """
+    context = Context(index_dir)
+    summary = _run(lambda: indexer.delete(context.store, ids))
+    click.echo(f"Deleted {summary.deleted} article(s) from build {summary.build_id}.")
+    if summary.missing:
+        click.echo(f"Not in the index: {', '.join(summary.missing)}", err=True)
+
+
+@main.command()
+@index_dir_option
+def rollback(index_dir: Path | None) -> None:
+    """Make the previous build live again (and the current one the previous)."""
+    context = Context(index_dir)
+
+    def swap():
+        with context.store.writing("rollback"):
+            return context.store.rollback()
+
+    build = _run(swap)
+    click.echo(f"Rolled back: build {build.id} is live.")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@index_dir_option
+def stats(as_json: bool, index_dir: Path | None) -> None:
+    """Show what the live index holds."""
+    context = Context(index_dir)
+    report = _run(lambda: index_stats(context.store))
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    newest = report["newest"]
+    click.echo(f"Index:      {report['index_dir']}")
+    click.echo(f"Build:      {report['build']} (created {report['build_created']})")
+    click.echo(f"Previous:   {report['previous_build'] or '-'}")
+    click.echo(f"Documents:  {report['documents']}")
+    click.echo(f"Languages:  {_counts(report['languages'])}")
+    click.echo(f"Categories: {_counts(report['categories'])}")
+    if newest:
+        click.echo(f"Newest:     {newest['published']}  {newest['id']}  {newest['title']}")
+    click.echo(f"Size:       {report['size_bytes'] / 1e6:.1f} MB")
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--lang", help="Only articles in this language (en, ru, az, ...).")
+@click.option("--category", help="Only articles in this category.")
+@click.option(
+    "--from",
+    "date_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Published on or after this date.",
+)
+@click.option(
+    "--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before this date."
+)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the /search JSON response.")
+@index_dir_option
+def search_command(
+    query: str,
+    lang: str | None,
+    category: str | None,
+    date_from: Any,
+    date_to: Any,
+    sort: str,
+    page: int,
+    per_page: int,
+    as_json: bool,
+    index_dir: Path | None,
+) -> None:
+    """Search the live index as /search does.
+
+    \b
+    Example:
+        search-service search "central bank" --lang en
+    """
+    context = Context(index_dir)
+    request = SearchRequest(
+        q=query,
+        lang=lang.lower() if lang else None,
+        page=page,
+        per_page=per_page,
+        category=category,
+        sort=sort,
+        date_from=_as_date(date_from),
+        date_to=_as_date(date_to),
+    )
+
+    def run():
+        build, searcher = IndexHandle(context.store).searcher()
+        return search(searcher, request, build=build.id, snippet_chars=context.config.snippet_chars)
+
+    response = _run(run)
+    if as_json:
+        click.echo(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
+        return
+    note = " (no article has every word; showing any-word matches)" if response.relaxed else ""
+    click.echo(f"{response.total} result(s) in {response.took_ms} ms{note}")
+    first = (page - 1) * per_page + 1
+    for number, hit in enumerate(response.results, start=first):
+        score = f"  score {hit.score}" if hit.score is not None else ""
+        click.echo(f"\n{number}. [{hit.lang}] {_terminal(hit.title_html)}")
+        click.echo(f"   {hit.id} · {hit.category or '-'} · {hit.published or '-'}{score}")
+        click.echo(f"   {_terminal(hit.snippet)}")
+
+
+def _write(
+    context: Context,
+    sources: list[Any],
+    run: Callable[[Iterator[Any], Callable[[ArticleError], None]], indexer.Summary],
+) -> None:
+    """Read sources with progress, report every rejection, print the summary, set the exit."""
+    progress = Progress(sum(_size(s) for s in sources))
+    records = read_sources(
+        sources,
+        on_unknown_field=lambda name: click.echo(
+            f"warning: unknown field {name!r} is ignored", err=True
+        ),
+        on_bytes=progress.advance,
+    )
+
+    def reject(error: ArticleError) -> None:
+        progress.clear()
+        click.echo(f"rejected {error}", err=True)
+
+    try:
+        summary = _run(lambda: run(records, reject))
+    finally:
+        progress.close()
+    languages = _counts(dict(summary.languages.most_common()))
+    rate = summary.indexed / summary.seconds if summary.seconds else 0.0
+    click.echo(
+        f"Indexed {summary.indexed}, rejected {summary.rejected} "
+        f"in {summary.seconds:.1f} s ({rate:.0f} articles/s) into build "
+        f"{summary.build_id}."
+    )
+    click.echo(f"Languages: {languages}")
+    if summary.generic:
+        click.echo(
+            "Generic analyzer (no dedicated one): " + _counts(dict(summary.generic.most_common()))
+        )
+    if summary.detected:
+        click.echo(
+            "Language detected (no 'lang' given): " + _counts(dict(summary.detected.most_common()))
+        )
+    if summary.rejected:
+        click.echo(f"{summary.rejected} record(s) were rejected (listed above).", err=True)
+        sys.exit(EXIT_REJECTED)
+
+
+def _run(action: Callable[[], Any]) -> Any:
+    """Turn the package's errors into a one-line message and exit status 1."""
+    try:
+        return action()
+    except SearchServiceError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+class Progress:
+    """A progress bar on a terminal; a plain line every few seconds otherwise (logs, CI)."""
+
+    INTERVAL = 5.0
+
+    def __init__(self, total_bytes: int) -> None:
+        self.done = 0
+        self.total = total_bytes
+        self.bar = None
+        if sys.stderr.isatty() and total_bytes:
+            self.bar = click.progressbar(length=total_bytes, label="Indexing", file=sys.stderr)
+            self.bar.__enter__()
+        self.next_report = time.monotonic() + self.INTERVAL
+
+    def advance(self, nbytes: int) -> None:
+        self.done += nbytes
+        if self.bar is not None:
+            self.bar.update(nbytes)
+        elif time.monotonic() >= self.next_report:
+            self.next_report = time.monotonic() + self.INTERVAL
+            share = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
+            click.echo(f"indexing: {self.done / 1e6:.1f} MB read{share}", err=True)
+
+    def clear(self) -> None:
+        if self.bar is not None:
+            click.echo("\r\033[K", nl=False, err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items()) or "-"
+
+
+def _size(source: Any) -> int:
+    try:
+        return Path(str(source)).stat().st_size if str(source) != "-" else 0
+    except OSError:
+        return 0
+
+
+def _as_date(value: Any) -> date | None:
+    return value.date() if value is not None else None
+
+
+_MARK = re.compile(r"</?mark>")
+
+
+def _terminal(marked: str) -> str:
+    """Show <mark> as bold on a colour terminal, plain elsewhere."""
+    parts = _MARK.split(marked)
+    return "".join(click.style(html.unescape(p), bold=bool(i % 2)) for i, p in enumerate(parts))

@@ -1,0 +1,108 @@
+"""Reader text → Whoosh query. Pure functions: no index, no Flask.
+
+The syntax is what people type into a search box and nothing more: words, "quoted phrases"
+and -excluded words. Everything else (stray quotes, brackets, colons, AND/OR, wildcards) is
+plain text, so no input can be a syntax error or an expensive expansion. Each clause is
+analysed once per language field set with that language's analyzer, and matched in title,
+lead and body with title weighted highest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh.fields import Schema
+
+from .schema import TEXT_PARTS
+
+FIELD_BOOSTS = {"title": 3.0, "lead": 1.5, "body": 1.0}
+QUOTES = '"“”„«»'
+
+_CLAUSE = re.compile(
+    rf"(?P<neg>(?<![^\s{QUOTES}])-)?"  # a minus at the start of a clause excludes it
+    rf"(?:[{QUOTES}](?P<phrase>[^{QUOTES}]*)[{QUOTES}]|(?P<word>[^\s{QUOTES}]+))"
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One unit of the reader's query: a word or a phrase, possibly excluded."""
+
+    text: str
+    phrase: bool = False
+    excluded: bool = False
+
+
+def parse(text: str) -> list[Clause]:
+    """Split reader text into clauses; never fails.
+
+    A quote without a partner is ignored. A query made only of excluded words is taken
+    literally (the reader almost certainly typed a hyphen, not an operator).
+    """
+    if sum(text.count(q) for q in QUOTES) % 2:
+        text = _drop_last_quote(text)
+    clauses = []
+    for match in _CLAUSE.finditer(text):
+        body = match["phrase"] if match["phrase"] is not None else match["word"]
+        if body is None or not body.strip():
+            continue
+        clauses.append(
+            Clause(body.strip(), phrase=match["phrase"] is not None, excluded=bool(match["neg"]))
+        )
+    if clauses and all(c.excluded for c in clauses):
+        clauses = [Clause("-" + c.text, c.phrase) for c in clauses]
+    return clauses
+
+
+def _drop_last_quote(text: str) -> str:
+    position = max(text.rfind(q) for q in QUOTES)
+    return text[:position] + " " + text[position + 1 :]
+
+
+def build(
+    clauses: Sequence[Clause], schema: Schema, groups: Sequence[str], *, match_all: bool = True
+) -> wq.Query:
+    """The Whoosh query for ``clauses`` over the field sets ``groups``.
+
+    ``match_all`` requires every positive clause (the default); otherwise any one will do,
+    which is the relaxed fallback when the strict query finds nothing.
+    """
+    per_group = []
+    for group in groups:
+        analyzer = schema[f"body_{group}"].analyzer
+        required, excluded = [], []
+        for clause in clauses:
+            terms = [t.text for t in analyzer(clause.text, mode="query")]
+            if not terms:
+                continue  # punctuation only: nothing to match in this language
+            target = excluded if clause.excluded else required
+            target.append(_clause_query(group, terms))
+        if not required:
+            continue
+        combined = wq.And(required) if match_all else wq.Or(required)
+        if excluded:
+            combined = wq.AndNot(combined, wq.Or(excluded))
+        per_group.append(combined)
+    return wq.Or(per_group) if per_group else wq.NullQuery
+
+
+def _clause_query(group: str, terms: list[str]) -> wq.Query:
+    """One clause in any text field of the group: a term, or a phrase when it analyses to
+    several tokens (a quoted phrase, or a word such as "e-mail" or "U.S.")."""
+
+    def one_field(part: str) -> wq.Query:
+        field, boost = f"{part}_{group}", FIELD_BOOSTS[part]
+        if len(terms) == 1:
+            return wq.Term(field, terms[0], boost=boost)
+        return wq.Phrase(field, terms, boost=boost)
+
+    return wq.Or([one_field(part) for part in TEXT_PARTS])
+
+
+def positive_terms(clauses: Sequence[Clause], schema: Schema, group: str) -> set[str]:
+    """The analysed terms of one field set that snippets should highlight."""
+    analyzer = schema[f"body_{group}"].analyzer
+    return {t.text for c in clauses if not c.excluded for t in analyzer(c.text, mode="query")}

@@ -1,0 +1,46 @@
+"""What is in the live build: counts per language and category, newest article, size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import sorting
+
+from .errors import IndexUnavailable
+from .store import IndexStore
+
+
+def index_stats(store: IndexStore) -> dict[str, Any]:
+    """Describe the live build; raises :class:`IndexUnavailable` when there is none."""
+    build, ix = store.open_current()
+    if build is None:
+        raise IndexUnavailable(f"no index has been built in {store.root} yet")
+    facets = {
+        name: sorting.FieldFacet(name, maptype=sorting.Count) for name in ("lang", "category")
+    }
+    with ix.searcher() as searcher:
+        grouped = searcher.search(wq.Every(), groupedby=facets, limit=1)
+        newest_hits = searcher.search(wq.Every(), sortedby="published_at", reverse=True, limit=1)
+        newest = None
+        if newest_hits and newest_hits[0].get("published"):
+            hit = newest_hits[0]
+            newest = {"id": hit["id"], "title": hit.get("title", ""), "published": hit["published"]}
+        documents = searcher.doc_count()
+        return {
+            "index_dir": str(store.root),
+            "build": build.id,
+            "build_created": build.info.get("created"),
+            "schema_version": build.info.get("schema_version"),
+            "documents": documents,
+            "languages": _sorted_counts(grouped.groups("lang")),
+            "categories": _sorted_counts(grouped.groups("category")),
+            "newest": newest,
+            "size_bytes": store.size_bytes(build),
+            "previous_build": getattr(store.previous(), "id", None),
+        }
+
+
+def _sorted_counts(counts: dict[Any, int]) -> dict[str, int]:
+    named = {(key or "(none)"): n for key, n in counts.items()}
+    return dict(sorted(named.items(), key=lambda item: (-item[1], item[0])))

@@ -1,0 +1,57 @@
+"""The HTTP layer: thin Flask views over :mod:`search_service.searcher`, and the one place
+where exceptions become JSON error responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, jsonify
+from werkzeug.exceptions import HTTPException
+
+from ..config import Config
+from ..errors import ApiError, IndexUnavailable, error_body
+from ..store import IndexHandle, IndexStore
+
+
+@dataclass(frozen=True)
+class State:
+    """What the views need, created once per app (and opened lazily per worker)."""
+
+    config: Config
+    store: IndexStore
+    handle: IndexHandle
+
+
+def state() -> State:
+    return current_app.extensions["search_service"]
+
+
+def init_app(app: Flask) -> None:
+    from .api import api
+
+    app.register_blueprint(api)
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(IndexUnavailable, _index_unavailable)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _api_error(exc: ApiError):
+    return jsonify(error_body(exc.code, exc.message)), exc.status
+
+
+def _index_unavailable(exc: IndexUnavailable):
+    return jsonify(error_body("index_unavailable", str(exc))), 503
+
+
+def _http_error(exc: HTTPException):
+    code = (exc.name or "error").lower().replace(" ", "_").replace("'", "")
+    response = exc.get_response()
+    response.set_data(jsonify(error_body(code, exc.description or exc.name)).get_data())
+    response.content_type = "application/json"
+    return response
+
+
+def _unexpected_error(exc: Exception):
+    current_app.logger.exception("unhandled error")
+    return jsonify(error_body("internal_error", "the server failed to answer; it is logged")), 500

@@ -1,0 +1,107 @@
+"""JSON endpoints: ``/search`` and ``/healthz``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+
+from ..errors import BadParameter, IndexUnavailable, QueryTooLong, error_body
+from ..searcher import SORTS, SearchRequest, search
+from . import state
+
+api = Blueprint("api", __name__)
+
+LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+@api.get("/search")
+def search_view():
+    settings = state().config
+    search_request = parse_search_args(
+        settings.max_query_length, settings.max_per_page, settings.max_results_window
+    )
+    build, searcher = state().handle.searcher()
+    response = search(
+        searcher, search_request, build=build.id, snippet_chars=settings.snippet_chars
+    )
+    return jsonify(response.as_dict())
+
+
+@api.get("/healthz")
+def health_view():
+    try:
+        build, searcher = state().handle.searcher()
+    except IndexUnavailable as exc:
+        return jsonify({"status": "unavailable", **error_body("index_unavailable", str(exc))}), 503
+    return jsonify(
+        {
+            "status": "ok",
+            "documents": searcher.doc_count(),
+            "build": build.id,
+            "build_created": build.info.get("created"),
+        }
+    )
+
+
+def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> SearchRequest:
+    """Validate the query string of ``/search``; every problem is a 400 naming the parameter."""
+    args = request.args
+    q = args.get("q", "").strip()
+    if not q:
+        raise BadParameter("parameter 'q' is required and must not be empty", code="missing_query")
+    if len(q) > max_length:
+        raise QueryTooLong(f"query is {len(q)} characters long; the maximum is {max_length}")
+    page = _integer("page", 1, minimum=1)
+    per_page = _integer("per_page", 10, minimum=1, maximum=max_per_page)
+    if page * per_page > max_window:
+        raise BadParameter(
+            f"page {page} × per_page {per_page} goes past result {max_window}, "
+            "the deepest this API pages"
+        )
+    lang = args.get("lang", "").strip().lower() or None
+    if lang and not LANG_CODE.match(lang):
+        raise BadParameter(f"parameter 'lang' must be a language code such as 'en', got {lang!r}")
+    sort = args.get("sort", "relevance").strip() or "relevance"
+    if sort not in SORTS:
+        raise BadParameter(f"parameter 'sort' must be one of {', '.join(SORTS)}, got {sort!r}")
+    date_from, date_to = _date("from"), _date("to")
+    if date_from and date_to and date_from > date_to:
+        raise BadParameter(f"'from' ({date_from}) is after 'to' ({date_to})")
+    return SearchRequest(
+        q=q,
+        lang=lang,
+        page=page,
+        per_page=per_page,
+        category=args.get("category", "").strip() or None,
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+    )
+
+
+def _integer(name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(f"parameter {name!r} must be a whole number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        limits = f"at least {minimum}" + (f" and at most {maximum}" if maximum else "")
+        raise BadParameter(f"parameter {name!r} must be {limits}, got {value}")
+    return value
+
+
+def _date(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadParameter(
+            f"parameter {name!r} must be a date like 2025-03-14, got {raw!r}"
+        ) from None
