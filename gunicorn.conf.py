@@ -7,6 +7,10 @@ long-lived index searcher after the fork, on its first request.
 
 import os
 
+from search_service.web import server
+
+server.install()  # gunicorn's own 4xx/5xx pages become JSON like the app's
+
 bind = f"{os.environ.get('SEARCH_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "sync"

@@ -100,9 +100,12 @@ def _parse_fields(record: Mapping[str, Any], article_id: str) -> Article:
         text["body"] = html_to_text(text["body"])
     if not text["title"] and not text["body"]:
         raise ArticleError("needs a non-empty 'title' or 'body'")
-    lang = _string(record, "lang").lower()
+    written_lang = _string(record, "lang")
+    lang = written_lang.lower()
     if lang and not _LANG_CODE.match(lang):
-        raise ArticleError(f"field 'lang' must be an ISO 639-1 code such as 'en', got {lang!r}")
+        raise ArticleError(
+            f"field 'lang' must be an ISO 639-1 code such as 'en', got {written_lang!r}"
+        )
     published, published_text = _timestamp(record, "published")
     updated, updated_text = _timestamp(record, "updated")
     return Article(
@@ -148,8 +151,13 @@ def _tags(record: Mapping[str, Any]) -> tuple[str, ...]:
     value = record.get("tags")
     if value is None:
         return ()
-    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+    if not isinstance(value, list):
         raise ArticleError(f"field 'tags' must be a list of strings, got {_json_type(value)}")
+    for number, tag in enumerate(value, start=1):
+        if not isinstance(tag, str):
+            raise ArticleError(
+                f"field 'tags' must be a list of strings; item {number} is {_json_type(tag)}"
+            )
     return tuple(dict.fromkeys(tag for tag in map(_clean, value) if tag))
 
 

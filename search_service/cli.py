@@ -143,7 +143,12 @@ def delete(ids: tuple[str, ...], index_dir: Path | None) -> None:
 @main.command()
 @index_dir_option
 def rollback(index_dir: Path | None) -> None:
-    """Make the previous build live again (and the current one the previous)."""
+    """Make the previous build live again (and the current one the previous).
+
+    \b
+    Example:
+        search-service rollback
+    """
     context = Context(index_dir)
 
     def swap():
@@ -158,7 +163,12 @@ def rollback(index_dir: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @index_dir_option
 def stats(as_json: bool, index_dir: Path | None) -> None:
-    """Show what the live index holds."""
+    """Show what the live index holds.
+
+    \b
+    Example:
+        search-service stats --json
+    """
     context = Context(index_dir)
     report = _run(lambda: index_stats(context.store))
     if as_json:
@@ -226,7 +236,13 @@ def search_command(
 
     def run():
         build, searcher = IndexHandle(context.store).searcher()
-        return search(searcher, request, build=build.id, snippet_chars=context.config.snippet_chars)
+        return search(
+            searcher,
+            request,
+            build=build.id,
+            snippet_chars=context.config.snippet_chars,
+            max_terms=context.config.max_query_terms,
+        )
 
     response = _run(run)
     if as_json:

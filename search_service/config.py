@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from .analysis import check_languages
 from .errors import ConfigError
 
 
@@ -87,6 +88,13 @@ SETTINGS: dict[str, Setting] = {
         "Longest query, in characters, that `/search` accepts; longer ones get 413.",
         _positive_int,
     ),
+    "max_query_terms": Setting(
+        "SEARCH_MAX_QUERY_TERMS",
+        "32",
+        "Most words and phrases of a query that are searched; the rest are ignored and the "
+        "response says `truncated`. Bounds the cost of a pasted paragraph.",
+        _positive_int,
+    ),
     "max_per_page": Setting(
         "SEARCH_MAX_PER_PAGE",
         "100",
@@ -131,6 +139,7 @@ class Config:
     lock_timeout: float
     keep_builds: int
     max_query_length: int
+    max_query_terms: int
     max_per_page: int
     max_results_window: int
     snippet_chars: int
@@ -153,4 +162,5 @@ def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["index_dir"] = Path(values["index_dir"])
+    values["languages"] = check_languages(tuple(values["languages"]))
     return Config(**values)

@@ -25,6 +25,10 @@ _CLAUSE = re.compile(
     rf"(?P<neg>(?<![^\s{QUOTES}])-)?"  # a minus at the start of a clause excludes it
     rf"(?:[{QUOTES}](?P<phrase>[^{QUOTES}]*)[{QUOTES}]|(?P<word>[^\s{QUOTES}]+))"
 )
+# Characters that separate words even without a space ("title:flood", "flood^2", "a/b"), as
+# opposed to those that join parts of one word ("e-mail", "U.S.", "don't"), which stay in and
+# make the word a phrase of its parts.
+_SEPARATORS = re.compile(r"[:;,()\[\]{}<>^~*?!+=&|\\/@#$%]+")
 
 
 @dataclass(frozen=True)
@@ -42,24 +46,19 @@ def parse(text: str) -> list[Clause]:
     A quote without a partner is ignored. A query made only of excluded words is taken
     literally (the reader almost certainly typed a hyphen, not an operator).
     """
-    if sum(text.count(q) for q in QUOTES) % 2:
-        text = _drop_last_quote(text)
     clauses = []
     for match in _CLAUSE.finditer(text):
-        body = match["phrase"] if match["phrase"] is not None else match["word"]
-        if body is None or not body.strip():
+        excluded = bool(match["neg"])
+        if match["phrase"] is not None:
+            if match["phrase"].strip():
+                clauses.append(Clause(match["phrase"].strip(), phrase=True, excluded=excluded))
             continue
-        clauses.append(
-            Clause(body.strip(), phrase=match["phrase"] is not None, excluded=bool(match["neg"]))
-        )
+        for word in _SEPARATORS.split(match["word"]):
+            if word:
+                clauses.append(Clause(word, excluded=excluded))
     if clauses and all(c.excluded for c in clauses):
         clauses = [Clause("-" + c.text, c.phrase) for c in clauses]
     return clauses
-
-
-def _drop_last_quote(text: str) -> str:
-    position = max(text.rfind(q) for q in QUOTES)
-    return text[:position] + " " + text[position + 1 :]
 
 
 def build(

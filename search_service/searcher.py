@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from whoosh import highlight
+from whoosh import highlight, sorting
 from whoosh import query as wq
+from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
 from . import query as reader_query
@@ -60,6 +61,7 @@ class SearchResponse:
     per_page: int
     took_ms: float
     relaxed: bool
+    truncated: bool
     build: str
     results: list[Hit] = field(default_factory=list)
 
@@ -68,7 +70,12 @@ class SearchResponse:
 
 
 def search(
-    searcher: Searcher, request: SearchRequest, *, build: str = "", snippet_chars: int = 200
+    searcher: Searcher,
+    request: SearchRequest,
+    *,
+    build: str = "",
+    snippet_chars: int = 200,
+    max_terms: int = 32,
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
@@ -78,6 +85,8 @@ def search(
     started = time.perf_counter()
     schema = searcher.schema
     clauses = reader_query.parse(request.q)
+    truncated = len(clauses) > max_terms
+    clauses = clauses[:max_terms]  # bounds the cost of a pasted paragraph
     groups = language_groups(schema)
     if request.lang:
         groups = [group_for(schema, request.lang)]
@@ -86,7 +95,7 @@ def search(
         "filter": _filters(request),
     }
     if request.sort == "newest":
-        options.update(sortedby="published_at", reverse=True)
+        options.update(sortedby=_newest_first(schema), reverse=True)
 
     relaxed = False
     results = searcher.search(reader_query.build(clauses, schema, groups), **options)
@@ -108,8 +117,21 @@ def search(
         per_page=request.per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         relaxed=relaxed,
+        truncated=truncated,
         build=build,
         results=hits,
+    )
+
+
+def _newest_first(schema: Schema) -> sorting.FacetType:
+    """Sort key for ``newest``: the publication time, with undated articles last.
+
+    The date column stores a missing value as its type's maximum, so a plain descending sort
+    would put every undated article above the newest dated one.
+    """
+    missing = schema["published_at"].default
+    return sorting.TranslateFacet(
+        lambda moment: -1 if moment == missing else moment, sorting.FieldFacet("published_at")
     )
 
 

@@ -7,21 +7,22 @@ from typing import Any
 from whoosh import query as wq
 from whoosh import sorting
 
-from .errors import IndexUnavailable
 from .store import IndexStore
 
 
 def index_stats(store: IndexStore) -> dict[str, Any]:
-    """Describe the live build; raises :class:`IndexUnavailable` when there is none."""
+    """Describe the live build; raises :class:`~.errors.IndexUnavailable` when there is none."""
     build, ix = store.open_current()
-    if build is None:
-        raise IndexUnavailable(f"no index has been built in {store.root} yet")
     facets = {
         name: sorting.FieldFacet(name, maptype=sorting.Count) for name in ("lang", "category")
     }
     with ix.searcher() as searcher:
         grouped = searcher.search(wq.Every(), groupedby=facets, limit=1)
-        newest_hits = searcher.search(wq.Every(), sortedby="published_at", reverse=True, limit=1)
+        # Only dated articles: Whoosh sorts a missing date as the largest value, so an undated
+        # article would otherwise always look like the newest one.
+        newest_hits = searcher.search(
+            wq.DateRange("published_at", None, None), sortedby="published_at", reverse=True, limit=1
+        )
         newest = None
         if newest_hits and newest_hits[0].get("published"):
             hit = newest_hits[0]

@@ -155,10 +155,12 @@ class IndexStore:
             found = searcher.doc_count()
         if found == 0 or found != expected_documents:
             shutil.rmtree(partial, ignore_errors=True)
-            raise BuildFailed(
-                f"new build has {found} documents, expected {expected_documents} (> 0); "
-                "the live index was left unchanged"
+            problem = (
+                "has no documents"
+                if found == 0
+                else f"has {found} documents, expected {expected_documents}"
             )
+            raise BuildFailed(f"the new build {problem}; the live index was left unchanged")
         info = {
             "build_id": build_id,
             "created": _now(),
@@ -197,11 +199,16 @@ class IndexStore:
         _fsync_dir(self.root)
 
     def _prune(self) -> None:
+        """Delete the oldest builds beyond ``keep_builds``, never the live or previous one.
+
+        After a rollback the build rolled away from is newer than the live one; taking the
+        oldest unprotected builds (not just the oldest builds) still gets rid of it.
+        """
         protected = {b.id for b in (self.current(), self.previous()) if b is not None}
         complete = self.builds()
-        for build in complete[: max(len(complete) - self.keep_builds, 0)]:
-            if build.id not in protected:
-                shutil.rmtree(build.path, ignore_errors=True)
+        candidates = [build for build in complete if build.id not in protected]
+        for build in candidates[: max(len(complete) - self.keep_builds, 0)]:
+            shutil.rmtree(build.path, ignore_errors=True)
 
     def _remove_partial_builds(self) -> None:
         folder = self.root / BUILDS

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ from click.testing import CliRunner
 
 from search_service import config as settings
 from search_service import create_app, indexer
+from search_service.searcher import SearchRequest, SearchResponse, search
 from search_service.sources import SAMPLE_CORPUS, read_sources
 from search_service.store import IndexStore
 
@@ -68,3 +72,103 @@ def client(app):
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+# Programs of the virtualenv running the tests (CI's .venv or a developer's), not of $PATH.
+BIN = Path(sys.executable).parent
+
+
+def _process_env(settings: dict[str, str] | None) -> dict[str, str]:
+    """This environment without the caller's own SEARCH_* settings, plus ``settings``."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SEARCH_")}
+    return {**env, **(settings or {})}
+
+
+@pytest.fixture
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed ``search-service`` script to completion in its own process."""
+
+    def run(
+        *args: str | Path, env: dict[str, str] | None = None, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "search-service"), *map(str, args)],
+            env=_process_env(env),
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run
+
+
+@pytest.fixture
+def spawn() -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start a program of the virtualenv in the background (``spawn("gunicorn", ...)``).
+
+    Whatever is still running at teardown is terminated, then killed, so a failing test never
+    leaves a server or a writer behind.
+    """
+    started: list[subprocess.Popen] = []
+
+    def start(
+        program: str, *args: str | Path, env: dict[str, str] | None = None, **popen: Any
+    ) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [str(BIN / program), *map(str, args)], env=_process_env(env), **popen
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def run_search() -> Callable[..., SearchResponse]:
+    """Run one reader query against a built index directory, as the API does."""
+
+    def run(index_dir: Path, q: str, **request: Any) -> SearchResponse:
+        _, ix = IndexStore(index_dir).open_current()
+        with ix.searcher() as searcher:
+            return search(searcher, SearchRequest(q=q, **request))
+
+    return run
+
+
+class SearchClient:
+    """The real app over one index, with a shorthand for requests that must succeed."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.app = create_app({"index_dir": index_dir})
+        self.http = self.app.test_client()
+
+    def search(self, q: str, **params: Any) -> dict[str, Any]:
+        """GET /search and return its JSON, failing unless it is a 200.
+
+        A trailing underscore is dropped from parameter names, so ``from_=`` sends ``from``.
+        """
+        query = {"q": q, **{name.rstrip("_"): value for name, value in params.items()}}
+        response = self.http.get("/search", query_string=query)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.is_json
+        return response.get_json()
+
+
+@pytest.fixture
+def search_client(make_index: Callable[..., Path]) -> Callable[..., SearchClient]:
+    """``search_client(articles, **config_overrides)``: the app over a fresh index of them."""
+
+    def build(articles: Iterable[dict[str, Any]], **overrides: Any) -> SearchClient:
+        return SearchClient(make_index(list(articles), **overrides))
+
+    return build

@@ -7,6 +7,8 @@ stemmer when PyStemmer has one. Languages without a dedicated analyzer share the
 
 from __future__ import annotations
 
+import unicodedata
+
 import Stemmer
 from whoosh.analysis import Analyzer, PyStemmerFilter, RegexTokenizer
 
@@ -30,8 +32,26 @@ SNOWBALL = {
 # Languages with a dedicated analyzer but no Snowball stemmer (yet): normalisation only.
 UNSTEMMED = frozenset({"az"})
 
+
+def _combining_marks() -> str:
+    """A regex class of every combining mark in the Basic Multilingual Plane.
+
+    Python's ``\\w`` leaves out combining marks, which would split Hindi or Tamil words at
+    every vowel sign and Arabic or Hebrew words at every vowel point.
+    """
+    ranges, start, previous = [], None, 0
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            start = code if start is None else start
+            previous = code
+        elif start is not None:
+            ranges.append(f"\\u{start:04x}-\\u{previous:04x}")
+            start = None
+    return "".join(ranges)
+
+
 # Letters and digits, keeping combining marks attached to the letter they follow.
-TOKEN_PATTERN = r"[^\W_](?:[^\W_]|[\u0300-\u036f])*"
+TOKEN_PATTERN = rf"[^\W_](?:[^\W_]|[{_combining_marks()}])*"
 
 __all__ = ["GENERIC", "analyzer_for", "check_languages", "detect_language"]
 

@@ -7,19 +7,23 @@ from collections.abc import Iterator
 
 from whoosh.analysis import Filter, Token
 
+# What str.lower and str.casefold make of İ: a plain i followed by U+0307 COMBINING DOT ABOVE.
+_I_WITH_DOT = "i\u0307"
+
 
 def normalize(text: str, *, turkic: bool = False) -> str:
     """Fold a token to its indexed form.
 
     NFKC first (ligatures, full-width and compatibility forms), then Turkic casing when asked:
-    dotted İ → i and dotless I → ı, which ``str.lower`` gets wrong (it maps İ to i plus a
-    combining dot). Outside Turkic languages İ still folds to plain i, so a Turkish name in an
-    English article stays findable. Russian ё folds to е, as readers type it.
+    dotless I → ı, which case folding alone gets wrong. Dotted İ folds to plain i in every
+    language: case folding gives i plus a combining dot, and the dot is dropped, also in text
+    that was lowercased upstream with ``str.lower``. So a Turkish name in an English article
+    stays findable. Russian ё folds to е, as readers type it.
     """
-    text = unicodedata.normalize("NFKC", text).replace("İ", "i")
+    text = unicodedata.normalize("NFKC", text)
     if turkic:
         text = text.replace("I", "ı")
-    return text.casefold().replace("ё", "е")
+    return text.casefold().replace(_I_WITH_DOT, "i").replace("ё", "е")
 
 
 class NormalizeFilter(Filter):

@@ -80,7 +80,8 @@ def _read_lines(
         if not text.strip():
             continue
         try:
-            record = json.loads(text)
+            # Without its line break, so an error's column counts from the start of this line.
+            record = json.loads(text.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
             yield ArticleError(
                 f"invalid JSON: {exc.msg} at column {exc.colno}", source=name, line=number

@@ -41,7 +41,10 @@ def _api_error(exc: ApiError):
 
 
 def _index_unavailable(exc: IndexUnavailable):
-    return jsonify(error_body("index_unavailable", str(exc))), 503
+    # The detail names server paths: it goes to the log, not to the client.
+    current_app.logger.warning("index unavailable: %s", exc)
+    message = "the search index is not available yet; try again shortly"
+    return jsonify(error_body("index_unavailable", message, status="unavailable")), 503
 
 
 def _http_error(exc: HTTPException):

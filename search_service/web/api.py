@@ -7,13 +7,14 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 
-from ..errors import BadParameter, IndexUnavailable, QueryTooLong, error_body
+from ..errors import BadParameter, QueryTooLong
 from ..searcher import SORTS, SearchRequest, search
 from . import state
 
 api = Blueprint("api", __name__)
 
 LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @api.get("/search")
@@ -24,17 +25,18 @@ def search_view():
     )
     build, searcher = state().handle.searcher()
     response = search(
-        searcher, search_request, build=build.id, snippet_chars=settings.snippet_chars
+        searcher,
+        search_request,
+        build=build.id,
+        snippet_chars=settings.snippet_chars,
+        max_terms=settings.max_query_terms,
     )
     return jsonify(response.as_dict())
 
 
 @api.get("/healthz")
 def health_view():
-    try:
-        build, searcher = state().handle.searcher()
-    except IndexUnavailable as exc:
-        return jsonify({"status": "unavailable", **error_body("index_unavailable", str(exc))}), 503
+    build, searcher = state().handle.searcher()  # 503 via the IndexUnavailable handler
     return jsonify(
         {
             "status": "ok",
@@ -100,6 +102,8 @@ def _date(name: str) -> date | None:
     if not raw:
         return None
     try:
+        if not ISO_DATE.match(raw):
+            raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:
         raise BadParameter(

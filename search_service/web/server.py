@@ -1,0 +1,37 @@
+"""gunicorn-level error responses in the API's JSON shape.
+
+gunicorn answers requests it cannot parse (a raw non-ASCII URL from a hand-typed curl, an
+over-long request line, malformed headers) itself, before Flask sees them, with an HTML page.
+gunicorn.conf.py installs :func:`write_json_error` in its place so that every error a client
+can receive from this service is JSON with a stable ``error`` code.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+
+from gunicorn import util
+
+from ..errors import error_body
+
+URL_HINT = " (non-ASCII text in a URL must be percent-encoded: curl -G --data-urlencode 'q=...')"
+
+
+def write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    """Drop-in for ``gunicorn.util.write_error`` that writes the JSON error body."""
+    code = reason.lower().replace(" ", "_")
+    hint = URL_HINT if mesg.startswith("Invalid Request Line") else ""
+    body = json.dumps(error_body(code, mesg + hint), ensure_ascii=False).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode("latin-1")
+    util.write_nonblock(sock, head + body)
+
+
+def install() -> None:
+    """Route gunicorn's own error pages through :func:`write_json_error`."""
+    util.write_error = write_json_error

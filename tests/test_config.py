@@ -1,0 +1,42 @@
+from pathlib import Path
+
+import pytest
+
+from search_service import config as settings
+from search_service.errors import ConfigError
+
+
+def test_defaults_apply_when_the_environment_is_empty():
+    config = settings.load({})
+    assert config.index_dir == Path("index")
+    assert config.languages == ("en", "ru", "az", "tr")
+    assert config.max_query_length == 1000
+    assert config.max_per_page == 100
+
+
+def test_environment_overrides_defaults_and_explicit_overrides_win():
+    environ = {"SEARCH_INDEX_DIR": "/srv/search", "SEARCH_LANGUAGES": " EN, ru ,ru"}
+    config = settings.load(environ)
+    assert config.index_dir == Path("/srv/search")
+    assert config.languages == ("en", "ru")
+    assert settings.load(environ, index_dir="/elsewhere").index_dir == Path("/elsewhere")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SEARCH_LOCK_TIMEOUT", "soon"),
+        ("SEARCH_LOCK_TIMEOUT", "0"),
+        ("SEARCH_MAX_PER_PAGE", "-5"),
+        ("SEARCH_LANGUAGES", " , "),
+        ("SEARCH_LANGUAGES", "en,xx"),
+    ],
+)
+def test_an_unusable_value_names_the_variable(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        settings.load({variable: value})
+
+
+def test_unknown_override_is_refused():
+    with pytest.raises(ConfigError, match="unknown setting"):
+        settings.load({}, index_path="x")

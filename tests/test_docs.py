@@ -1,0 +1,56 @@
+"""The README is the manual: every setting, command and endpoint must be in it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from search_service import create_app
+from search_service.cli import main
+from search_service.config import SETTINGS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("setting", SETTINGS.values(), ids=lambda s: s.env)
+def test_every_setting_is_documented_with_its_default(setting):
+    row = re.search(rf"^\| `{setting.env}` \| `([^`]*)` \|", README, re.MULTILINE)
+    assert row, f"{setting.env} is missing from the README's settings table"
+    assert row.group(1) == setting.default
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_cli_command_has_a_section(command):
+    assert re.search(rf"^### `search-service {command}\b", README, re.MULTILINE)
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_cli_command_has_an_example_in_its_help(command):
+    assert "Example:" in (main.commands[command].help or "")
+
+
+def test_every_endpoint_is_documented(tmp_path):
+    app = create_app({"index_dir": tmp_path})
+    rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert rules
+    for rule in rules:
+        assert f"### `GET {rule}`" in README
+
+
+def test_readme_starts_with_the_two_commands():
+    first_block = README.split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
+    assert commands == ["make run", "make test"]
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_procfile_serves_the_app_with_the_gunicorn_config():
+    web = (ROOT / "Procfile").read_text().strip()
+    assert web.startswith("web: gunicorn --config gunicorn.conf.py ")
+    assert "search_service:create_app()" in web

@@ -1,0 +1,148 @@
+"""End to end: the Procfile's web process under real gunicorn, queried over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import write_jsonl
+
+from search_service.sources import SAMPLE_CORPUS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NEW_ARTICLE = {
+    "id": "en-kite-festival",
+    "title": "Kite festival fills the seaside boulevard",
+    "body": "Hundreds of kites in the shape of fish and dragons flew over the boulevard.",
+    "lang": "en",
+    "category": "culture",
+    "published": "2024-09-07T16:00:00+04:00",
+}
+
+
+def procfile_web_command() -> list[str]:
+    line = next(
+        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    return shlex.split(line.removeprefix("web:"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(base: str, path: str) -> tuple[int, dict[str, Any]]:
+    """Status and decoded JSON body of one GET, errors included."""
+    try:
+        with urllib.request.urlopen(base + path, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        assert error.headers.get_content_type() == "application/json"
+        return error.code, json.loads(error.read())
+
+
+@pytest.fixture
+def server(spawn, make_index, tmp_path) -> Iterator[tuple[str, Path]]:
+    """gunicorn started exactly as the Procfile says, on the sample corpus; its base URL."""
+    index_dir = make_index()
+    port = free_port()
+    program, *args = procfile_web_command()
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = spawn(
+        program,
+        *args,
+        cwd=ROOT,
+        env={
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "2",
+            "SEARCH_HOST": "127.0.0.1",
+            "SEARCH_INDEX_DIR": str(index_dir),
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
+        assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+        try:
+            if get(base, "/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    yield base, index_dir
+    log.close()
+
+
+@pytest.mark.slow
+def test_procfile_gunicorn_serves_search_and_picks_up_a_reindex_without_restart(
+    server, cli, tmp_path
+):
+    base, index_dir = server
+
+    status, health = get(base, "/healthz")
+    assert status == 200 and health["status"] == "ok" and health["documents"] > 0
+    old_build = health["build"]
+
+    status, body = get(base, "/search?q=parliament")
+    assert status == 200
+    assert body["total"] > 0 and body["build"] == old_build
+    assert any("<mark>" in hit["snippet"] + hit["title_html"] for hit in body["results"])
+
+    status, error = get(base, "/search?q=")
+    assert status == 400
+    assert set(error) >= {"error", "message"}
+
+    assert get(base, "/search?q=kites")[1]["total"] == 0
+
+    failures: list[str] = []
+    builds: list[str] = []
+    stop = threading.Event()
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            try:
+                status, body = get(base, "/search?q=parliament")
+                if status != 200 or body["total"] == 0:
+                    failures.append(f"{status}: {body}")
+                builds.append(body["build"])
+            except Exception as exc:
+                failures.append(repr(exc))
+
+    searching = threading.Thread(target=keep_searching)
+    searching.start()
+    try:
+        extra = write_jsonl(tmp_path / "extra.jsonl", [NEW_ARTICLE])
+        result = cli("reindex", "--sample", extra, "--index-dir", index_dir)
+        deadline = time.monotonic() + 10
+        while (not builds or builds[-1] == old_build) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        searching.join()
+
+    assert result.returncode == 0, result.stderr
+    assert failures == []
+    new_build = builds[-1]
+    assert list(dict.fromkeys(builds)) == [old_build, new_build]
+    # Several requests, so that both workers answer at least once with the new build.
+    for _ in range(10):
+        status, body = get(base, "/search?q=kites")
+        assert status == 200
+        assert body["build"] == new_build
+        assert [hit["id"] for hit in body["results"]] == [NEW_ARTICLE["id"]]
+    assert get(base, "/healthz")[1]["documents"] == sum(1 for _ in SAMPLE_CORPUS.open()) + 1
