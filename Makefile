@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 ## Set up, build the sample index if there is none, and serve on http://127.0.0.1:8000
 run: $(VENV)/.installed
 	$(BIN)/search-service reindex --sample --if-missing
-	PATH="$(abspath $(BIN)):$$PATH" exec $$(sed -n 's/^web: //p' Procfile)
+	PATH="$(abspath $(BIN)):$$PATH" exec sh -c "exec $$(sed -n 's/^web: //p' Procfile)"
 
 ## Set up and run the whole test suite (what .ci/run calls)
 test: $(VENV)/.installed

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -146,3 +149,51 @@ def test_procfile_gunicorn_serves_search_and_picks_up_a_reindex_without_restart(
         assert body["build"] == new_build
         assert [hit["id"] for hit in body["results"]] == [NEW_ARTICLE["id"]]
     assert get(base, "/healthz")[1]["documents"] == sum(1 for _ in SAMPLE_CORPUS.open()) + 1
+
+
+@pytest.mark.slow
+def test_make_run_builds_the_sample_index_once_and_serves_it(tmp_path):
+    """The README's first command, in the virtualenv the Makefile made (as in CI)."""
+    venv = Path(sys.prefix)
+    if not (venv / ".installed").exists():
+        pytest.skip("not running inside the Makefile's virtualenv")
+    index_dir = tmp_path / "index"
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SEARCH_")},
+        "PORT": str(port),
+        "SEARCH_INDEX_DIR": str(index_dir),
+    }
+    log_path = tmp_path / "make-run.log"
+    base = f"http://127.0.0.1:{port}"
+
+    def run_until_healthy() -> dict[str, Any]:
+        with log_path.open("a") as log:
+            process = subprocess.Popen(
+                ["make", "run", f"VENV={venv}"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, log_path.read_text()
+                try:
+                    status, health = get(base, "/healthz")
+                    if status == 200:
+                        return health
+                except OSError:
+                    time.sleep(0.2)
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+    first = run_until_healthy()
+    assert first["documents"] == sum(1 for line in SAMPLE_CORPUS.open() if line.strip())
+    second = run_until_healthy()
+    assert second["build"] == first["build"], "make run rebuilt an existing index"
+    assert "An index already exists" in log_path.read_text()
