@@ -28,7 +28,10 @@ class NotFound(ApiError):
 
 
 def init_app(app: Flask) -> None:
+    from .pages import pages
+
     app.register_blueprint(reader)
+    app.register_blueprint(pages)
     app.after_request(_cors)
 
 
