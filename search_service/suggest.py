@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.query.compound import DefaultOr as UnionOr  # see _titles
 from whoosh.searching import Searcher
 
 from . import recency
@@ -27,8 +28,11 @@ from .schema import group_for, language_groups
 # Body words found in fewer articles are left out of completions (mostly typos and rare
 # names); every title word counts.
 MIN_BODY_DOCUMENTS = 2
-# Completions of the partial word that title matching considers.
-TITLE_CANDIDATES = 12
+# Completions of the partial word that title matching considers: enough to cover what the
+# reader probably means, few enough that the title query reads only a few posting lists.
+TITLE_CANDIDATES = 6
+# A single letter says too little to pick titles by (and would match most of them).
+MIN_TITLE_PREFIX = 2
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Letters that do not decompose into a base letter plus a mark under NFKD.
 _FOLD = str.maketrans({"ı": "i", "ə": "e", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae"})
@@ -181,6 +185,12 @@ def _titles(
     limit: int,
     recency_half_life: float,
 ) -> list[Suggestion]:
+    """Titles matching every complete word and one completion of the partial word.
+
+    The ORs use Whoosh's plain union matcher: the automatic choice preloads every posting of
+    every completion into arrays, which at 100k articles costs more than the whole rest of
+    the request, while the union matcher lets the AND skip ahead.
+    """
     schema = searcher.schema
     per_group = []
     for group, words in resolved.items():
@@ -190,19 +200,21 @@ def _titles(
         for word in words:
             terms = [t.text for t in analyzer(word, mode="query")]
             required += [wq.Term(field, term) for term in terms]
+        if partial and len(partial) < MIN_TITLE_PREFIX and not words:
+            continue
         if partial:
             candidates = [w for _, w, g in completions if g == group][:TITLE_CANDIDATES]
             terms = {t.text for w in candidates for t in analyzer(w, mode="query")}
             if not terms:
                 continue
-            required.append(wq.Or([wq.Term(field, term) for term in sorted(terms)]))
+            required.append(UnionOr([wq.Term(field, term) for term in sorted(terms)]))
         if required:
             per_group.append(wq.And(required))
     if not per_group:
         return []
     ranked = recency.searcher_for(searcher, recency_half_life)
     results = ranked.search(
-        wq.Or(per_group), limit=limit, filter=wq.Term("lang", lang) if lang else None
+        UnionOr(per_group), limit=limit, filter=wq.Term("lang", lang) if lang else None
     )
     return [
         Suggestion(
