@@ -23,6 +23,7 @@ from whoosh.query.compound import DefaultOr as UnionOr  # see _titles
 from whoosh.searching import Searcher
 
 from . import recency
+from .analysis import GENERIC
 from .schema import group_for, language_groups
 
 # Body words found in fewer articles are left out of completions (mostly typos and rare
@@ -30,7 +31,9 @@ from .schema import group_for, language_groups
 MIN_BODY_DOCUMENTS = 2
 # Completions of the partial word that title matching considers: enough to cover what the
 # reader probably means, few enough that the title query reads only a few posting lists.
-TITLE_CANDIDATES = 6
+TITLE_CANDIDATES = 4
+# Titles a term may be in and still anchor the title query (see _titles).
+MAX_ANCHOR_TITLES = 200
 # A single letter says too little to pick titles by (and would match most of them).
 MIN_TITLE_PREFIX = 2
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -187,34 +190,43 @@ def _titles(
 ) -> list[Suggestion]:
     """Titles matching every complete word and one completion of the partial word.
 
-    The ORs use Whoosh's plain union matcher: the automatic choice preloads every posting of
-    every completion into arrays, which at 100k articles costs more than the whole rest of
-    the request, while the union matcher lets the AND skip ahead.
+    The cost of a Whoosh query is the postings it reads, so only selective terms (in at most
+    ``MAX_ANCHOR_TITLES`` titles) take part: frequent words ("to", "the", "U.S.") narrow
+    little and are left out, and a keystroke with nothing selective yet gets completions
+    only. The ORs use Whoosh's plain union matcher: the
+    automatic choice preloads every posting of every completion into arrays.
     """
-    schema = searcher.schema
+    schema, reader = searcher.schema, searcher.reader()
     per_group = []
     for group, words in resolved.items():
         field = f"title_{group}"
         analyzer = schema[field].analyzer
-        required = []
-        for word in words:
-            terms = [t.text for t in analyzer(word, mode="query")]
-            required += [wq.Term(field, term) for term in terms]
-        if partial and len(partial) < MIN_TITLE_PREFIX and not words:
-            continue
+
+        def selective(term: str, field: str = field) -> bool:
+            return reader.doc_frequency(field, term) <= MAX_ANCHOR_TITLES
+
+        typed = [t.text for word in words for t in analyzer(word, mode="query")]
+        required: list[wq.Query] = [wq.Term(field, term) for term in typed if selective(term)]
         if partial:
+            if len(partial) < MIN_TITLE_PREFIX and not words:
+                continue
             candidates = [w for _, w, g in completions if g == group][:TITLE_CANDIDATES]
             terms = {t.text for w in candidates for t in analyzer(w, mode="query")}
-            if not terms:
+            terms = {term for term in terms if selective(term)}
+            if terms:
+                required.append(UnionOr([wq.Term(field, term) for term in sorted(terms)]))
+            elif not required:
                 continue
-            required.append(UnionOr([wq.Term(field, term) for term in sorted(terms)]))
         if required:
             per_group.append(wq.And(required))
     if not per_group:
         return []
     ranked = recency.searcher_for(searcher, recency_half_life)
+    # A language's own fields hold only its articles, so only the shared generic fields need
+    # the filter (which Whoosh builds by listing every article of the language).
+    generic = lang is not None and group_for(schema, lang) == GENERIC
     results = ranked.search(
-        UnionOr(per_group), limit=limit, filter=wq.Term("lang", lang) if lang else None
+        UnionOr(per_group), limit=limit, filter=wq.Term("lang", lang) if generic else None
     )
     return [
         Suggestion(
