@@ -62,7 +62,9 @@ def _correct(
         terms += [wq.Term(f"{part}_{group}", t) for t in query_terms for part in TEXT_PARTS]
     if found > RARE_DOCUMENTS or (found and matched(wq.Or(terms))):
         return None
-    best: tuple[int, int, str] | None = None  # (distance, -documents, word)
+    # (distance, -documents, -documents with this very form, word): words sharing a stem tie
+    # on documents, and then the form readers use most wins (нефтъ → нефть, not нефте).
+    best: tuple[int, int, int, str] | None = None
     for group in groups:
         surface = [t.text for t in schema[f"body_{group}"].analyzer(word, no_morph=True)]
         if len(surface) != 1:
@@ -82,10 +84,11 @@ def _correct(
                 )
                 if documents < max(1, BETTER_BY * found):
                     continue
-                key = (edit_distance(typed, candidate), -documents, candidate)
+                form = reader.doc_frequency(spelling, candidate)
+                key = (edit_distance(typed, candidate), -documents, -form, candidate)
                 if best is None or key < best:
                     best = key
-    return None if best is None else best[2]
+    return None if best is None else best[-1]
 
 
 def _terms(schema, group: str, word: str) -> list[str]:
@@ -107,13 +110,15 @@ def _same_case(typed: str, word: str) -> str:
 
 
 def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions), for ranking candidates."""
-    previous = list(range(len(b) + 1))
+    """Edit distance counting insertions, deletions, substitutions and swaps of neighbouring
+    letters (optimal string alignment): "cenrtal" is one typo away from "central"."""
+    rows = [list(range(len(b) + 1))]
     for i, char_a in enumerate(a, 1):
-        current = [i]
+        row = [i]
         for j, char_b in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        previous = current
-    return previous[-1]
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]

@@ -107,6 +107,7 @@ def test_tags_filter_requires_every_tag(generated):
         ("парламнет", "ru", "парламент"),
         ("qarabag", "az", "qarabağ"),
         ("neftt", None, "neft"),
+        ("cenrtal bank", "en", "central bank"),  # swapped letters count as one typo
     ],
 )
 def test_did_you_mean_corrects_misspelt_words_per_language(client, typed, lang, expected):
@@ -143,6 +144,7 @@ def test_edit_distance():
     assert edit_distance("parliment", "parliament") == 1
     assert edit_distance("", "abc") == 3
     assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance("cenrtal", "central") == 1  # a swap of neighbours is one typo
 
 
 def _ranked(client, q):
