@@ -8,7 +8,7 @@ That reorders results whose relevance is close and leaves clearly better matches
 
 from __future__ import annotations
 
-import bisect
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -25,11 +25,9 @@ class RecencyWeighting(scoring.WeightingModel):
 
     use_final = True
 
-    def __init__(self, base: scoring.WeightingModel, half_life_days: float, now: float) -> None:
+    def __init__(self, base: scoring.WeightingModel, factors: list[float]) -> None:
         self.base = base
-        self.half_life = half_life_days * _DAY
-        self.now = now
-        self._column = None
+        self.factors = factors
 
     def scorer(self, searcher, fieldname, text, qf=1):
         return self.base.scorer(searcher, fieldname, text, qf=qf)
@@ -38,26 +36,46 @@ class RecencyWeighting(scoring.WeightingModel):
         return self.base.idf(searcher, fieldname, text)
 
     def final(self, searcher, docnum, score):
-        if self._column is None:
-            # One column per segment: Whoosh's multi-segment column reader mis-indexes
-            # segments that have deletions.
-            leaves = searcher.reader().leaf_readers()
-            self._offsets = [offset for _, offset in leaves]
-            self._column = [r.column_reader("published_at", translate=False) for r, _ in leaves]
-            self._missing = searcher.schema["published_at"].default
-        segment = bisect.bisect_right(self._offsets, docnum) - 1
-        published = self._column[segment][docnum - self._offsets[segment]]
-        if published is None or published >= self._missing:
-            return score
-        age = max(self.now - published, 0)
-        return score * (1 + RECENCY_WEIGHT * 0.5 ** (age / self.half_life))
+        return score * self.factors[docnum]
+
+
+def factors(searcher: Searcher, half_life_days: float, now: float) -> list[float]:
+    """Every document's boost factor, by document number (1.0 when undated)."""
+    missing = searcher.schema["published_at"].default
+    half_life = half_life_days * _DAY
+    moment = datetime_to_long(datetime.fromtimestamp(now, UTC).replace(tzinfo=None))
+    result: list[float] = []
+    # One column per segment: Whoosh's multi-segment column reader mis-indexes segments
+    # that have deletions.
+    for reader, _ in searcher.reader().leaf_readers():
+        for published in reader.column_reader("published_at", translate=False):
+            if published is None or published >= missing:
+                result.append(1.0)
+            else:
+                age = max(moment - published, 0)
+                result.append(1 + RECENCY_WEIGHT * 0.5 ** (age / half_life))
+    return result
+
+
+# The live reader, its key and its factors: one entry, since a worker serves one index.
+_cache: list = [None, None, None]
+_cache_lock = threading.Lock()
 
 
 def searcher_for(searcher: Searcher, half_life_days: float, now: float | None = None) -> Searcher:
     """A searcher over the same reader that ranks with the recency boost (or ``searcher``
-    itself when the boost is off). Cheap: it shares the open reader and closes nothing."""
+    itself when the boost is off). Cheap: it shares the open reader and closes nothing, and
+    the factors are computed once per reader and hour, not per request."""
     if half_life_days <= 0:
         return searcher
-    moment = datetime.fromtimestamp(time.time() if now is None else now, UTC).replace(tzinfo=None)
-    weighting = RecencyWeighting(searcher.weighting, half_life_days, datetime_to_long(moment))
-    return Searcher(searcher.reader(), weighting=weighting, closereader=False)
+    now = time.time() if now is None else now
+    reader = searcher.reader()
+    key = (reader.generation(), half_life_days, int(now // 3600))
+    with _cache_lock:
+        cached_reader, cached_key, boost = _cache
+        if cached_reader is not reader or cached_key != key:  # identity, never a reused id
+            boost = factors(searcher, half_life_days, now)
+            _cache[:] = [reader, key, boost]
+    return Searcher(
+        reader, weighting=RecencyWeighting(searcher.weighting, boost), closereader=False
+    )
