@@ -18,7 +18,9 @@ from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
+from . import facets as facet_counts
 from . import query as reader_query
+from . import recency, spelling
 from .schema import group_for, language_groups
 
 SORTS = ("relevance", "newest")
@@ -38,6 +40,7 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class SearchResponse:
     truncated: bool
     build: str
     results: list[Hit] = field(default_factory=list)
+    did_you_mean: str | None = None
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +81,7 @@ def search(
     build: str = "",
     snippet_chars: int = 200,
     max_terms: int = 32,
+    recency_half_life: float = 0,
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
@@ -93,9 +99,12 @@ def search(
     options: dict[str, Any] = {
         "limit": request.page * request.per_page,
         "filter": _filters(request),
+        **facet_counts.search_options(),
     }
     if request.sort == "newest":
         options.update(sortedby=_newest_first(schema), reverse=True)
+    else:
+        searcher = recency.searcher_for(searcher, recency_half_life)
 
     relaxed = False
     results = searcher.search(reader_query.build(clauses, schema, groups), **options)
@@ -120,7 +129,15 @@ def search(
         truncated=truncated,
         build=build,
         results=hits,
+        did_you_mean=spelling.did_you_mean(
+            searcher, request.q, clauses, groups, lambda q: _any_match(results, q)
+        ),
+        facets=facet_counts.counts(results),
     )
+
+
+def _any_match(results: Any, query: wq.Query) -> bool:
+    return not results.docs().isdisjoint(results.searcher.docs_for_query(query))
 
 
 def _newest_first(schema: Schema) -> sorting.FacetType:
@@ -141,6 +158,7 @@ def _filters(request: SearchRequest) -> wq.Query | None:
         conditions.append(wq.Term("lang", request.lang))
     if request.category:
         conditions.append(wq.Term("category", request.category))
+    conditions.extend(wq.Term("tag", tag) for tag in request.tags)
     if request.date_from or request.date_to:
         conditions.append(
             wq.NumericRange("published_day", _day(request.date_from), _day(request.date_to))

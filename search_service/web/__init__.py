@@ -27,9 +27,11 @@ def state() -> State:
 
 
 def init_app(app: Flask) -> None:
+    from . import reader
     from .api import api
 
     app.register_blueprint(api)
+    reader.init_app(app)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(IndexUnavailable, _index_unavailable)
     app.register_error_handler(HTTPException, _http_error)

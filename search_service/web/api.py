@@ -30,6 +30,7 @@ def search_view():
         build=build.id,
         snippet_chars=settings.snippet_chars,
         max_terms=settings.max_query_terms,
+        recency_half_life=settings.recency_half_life,
     )
     return jsonify(response.as_dict())
 
@@ -80,6 +81,11 @@ def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> Se
         date_from=date_from,
         date_to=date_to,
         sort=sort,
+        tags=tuple(
+            dict.fromkeys(
+                tag.strip() for raw in args.getlist("tags") for tag in raw.split(",") if tag.strip()
+            )
+        ),
     )
 
 
