@@ -47,6 +47,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be zero or more")
+    return number
+
+
 SETTINGS: dict[str, Setting] = {
     "index_dir": Setting(
         "SEARCH_INDEX_DIR",
@@ -114,6 +121,13 @@ SETTINGS: dict[str, Setting] = {
         "Approximate length of a result snippet, in characters.",
         _positive_int,
     ),
+    "cache_size": Setting(
+        "SEARCH_CACHE_SIZE",
+        "2048",
+        "Responses each web worker keeps for repeated searches (least recently used go "
+        "first; a new build or an add/delete invalidates them); 0 turns the cache off.",
+        _non_negative_int,
+    ),
     "host": Setting(
         "SEARCH_HOST",
         "127.0.0.1",
@@ -143,6 +157,7 @@ class Config:
     max_per_page: int
     max_results_window: int
     snippet_chars: int
+    cache_size: int
     host: str
     log_level: str
 
