@@ -19,7 +19,7 @@ from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
 from . import query as reader_query
-from .schema import group_for, language_groups
+from .schema import TEXT_PARTS, group_for, language_groups
 
 SORTS = ("relevance", "newest")
 _WHITESPACE = re.compile(r"\s+")
@@ -90,6 +90,9 @@ def search(
     groups = language_groups(schema)
     if request.lang:
         groups = [group_for(schema, request.lang)]
+    # A field set no article uses (often the generic one) cannot match, but would still
+    # cost a term look-up per clause, field and segment.
+    groups = [group for group in groups if _has_text(searcher, group)]
     options: dict[str, Any] = {
         "limit": request.page * request.per_page,
         "filter": _filters(request),
@@ -125,6 +128,10 @@ def search(
         build=build,
         results=hits,
     )
+
+
+def _has_text(searcher: Searcher, group: str) -> bool:
+    return any(searcher.field_length(f"{part}_{group}") for part in TEXT_PARTS)
 
 
 def _newest_first(schema: Schema) -> sorting.FacetType:
