@@ -15,6 +15,7 @@ Example (see the README section "Benchmark")::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import http.client
 import json
@@ -399,6 +400,26 @@ def zipf_stream(queries: list[dict[str, str]], count: int, seed: int, s: float =
 
 
 def run_http(index_dir: Path, queries: list[dict[str, str]], args: argparse.Namespace) -> dict:
+    """The query set in turn with the result cache off (every request searches), then the
+    Zipf stream with the cache on (its default size), each at every client count."""
+    uniform = [q["q"] for q in queries]
+    uniform = (uniform * (args.http_requests // len(uniform) + 1))[: args.http_requests]
+    skewed = zipf_stream(queries, args.http_requests, args.seed)
+    results: dict[str, Any] = {
+        "workers": args.workers,
+        "zipf_repeat_share": round(1 - len(set(skewed)) / len(skewed), 3),
+    }
+    for name, stream, cache in (("uniform", uniform, "0"), ("zipf", skewed, None)):
+        with _gunicorn(index_dir, args.workers, cache) as (port, pid):
+            for clients in args.clients:
+                results[f"{name}_c{clients}"] = _drive(port, stream, clients)
+            results[f"worker_rss_mb_{name}"] = _worker_rss(pid)
+    return results
+
+
+@contextlib.contextmanager
+def _gunicorn(index_dir: Path, workers: int, cache_size: str | None):
+    """The Procfile's web process on a free port; yields the port and the master's pid."""
     procfile = (REPO / "Procfile").read_text()
     command = next(line[5:] for line in procfile.splitlines() if line.startswith("web: "))
     port = _free_port()
@@ -406,10 +427,12 @@ def run_http(index_dir: Path, queries: list[dict[str, str]], args: argparse.Name
         **os.environ,
         "SEARCH_INDEX_DIR": str(index_dir),
         "PORT": str(port),
-        "WEB_CONCURRENCY": str(args.workers),
+        "WEB_CONCURRENCY": str(workers),
         "SEARCH_LOG_LEVEL": "warning",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
+    if cache_size is not None:
+        env["SEARCH_CACHE_SIZE"] = cache_size
     server = subprocess.Popen(
         [*shlex.split(command), "--access-logfile", "/dev/null"],
         cwd=REPO,
@@ -420,19 +443,7 @@ def run_http(index_dir: Path, queries: list[dict[str, str]], args: argparse.Name
     )
     try:
         _wait_healthy(port)
-        results: dict[str, Any] = {"workers": args.workers}
-        uniform = [q["q"] for q in queries]
-        skewed = zipf_stream(queries, args.http_requests, args.seed)
-        results["zipf_repeat_share"] = round(1 - len(set(skewed)) / len(skewed), 3)
-        for clients in args.clients:
-            stream = (uniform * (args.http_requests // len(uniform) + 1))[: args.http_requests]
-            # Warm every worker with the whole query set once, so uniform runs measure misses
-            # only when the cache is off, and the Zipf run starts from the same state.
-            results[f"uniform_c{clients}"] = _drive(port, stream, clients)
-        for clients in args.clients:
-            results[f"zipf_c{clients}"] = _drive(port, skewed, clients)
-        results["worker_rss_mb"] = _worker_rss(server.pid)
-        return results
+        yield port, server.pid
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -440,12 +451,12 @@ def run_http(index_dir: Path, queries: list[dict[str, str]], args: argparse.Name
 
 def _drive(port: int, stream: list[str], clients: int) -> dict[str, Any]:
     latencies: list[float] = []
-    errors = 0
+    errors = hits = 0
     position = iter(range(len(stream)))
     lock = threading.Lock()
 
     def client() -> None:
-        nonlocal errors
+        nonlocal errors, hits
         while True:
             with lock:
                 n = next(position, None)
@@ -459,13 +470,15 @@ def _drive(port: int, stream: list[str], clients: int) -> dict[str, Any]:
                 response = connection.getresponse()
                 response.read()
                 ok = response.status == 200
+                hit = response.getheader("X-Cache") == "hit"
                 connection.close()
             except OSError:
-                ok = False
+                ok = hit = False
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)
                 errors += not ok
+                hits += hit
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -477,6 +490,7 @@ def _drive(port: int, stream: list[str], clients: int) -> dict[str, Any]:
     return {
         "requests": len(stream),
         "errors": errors,
+        "cache_hits": round(hits / len(stream), 3),
         "rps": round(len(stream) / wall, 1),
         **percentiles(latencies),
     }
@@ -669,16 +683,17 @@ def print_report(report: dict[str, Any]) -> None:
     if "http" in report:
         h = report["http"]
         print(
-            f"\nHTTP (gunicorn, {h['workers']} workers; Zipf repeat share {h['zipf_repeat_share']})"
+            f"\nHTTP (gunicorn, {h['workers']} workers; uniform: cache off; "
+            f"zipf: cache on, repeat share {h['zipf_repeat_share']})"
         )
-        print("  stream          rps      p50      p95      p99   errors")
+        print("  stream          rps      p50      p95      p99   errors   cache hits")
         for key, r in h.items():
             if isinstance(r, dict):
                 print(
                     f"  {key:<12} {r['rps']:>7} {r['p50']:>8} {r['p95']:>8} {r['p99']:>8} "
-                    f"{r['errors']:>8}"
+                    f"{r['errors']:>8} {r.get('cache_hits', 0):>12.1%}"
                 )
-        print(f"  worker RSS MB: {h['worker_rss_mb']}")
+        print(f"  worker RSS MB: {h['worker_rss_mb_uniform']}, {h['worker_rss_mb_zipf']}")
 
 
 if __name__ == "__main__":
