@@ -516,12 +516,18 @@ def _wait_healthy(port: int, timeout: float = 60) -> None:
     raise SystemExit("gunicorn did not become healthy")
 
 
-def _worker_rss(master: int) -> list[float]:
+def _worker_rss(master: int) -> list[dict[str, float]]:
+    """Resident MB per worker: total, anonymous (the worker's own) and file-backed (pages of
+    the index files Whoosh maps, shared with the page cache and the other workers)."""
     sizes = []
     for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
-        for line in Path(f"/proc/{child}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(round(int(line.split()[1]) / 1024, 1))
+        status = Path(f"/proc/{child}/status").read_text()
+        sizes.append(
+            {
+                key: round(int(re.search(rf"{field}:\s+(\d+)", status)[1]) / 1024, 1)
+                for key, field in (("rss", "VmRSS"), ("anon", "RssAnon"), ("file", "RssFile"))
+            }
+        )
     return sizes
 
 
