@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as settings
+from .cache import ResultCache
 from .store import IndexHandle, IndexStore
 
 __all__ = ["create_app"]
@@ -26,7 +27,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     store = IndexStore(
         config.index_dir, lock_timeout=config.lock_timeout, keep_builds=config.keep_builds
     )
-    app.extensions["search_service"] = web.State(config, store, IndexHandle(store))
+    app.extensions["search_service"] = web.State(
+        config, store, IndexHandle(store), ResultCache(config.cache_size)
+    )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.logger.setLevel(config.log_level.upper())

@@ -58,6 +58,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be zero or more")
+    return number
+
+
 SETTINGS: dict[str, Setting] = {
     "index_dir": Setting(
         "SEARCH_INDEX_DIR",
@@ -139,6 +146,13 @@ SETTINGS: dict[str, Setting] = {
         "`/search` and `/suggest` from the browser; `*` allows any; empty allows none.",
         _origins,
     ),
+    "cache_size": Setting(
+        "SEARCH_CACHE_SIZE",
+        "2048",
+        "Responses each web worker keeps for repeated searches (least recently used go "
+        "first; a new build or an add/delete invalidates them); 0 turns the cache off.",
+        _non_negative_int,
+    ),
     "host": Setting(
         "SEARCH_HOST",
         "127.0.0.1",
@@ -170,6 +184,7 @@ class Config:
     snippet_chars: int
     recency_half_life: float
     cors_origins: tuple[str, ...]
+    cache_size: int
     host: str
     log_level: str
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
+from ..cache import ResultCache
 from ..config import Config
 from ..errors import ApiError, IndexUnavailable, error_body
 from ..store import IndexHandle, IndexStore
@@ -20,6 +21,7 @@ class State:
     config: Config
     store: IndexStore
     handle: IndexHandle
+    cache: ResultCache
 
 
 def state() -> State:

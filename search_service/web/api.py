@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 from flask import Blueprint, jsonify, request
@@ -23,16 +24,27 @@ def search_view():
     search_request = parse_search_args(
         settings.max_query_length, settings.max_per_page, settings.max_results_window
     )
+    started = time.perf_counter()
     build, searcher = state().handle.searcher()
-    response = search(
-        searcher,
-        search_request,
-        build=build.id,
-        snippet_chars=settings.snippet_chars,
-        max_terms=settings.max_query_terms,
-        recency_half_life=settings.recency_half_life,
-    )
-    return jsonify(response.as_dict())
+    key = (build.id, searcher.reader().generation(), search_request)
+    cached = state().cache.get(key)
+    if cached is None:
+        cached = search(
+            searcher,
+            search_request,
+            build=build.id,
+            snippet_chars=settings.snippet_chars,
+            max_terms=settings.max_query_terms,
+            recency_half_life=settings.recency_half_life,
+        ).as_dict()
+        state().cache.put(key, cached)
+        outcome = "miss"
+    else:
+        took = round((time.perf_counter() - started) * 1000, 2)
+        cached, outcome = {**cached, "took_ms": took}, "hit"
+    response = jsonify(cached)
+    response.headers["X-Cache"] = outcome if state().cache.size else "off"
+    return response
 
 
 @api.get("/healthz")

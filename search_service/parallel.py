@@ -1,0 +1,50 @@
+"""Whoosh's multiprocess writer, with sub-processes that die with the process that started them.
+
+A full build analyses articles in several processes (Whoosh's ``MpWriter``; analysis is pure
+Python, so one process uses one core). Forked sub-processes inherit the open write-lock file;
+if the reindex is killed, orphaned sub-processes would keep the lock held forever. Here each
+sub-process asks Linux to kill it when its parent dies (``PR_SET_PDEATHSIG``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+
+_PR_SET_PDEATHSIG = 1
+
+
+class _Task(SubWriterTask):
+    def run(self) -> None:
+        _die_with_parent()
+        super().run()
+
+
+def _die_with_parent() -> None:
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the sub-process can outlive a killed parent
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+class ParallelWriter(MpWriter):
+    """``MpWriter`` whose sub-writers are :class:`_Task` processes."""
+
+    def _new_task(self) -> SubWriterTask:
+        task = _Task(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task

@@ -1,0 +1,90 @@
+"""The fast paths of a search: the per-worker result cache and the bounded snippet window."""
+
+from __future__ import annotations
+
+from conftest import write_jsonl
+
+from search_service import config as settings
+from search_service import create_app, indexer
+from search_service.cache import ResultCache
+from search_service.sources import read_sources
+from search_service.store import IndexStore
+
+
+def article(id: str, title: str, body: str = "") -> dict[str, str]:
+    return {"id": id, "lang": "en", "title": title, "body": body or f"{title}. Filler text."}
+
+
+ARTICLES = [
+    article("a1", "Harbour cranes repaired"),
+    article("a2", "Harbour pilots strike"),
+]
+
+
+def test_a_repeated_search_is_answered_from_the_cache_with_the_same_results(search_client):
+    client = search_client(ARTICLES)
+
+    first = client.http.get("/search?q=harbour")
+    second = client.http.get("/search?q=harbour")
+
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
+    one, two = first.get_json(), second.get_json()
+    assert one.pop("took_ms") >= 0 and two.pop("took_ms") >= 0
+    assert one == two and one["total"] == 2
+
+
+def test_different_parameters_are_different_cache_entries(search_client):
+    client = search_client(ARTICLES)
+    client.http.get("/search?q=harbour")
+
+    response = client.http.get("/search?q=harbour&per_page=1")
+
+    assert response.headers["X-Cache"] == "miss"
+    assert len(response.get_json()["results"]) == 1
+
+
+def test_an_add_to_the_live_index_invalidates_cached_answers(search_client, tmp_path):
+    client = search_client(ARTICLES)
+    assert client.search("cranes")["total"] == 1
+    config = settings.load(index_dir=client.index_dir)
+    source = write_jsonl(tmp_path / "new.jsonl", [article("a3", "New cranes ordered")])
+
+    indexer.add(IndexStore(client.index_dir), read_sources([source]), config)
+
+    response = client.http.get("/search?q=cranes")
+    assert response.headers["X-Cache"] == "miss"
+    assert response.get_json()["total"] == 2
+
+
+def test_cache_size_zero_turns_the_cache_off(search_client):
+    app = create_app({"index_dir": search_client(ARTICLES).index_dir, "cache_size": 0})
+    http = app.test_client()
+
+    http.get("/search?q=harbour")
+    response = http.get("/search?q=harbour")
+
+    assert response.headers["X-Cache"] == "off"
+    assert response.get_json()["total"] == 2
+
+
+def test_the_cache_forgets_the_least_recently_used_entry_first():
+    cache = ResultCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "b" is now the least recently used
+    cache.put("c", 3)
+
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+    assert (cache.hits, cache.misses) == (3, 1)
+
+
+def test_a_match_near_the_end_of_a_long_body_is_marked_in_a_cut_passage(search_client):
+    filler = " ".join(f"Sentence {n} about the weather." for n in range(200))
+    body = f"{filler} The lighthouse keeper retired after forty years."
+    client = search_client([article("long", "Coastal notes", body)])
+
+    [hit] = client.search("lighthouse")["results"]
+
+    assert "<mark>lighthouse</mark>" in hit["snippet"]
+    assert hit["snippet"].startswith("…")
+    assert len(hit["snippet"]) < 400
