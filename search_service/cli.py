@@ -134,7 +134,7 @@ def delete(ids: tuple[str, ...], index_dir: Path | None) -> None:
         search-service delete en-001 ru-017
     """
     context = Context(index_dir)
-    summary = _run(lambda: indexer.delete(context.store, ids))
+    summary = _run(lambda: indexer.delete(context.store, ids, context.config))
     click.echo(f"Deleted {summary.deleted} article(s) from build {summary.build_id}.")
     if summary.missing:
         click.echo(f"Not in the index: {', '.join(summary.missing)}", err=True)

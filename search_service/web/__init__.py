@@ -27,9 +27,13 @@ def state() -> State:
 
 
 def init_app(app: Flask) -> None:
+    from . import ops
+    from .admin import admin
     from .api import api
 
     app.register_blueprint(api)
+    app.register_blueprint(admin)
+    ops.init_app(app)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(IndexUnavailable, _index_unavailable)
     app.register_error_handler(HTTPException, _http_error)
