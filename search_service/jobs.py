@@ -13,6 +13,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,12 @@ def running(store: IndexStore) -> str | None:
     return None
 
 
-def start_reindex(store: IndexStore, config: Config, sources: list[str]) -> dict[str, Any]:
+def start_reindex(
+    store: IndexStore,
+    config: Config,
+    sources: list[str],
+    on_reject: Callable[[ArticleError], None] = lambda error: None,
+) -> dict[str, Any]:
     """Start a full rebuild from ``sources`` in a background thread; returns the job."""
     job_id = f"{datetime.now(UTC):%Y%m%d%H%M%S}{secrets.token_hex(4)}"
     job: dict[str, Any] = {
@@ -78,13 +84,22 @@ def start_reindex(store: IndexStore, config: Config, sources: list[str]) -> dict
     folder(store).mkdir(parents=True, exist_ok=True)
     _save(store, job)
     thread = threading.Thread(
-        target=_run, args=(store, config, sources, job), name=f"reindex-{job_id}", daemon=True
+        target=_run,
+        args=(store, config, sources, job, on_reject),
+        name=f"reindex-{job_id}",
+        daemon=True,
     )
     thread.start()
     return {key: value for key, value in job.items() if key != "pid"}
 
 
-def _run(store: IndexStore, config: Config, sources: list[str], job: dict[str, Any]) -> None:
+def _run(
+    store: IndexStore,
+    config: Config,
+    sources: list[str],
+    job: dict[str, Any],
+    on_reject: Callable[[ArticleError], None],
+) -> None:
     last_write = 0.0
 
     def progress(_: int) -> None:
@@ -95,6 +110,7 @@ def _run(store: IndexStore, config: Config, sources: list[str], job: dict[str, A
             _save(store, job)
 
     def reject(error: ArticleError) -> None:
+        on_reject(error)
         job["progress"]["rejected"] += 1
         if len(job["errors"]) < MAX_REPORTED_ERRORS:
             job["errors"].append(str(error))

@@ -19,6 +19,7 @@ from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
 from . import query as reader_query
+from .limits import run_with_deadline
 from .schema import group_for, language_groups
 
 SORTS = ("relevance", "newest")
@@ -64,6 +65,7 @@ class SearchResponse:
     truncated: bool
     build: str
     results: list[Hit] = field(default_factory=list)
+    partial: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,11 +78,13 @@ def search(
     build: str = "",
     snippet_chars: int = 200,
     max_terms: int = 32,
+    time_limit: float | None = None,
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
     All words must match; if that finds nothing and the query has several words, any word
-    may match and the response says ``relaxed``.
+    may match and the response says ``relaxed``. After ``time_limit`` seconds the matches
+    collected so far are returned and the response says ``partial``.
     """
     started = time.perf_counter()
     schema = searcher.schema
@@ -98,11 +102,12 @@ def search(
         options.update(sortedby=_newest_first(schema), reverse=True)
 
     relaxed = False
-    results = searcher.search(reader_query.build(clauses, schema, groups), **options)
-    if results.is_empty() and sum(not c.excluded for c in clauses) > 1:
+    strict = reader_query.build(clauses, schema, groups)
+    results, partial = run_with_deadline(searcher, strict, options, time_limit)
+    if results.is_empty() and not partial and sum(not c.excluded for c in clauses) > 1:
         relaxed = True
         loose = reader_query.build(clauses, schema, groups, match_all=False)
-        results = searcher.search(loose, **options)
+        results, partial = run_with_deadline(searcher, loose, options, time_limit)
 
     offset = (request.page - 1) * request.per_page
     snippets = _Snippets(clauses, schema, snippet_chars)
@@ -120,6 +125,7 @@ def search(
         truncated=truncated,
         build=build,
         results=hits,
+        partial=partial,
     )
 
 

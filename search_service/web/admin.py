@@ -23,7 +23,7 @@ from .. import indexer, jobs
 from ..errors import ApiError, ArticleError, LockTimeout
 from ..journal import Journal, article_to_json
 from ..sources import read_stream
-from . import State, state
+from . import State, metrics, state
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -116,7 +116,12 @@ def reindex():
     running = jobs.running(current.store)
     if running:
         raise ApiError(f"reindex job {running} is still running", code="conflict", status=409)
-    job = jobs.start_reindex(current.store, current.config, sources)
+    job = jobs.start_reindex(
+        current.store,
+        current.config,
+        sources,
+        on_reject=lambda error: metrics.REJECTED.labels("reindex").inc(),
+    )
     response = jsonify(job)
     response.status_code = 202
     response.headers["Location"] = f"/admin/jobs/{job['id']}"
@@ -215,6 +220,7 @@ def _validate(lines: bytes) -> tuple[list[Any], list[dict[str, Any]]]:
             errors.append(_error(item.line, item.article_id, item.reason))
         else:
             articles.append(item)
+    metrics.REJECTED.labels("api").inc(len(errors))
     return articles, errors
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from ..errors import BadParameter, QueryTooLong
 from ..searcher import SORTS, SearchRequest, search
@@ -30,7 +30,9 @@ def search_view():
         build=build.id,
         snippet_chars=settings.snippet_chars,
         max_terms=settings.max_query_terms,
+        time_limit=settings.search_time_limit,
     )
+    g.search_response = response  # for the query log and metrics (web/ops.py)
     return jsonify(response.as_dict())
 
 
