@@ -354,6 +354,12 @@ def _run(action: Callable[[], Any]) -> Any:
         return action()
     except SearchServiceError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # disk full, read-only or missing directory: say so, no traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise click.ClickException(
+            f"cannot write the index: {exc.strerror or exc}{where}; "
+            "nothing was switched, the live build is unchanged"
+        ) from exc
 
 
 class Progress:
