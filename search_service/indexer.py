@@ -211,10 +211,10 @@ def replay(ix: Any, entries: list[Entry], config: Config) -> int:
                 fields, _, _ = document(article, ix.schema, config.default_language)
                 writer.update_document(**fields)
                 delta += 0 if present else 1
+        writer.commit()
     except BaseException:
-        writer.cancel()
+        writer.cancel()  # a failed commit must not keep Whoosh's own lock on the live build
         raise
-    writer.commit()
     return delta
 
 

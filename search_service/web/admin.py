@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import indexer, jobs
 from ..errors import ApiError, ArticleError, LockTimeout
@@ -154,6 +154,10 @@ def _accept(updates: list[tuple[str, str, Any]], rejected: list[dict[str, Any]])
             current.store, current.config, lock_timeout=current.config.admin_apply_wait
         )
     except LockTimeout:
+        status = "queued"
+        Applier.ensure(current)
+    except Exception:  # durable in the journal already: report queued, retry in background
+        current_app.logger.exception("applying accepted updates failed; will retry")
         status = "queued"
         Applier.ensure(current)
     body = {
