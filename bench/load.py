@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 
-def load_queries(queries: Path | None, titles: Path | None, limit: int, seed: int) -> list[str]:
+def load_queries(queries: Path | None, titles: list[Path], limit: int, seed: int) -> list[str]:
     found: list[str] = []
     rng = random.Random(seed)
     if queries:
@@ -41,14 +41,17 @@ def load_queries(queries: Path | None, titles: Path | None, limit: int, seed: in
             text = line.split("\t", 1)[-1].strip()
             if text:
                 found.append(text)
-    if titles:
-        with titles.open(encoding="utf-8") as lines:
+    for path in titles:
+        per_file = limit // len(titles)
+        taken = 0
+        with path.open(encoding="utf-8") as lines:
             for line in lines:
                 words = (json.loads(line).get("title") or "").split()
                 if len(words) >= 2:
                     start = rng.randrange(max(len(words) - 2, 1))
                     found.append(" ".join(words[start : start + rng.choice((2, 3))]))
-                if len(found) >= limit:
+                    taken += 1
+                if taken >= per_file:
                     break
     if not found:
         found = ["budget", "central bank", "parliament", "football", "weather", "election"]
@@ -155,7 +158,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--queries", type=Path, help="queries file (qid<TAB>query, or one a line)")
-    parser.add_argument("--titles", type=Path, help="article JSON Lines to cut queries from")
+    parser.add_argument(
+        "--titles", type=Path, nargs="*", default=[], help="article JSON Lines to cut queries from"
+    )
     parser.add_argument("--max-queries", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--duration", type=float, default=20.0)
