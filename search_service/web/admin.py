@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import io
 import json
+import os
 import threading
 import time
 from typing import Any
@@ -38,6 +39,17 @@ class Unauthorized(ApiError):
 class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"
+
+
+@admin.before_app_request
+def resume_queued_updates() -> None:
+    """Once per process, on its first request: apply updates accepted before a crash or a
+    restart, so an acknowledged update never waits for the next write to become visible."""
+    if Applier.resumed_in != os.getpid():
+        Applier.resumed_in = os.getpid()
+        current = state()
+        if current.store.current() is not None and Journal(current.store.root).has_pending():
+            Applier.ensure(current)
 
 
 @admin.before_request
@@ -177,6 +189,7 @@ class Applier:
     _thread: threading.Thread | None = None
     _guard = threading.Lock()
     interval = 0.25
+    resumed_in = 0  # the pid that has checked for updates left queued by an earlier process
 
     @classmethod
     def ensure(cls, current: State) -> None:
