@@ -187,6 +187,22 @@ def apply_pending(store: IndexStore, config: Config) -> int:
     return len(pending)
 
 
+def apply_provisionally(store: IndexStore, config: Config, after: int = 0) -> int:
+    """While a reindex holds the writer lock: make pending updates searchable in the live build
+    now, without marking them applied, so the reindex still replays them onto its new build.
+
+    Only entries after ``after`` are applied (the caller remembers what it already did for
+    this build). Whoosh's own lock on the live build keeps two such writers apart (its
+    ``LockError`` means: try again). Returns the last sequence number applied.
+    """
+    pending = [entry for entry in Journal(store.root).pending() if entry.seq > after]
+    if not pending or store.current() is None:
+        return after
+    _, ix = store.open_current()
+    replay(ix, pending, config)
+    return pending[-1].seq
+
+
 def replay(ix: Any, entries: list[Entry], config: Config) -> int:
     """Apply journal entries to ``ix`` in one commit; returns the change in document count.
 

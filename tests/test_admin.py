@@ -180,6 +180,13 @@ def test_an_update_accepted_during_a_rebuild_is_in_the_new_build(admin, tmp_path
     put = client.put("/admin/articles/d-1", json={"title": "Quokka during"}, headers=AUTH)
     gone = client.delete("/admin/articles/en-2", headers=AUTH)
     assert (put.status_code, gone.status_code) == (202, 202)
+    # Searchable in the live build within 2 s although the rebuild still holds the lock.
+    deadline = time.monotonic() + 2
+    while (total(client, "quokka"), total(client, "council")) != (1, 0):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert thread.is_alive() and IndexStore(index_dir).current().id == old_build
+    assert len(Journal(index_dir).pending()) == 2  # still owed to the new build
     accepted.set()
     thread.join()
     assert IndexStore(index_dir).current().id != old_build

@@ -185,6 +185,8 @@ def test_kill_9_of_a_reindex_keeps_the_last_build_and_loses_no_accepted_update(
         base, "PUT", "/admin/articles/late-1", {"title": "Lighthouse keeper retires"}, TOKEN
     )
     assert (status, body["status"]) == (202, "queued"), body
+    # Searchable within 2 s in the live build, while the reindex still holds the lock.
+    assert wait_for(lambda: total(base, "lighthouse")[0] == 4, 2)
     assert reindex.poll() is None, "the reindex finished before it could be killed"
     os.kill(reindex.pid, signal.SIGKILL)
     reindex.wait()

@@ -13,12 +13,14 @@ from __future__ import annotations
 import hmac
 import io
 import json
+import logging
 import os
 import threading
 import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from whoosh.index import LockError as WhooshLockError
 
 from .. import indexer, jobs
 from ..errors import ApiError, ArticleError, LockTimeout
@@ -27,6 +29,7 @@ from ..sources import read_stream
 from . import State, metrics, state
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
+log = logging.getLogger("search_service")
 
 JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
 
@@ -203,13 +206,28 @@ class Applier:
     @classmethod
     def _loop(cls, current: State) -> None:
         journal = Journal(current.store.root)
+        provisional: tuple[str, int] = ("", 0)  # (live build, last seq applied to it early)
         while journal.has_pending():
             try:
                 indexer.apply_journal(current.store, current.config, lock_timeout=cls.interval)
             except LockTimeout:
-                continue
+                provisional = cls._during_reindex(current, provisional)
             except Exception:  # keep trying; the entries are safe in the journal
+                log.exception("applying accepted updates failed; will retry")
                 time.sleep(1)
+
+    @staticmethod
+    def _during_reindex(current: State, done: tuple[str, int]) -> tuple[str, int]:
+        """A reindex can hold the lock for minutes: apply to the live build meanwhile so an
+        update is searchable within the interval; the reindex replays it on its new build."""
+        live = current.store.current()
+        if live is None or "(reindex)" not in current.store.lock_holder():
+            return done
+        after = done[1] if done[0] == live.id else 0
+        try:
+            return live.id, indexer.apply_provisionally(current.store, current.config, after)
+        except WhooshLockError:
+            return done  # another worker is doing the same; try again next round
 
 
 # Request bodies ---------------------------------------------------------------------------
