@@ -329,3 +329,16 @@ def test_read_only_index_directory_during_a_build_is_a_clear_error(small_disk, c
     assert IndexStore(index_dir).current() == live
     searched = cli("search", "lighthouse", "--json", "--index-dir", index_dir)
     assert json.loads(searched.stdout)["total"] == 3
+
+
+@pytest.mark.slow
+def test_metrics_under_gunicorn_sum_every_worker(sample_index, gunicorn):
+    base, _ = gunicorn(sample_index)
+    for _ in range(20):
+        assert request(base, "GET", "/search?q=parliament")[0] == 200
+    line = 'search_http_requests_total{endpoint="api.search_view",method="GET",status="200"}'
+    for _ in range(4):  # whichever worker answers the scrape reports all of them
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as response:
+            text = response.read().decode()
+        counted = next(row for row in text.splitlines() if row.startswith(line))
+        assert float(counted.split()[-1]) == 20
