@@ -191,11 +191,11 @@ def test_kill_9_of_a_reindex_keeps_the_last_build_and_loses_no_accepted_update(
     os.kill(reindex.pid, signal.SIGKILL)
     reindex.wait()
 
-    # The lock died with the writer; the worker's applier takes it and applies the update.
-    assert wait_for(lambda: total(base, "lighthouse")[0] == 4, 2.5)
-    assert total(base, "lighthouse")[1] == live_build  # the last good build still serves
+    # The lock died with the writer; the worker's applier takes it, which clears the
+    # half-written build, and applies the update for good.
+    assert wait_for(lambda: Journal(index_dir).pending() == [], 2.5)
+    assert total(base, "lighthouse") == (4, live_build)  # the last good build still serves
     assert not any(p.name.startswith(".partial-") for p in builds.iterdir())
-    assert Journal(index_dir).pending() == []
 
     # And a restart serves it too: it was durable, not only in a worker's memory.
     fresh, _ = gunicorn(index_dir)
