@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -342,3 +343,18 @@ def test_metrics_under_gunicorn_sum_every_worker(sample_index, gunicorn):
             text = response.read().decode()
         counted = next(row for row in text.splitlines() if row.startswith(line))
         assert float(counted.split()[-1]) == 20
+
+
+@pytest.mark.slow
+def test_gunicorns_own_error_pages_carry_the_security_headers(sample_index, gunicorn):
+    base, _ = gunicorn(sample_index)
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall("GET /search?q=Bakı HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    head, _, body = reply.decode("utf-8", "replace").partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 400")
+    assert "X-Content-Type-Options: nosniff" in head
+    assert json.loads(body)["error"]

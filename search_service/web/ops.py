@@ -21,14 +21,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from . import metrics, state
+from .server import SECURITY_HEADERS
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "Cross-Origin-Resource-Policy": "same-origin",
-}
 # Endpoints the rate limit leaves alone: probes, scrapes, and the authenticated CMS.
 UNLIMITED = {"api.health_view", "metrics.metrics_view"}
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
