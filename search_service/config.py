@@ -40,6 +40,17 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if number < 0:
+        raise ValueError("must be zero or more")
+    return number
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
+
+
 def _positive_int(value: str) -> int:
     number = int(value)
     if number <= 0:
@@ -113,6 +124,20 @@ SETTINGS: dict[str, Setting] = {
         "200",
         "Approximate length of a result snippet, in characters.",
         _positive_int,
+    ),
+    "recency_half_life": Setting(
+        "SEARCH_RECENCY_HALF_LIFE_DAYS",
+        "180",
+        "Age in days at which an article's recency boost in `sort=relevance` halves (a story "
+        "published today scores up to 20 % more, one this old 10 %); 0 turns the boost off.",
+        _non_negative_float,
+    ),
+    "cors_origins": Setting(
+        "SEARCH_CORS_ORIGINS",
+        "",
+        "Comma-separated origins (such as `https://news.example.org`) whose pages may call "
+        "`/search` and `/suggest` from the browser; `*` allows any; empty allows none.",
+        _origins,
     ),
     "host": Setting(
         "SEARCH_HOST",
@@ -201,6 +226,8 @@ class Config:
     max_per_page: int
     max_results_window: int
     snippet_chars: int
+    recency_half_life: float
+    cors_origins: tuple[str, ...]
     host: str
     log_level: str
     admin_token: str = field(default="", repr=False)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import GENERIC, analyzer_for
+from .spellfield import SpelledText
 
 # Bump when a change needs a full reindex; a build records the version it was made with.
 SCHEMA_VERSION = 1
@@ -40,7 +41,10 @@ def build_schema(languages: Iterable[str]) -> Schema:
     for group in (*languages, GENERIC):
         analyzer = analyzer_for(group)
         for part in TEXT_PARTS:
-            schema.add(f"{part}_{group}", TEXT(analyzer=analyzer, phrase=True))
+            # Title and body also keep unstemmed words for "did you mean" and suggestions.
+            spelled = part != "lead"
+            field = SpelledText if spelled else TEXT
+            schema.add(f"{part}_{group}", field(analyzer=analyzer, phrase=True, spelling=spelled))
     return schema
 
 

@@ -18,7 +18,9 @@ from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
+from . import facets as facet_counts
 from . import query as reader_query
+from . import recency, spelling
 from .limits import run_with_deadline
 from .schema import group_for, language_groups
 
@@ -39,6 +41,7 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class SearchResponse:
     build: str
     results: list[Hit] = field(default_factory=list)
     partial: bool = False
+    did_you_mean: str | None = None
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,6 +84,7 @@ def search(
     snippet_chars: int = 200,
     max_terms: int = 32,
     time_limit: float | None = None,
+    recency_half_life: float = 0,
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
@@ -97,9 +103,12 @@ def search(
     options: dict[str, Any] = {
         "limit": request.page * request.per_page,
         "filter": _filters(request),
+        **facet_counts.search_options(),
     }
     if request.sort == "newest":
         options.update(sortedby=_newest_first(schema), reverse=True)
+    else:
+        searcher = recency.searcher_for(searcher, recency_half_life)
 
     relaxed = False
     strict = reader_query.build(clauses, schema, groups)
@@ -126,7 +135,15 @@ def search(
         build=build,
         results=hits,
         partial=partial,
+        did_you_mean=spelling.did_you_mean(
+            searcher, request.q, clauses, groups, lambda q: _any_match(results, q)
+        ),
+        facets=facet_counts.counts(results),
     )
+
+
+def _any_match(results: Any, query: wq.Query) -> bool:
+    return not results.docs().isdisjoint(results.searcher.docs_for_query(query))
 
 
 def _newest_first(schema: Schema) -> sorting.FacetType:
@@ -147,6 +164,7 @@ def _filters(request: SearchRequest) -> wq.Query | None:
         conditions.append(wq.Term("lang", request.lang))
     if request.category:
         conditions.append(wq.Term("category", request.category))
+    conditions.extend(wq.Term("tag", tag) for tag in request.tags)
     if request.date_from or request.date_to:
         conditions.append(
             wq.NumericRange("published_day", _day(request.date_from), _day(request.date_to))

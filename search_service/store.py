@@ -128,7 +128,7 @@ class IndexStore:
                 handle.truncate()
                 handle.write(f"pid {os.getpid()} ({command}) since {_now()}")
                 handle.flush()
-                self._remove_partial_builds()
+                self._remove_leftovers()
                 yield
             finally:
                 handle.seek(0)
@@ -217,11 +217,14 @@ class IndexStore:
         for build in candidates[: max(len(complete) - self.keep_builds, 0)]:
             shutil.rmtree(build.path, ignore_errors=True)
 
-    def _remove_partial_builds(self) -> None:
+    def _remove_leftovers(self) -> None:
+        """Clear what only a killed writer leaves: partial builds and half-made links."""
         folder = self.root / BUILDS
         if folder.is_dir():
             for path in folder.glob(f"{PARTIAL_PREFIX}*"):
                 shutil.rmtree(path, ignore_errors=True)
+        for link in self.root.glob(".*.tmp"):
+            link.unlink(missing_ok=True)
 
     def size_bytes(self, build: Build) -> int:
         return sum(p.stat().st_size for p in build.path.rglob("*") if p.is_file())

@@ -354,3 +354,13 @@ def test_a_reindex_after_a_rollback_prunes_the_build_rolled_away_from(cli, index
     assert len(kept) == 2
     assert bad not in kept
     assert store.previous().id == first
+
+
+def test_the_next_writer_removes_a_half_made_link_of_a_killed_writer(index_dir):
+    live = live_id(index_dir)
+    leftover = index_dir / ".current.99999.tmp"
+    os.symlink("builds/nowhere", leftover)
+
+    with IndexStore(index_dir).writing("next writer"):
+        assert not os.path.lexists(leftover)
+    assert live_id(index_dir) == live

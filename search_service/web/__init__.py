@@ -27,12 +27,13 @@ def state() -> State:
 
 
 def init_app(app: Flask) -> None:
-    from . import ops
+    from . import ops, reader
     from .admin import admin
     from .api import api
 
     app.register_blueprint(api)
     app.register_blueprint(admin)
+    reader.init_app(app)
     ops.init_app(app)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(IndexUnavailable, _index_unavailable)

@@ -31,6 +31,7 @@ def search_view():
         snippet_chars=settings.snippet_chars,
         max_terms=settings.max_query_terms,
         time_limit=settings.search_time_limit,
+        recency_half_life=settings.recency_half_life,
     )
     g.search_response = response  # for the query log and metrics (web/ops.py)
     return jsonify(response.as_dict())
@@ -82,6 +83,11 @@ def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> Se
         date_from=date_from,
         date_to=date_to,
         sort=sort,
+        tags=tuple(
+            dict.fromkeys(
+                tag.strip() for raw in args.getlist("tags") for tag in raw.split(",") if tag.strip()
+            )
+        ),
     )
 
 

@@ -24,7 +24,7 @@ from . import metrics, state
 from .server import SECURITY_HEADERS
 
 # Endpoints the rate limit leaves alone: probes, scrapes, and the authenticated CMS.
-UNLIMITED = {"api.health_view", "metrics.metrics_view"}
+UNLIMITED = {"api.health_view", "metrics.metrics_view", "static"}
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 access_log = logging.getLogger("search_service.access")

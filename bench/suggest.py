@@ -1,0 +1,131 @@
+"""Benchmark ``GET /suggest`` at news-site scale: p50/p95 per keystroke.
+
+Builds (or reuses) an index of N articles read from JSON Lines corpora *by path* and replicated
+with new ids until N is reached (nothing is copied into the repository), then replays typing:
+for sampled titles, every prefix of their first words, as a reader types them, through the
+real Flask app (view, validation, JSON) in this process. The first request of each language,
+which reads the vocabulary into memory, is reported separately.
+
+Example:
+
+    .venv/bin/python bench/suggest.py --corpora ../shared/data/corpora --articles 100000 \\
+        --index-dir /tmp/suggest-bench-index
+
+Timings on a shared machine are noisy; run it twice and compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from search_service import config as settings
+from search_service import create_app, indexer
+from search_service.sources import read_sources
+from search_service.store import IndexStore
+
+
+def replicated(corpora: Path, total: int) -> Iterator[dict]:
+    files = sorted(corpora.glob("*.jsonl"))
+    if not files:
+        sys.exit(f"no *.jsonl files in {corpora}")
+    made, copy = 0, 0
+    while made < total:
+        for file in files:
+            with file.open(encoding="utf-8") as lines:
+                for line in lines:
+                    record = json.loads(line)
+                    if copy:
+                        record["id"] = f"{record['id']}~{copy}"
+                    yield record
+                    made += 1
+                    if made >= total:
+                        return
+        copy += 1
+
+
+def build(corpora: Path, total: int, index_dir: Path) -> None:
+    source = index_dir.with_name(index_dir.name + "-articles.jsonl")
+    with source.open("w", encoding="utf-8") as out:
+        for record in replicated(corpora, total):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    started = time.monotonic()
+    config = settings.load({}, index_dir=index_dir)
+    summary = indexer.rebuild(IndexStore(index_dir), read_sources([source]), config)
+    source.unlink()
+    print(
+        f"indexed {summary.indexed} articles (rejected {summary.rejected}) "
+        f"in {time.monotonic() - started:.0f} s",
+        flush=True,
+    )
+
+
+def keystrokes(index_dir: Path, count: int, seed: int) -> list[tuple[str, str]]:
+    """(lang, text typed so far) for ``count`` keystrokes over sampled titles."""
+    _, ix = IndexStore(index_dir).open_current()
+    rng = random.Random(seed)
+    typed: list[tuple[str, str]] = []
+    with ix.searcher() as searcher:
+        total = searcher.doc_count_all()
+        while len(typed) < count:
+            fields = searcher.stored_fields(rng.randrange(total))
+            words = (fields.get("title") or "").split()[:3]
+            text = " ".join(words)
+            for end in range(1, len(text) + 1):
+                typed.append((fields.get("lang", ""), text[:end]))
+    return typed[:count]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpora", type=Path, required=True, help="folder of *.jsonl corpora")
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--index-dir", type=Path, default=Path("/tmp/suggest-bench-index"))
+    parser.add_argument(
+        "--rebuild", action="store_true", help="rebuild even if the index exists (else reuse it)"
+    )
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    store = IndexStore(args.index_dir)
+    current = store.current()
+    if args.rebuild or current is None:
+        build(args.corpora, args.articles, args.index_dir)
+
+    client = create_app({"index_dir": args.index_dir}).test_client()
+    for lang in ("en", "ru", "az"):
+        started = time.perf_counter()
+        client.get("/suggest", query_string={"q": "a", "lang": lang})
+        print(
+            f"first request ({lang}, reads its vocabulary): "
+            f"{(time.perf_counter() - started) * 1000:.0f} ms"
+        )
+    client.get("/suggest", query_string={"q": "a"})
+
+    timings, with_lang = [], 0
+    for n, (lang, text) in enumerate(keystrokes(args.index_dir, args.requests, args.seed)):
+        query = {"q": text, **({"lang": lang} if n % 2 else {})}
+        with_lang += bool(n % 2)
+        started = time.perf_counter()
+        response = client.get("/suggest", query_string=query)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.get_data(as_text=True)
+    timings.sort()
+    p50 = statistics.median(timings)
+    p95 = timings[int(len(timings) * 0.95) - 1]
+    print(
+        f"/suggest over {store.current().info.get('documents')} articles, {len(timings)} "
+        f"keystrokes ({with_lang} with lang): p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
+        f"max {timings[-1]:.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

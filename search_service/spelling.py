@@ -1,0 +1,124 @@
+"""\"Did you mean …?\": corrections for query words that are rare or absent in the index.
+
+Candidates come from the index's own vocabulary, per language: the title and body fields keep
+their words unstemmed in a spelling sub-field (:mod:`.spellfield`), and Whoosh's Levenshtein
+automaton walks that lexicon (``reader.terms_within``). A word is only corrected when it
+matches none of the results and a candidate within one or two edits is clearly more frequent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from . import query as reader_query
+from .schema import TEXT_PARTS
+
+# A word found in more documents than this is never "rare", whatever the results hold.
+RARE_DOCUMENTS = 2
+# A correction must be found in at least this many times more documents than the word.
+BETTER_BY = 4
+MIN_WORD_LENGTH = 3
+
+
+def did_you_mean(
+    searcher: Searcher,
+    text: str,
+    clauses: Sequence[reader_query.Clause],
+    groups: Sequence[str],
+    matched: Callable[[wq.Query], bool],
+) -> str | None:
+    """The query with its misspelt words corrected, or None when there is nothing to fix.
+
+    ``matched(query)`` says whether any result of the search matches ``query``; a word that
+    does is never corrected, however rare it is.
+    """
+    corrections: dict[str, str] = {}
+    for clause in clauses:
+        if clause.excluded or clause.phrase or len(clause.text) < MIN_WORD_LENGTH:
+            continue
+        if clause.text in corrections:
+            continue
+        better = _correct(searcher, clause.text, groups, matched)
+        if better:
+            corrections[clause.text] = better
+    if not corrections:
+        return None
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in corrections))
+    return pattern.sub(lambda m: _same_case(m.group(0), corrections[m.group(0)]), text)
+
+
+def _correct(
+    searcher: Searcher, word: str, groups: Sequence[str], matched: Callable[[wq.Query], bool]
+) -> str | None:
+    schema, reader = searcher.schema, searcher.reader()
+    found, terms = 0, []
+    for group in groups:
+        query_terms = _terms(schema, group, word)
+        found += sum(_documents(reader, group, term) for term in query_terms)
+        terms += [wq.Term(f"{part}_{group}", t) for t in query_terms for part in TEXT_PARTS]
+    if found > RARE_DOCUMENTS or (found and matched(wq.Or(terms))):
+        return None
+    # (distance, -documents, -documents with this very form, word): words sharing a stem tie
+    # on documents, and then the form readers use most wins (нефтъ → нефть, not нефте).
+    best: tuple[int, int, int, str] | None = None
+    for group in groups:
+        surface = [t.text for t in schema[f"body_{group}"].analyzer(word, no_morph=True)]
+        if len(surface) != 1:
+            continue
+        typed = surface[0]
+        maxdist = 1 if len(typed) <= 4 else 2
+        for part in ("title", "body"):
+            field = f"{part}_{group}"
+            if field not in schema:
+                continue
+            spelling = schema[field].spelling_fieldname(field)
+            for candidate in reader.terms_within(spelling, typed, maxdist, prefix=1):
+                if candidate == typed:
+                    continue
+                documents = sum(
+                    _documents(reader, group, t) for t in _terms(schema, group, candidate)
+                )
+                if documents < max(1, BETTER_BY * found):
+                    continue
+                form = reader.doc_frequency(spelling, candidate)
+                key = (edit_distance(typed, candidate), -documents, -form, candidate)
+                if best is None or key < best:
+                    best = key
+    return None if best is None else best[-1]
+
+
+def _terms(schema, group: str, word: str) -> list[str]:
+    return [t.text for t in schema[f"body_{group}"].analyzer(word, mode="query")]
+
+
+def _documents(reader, group: str, term: str) -> int:
+    """Documents of one language containing ``term`` in title, lead or body (an upper bound:
+    one document may count in several fields)."""
+    return max(reader.doc_frequency(f"{part}_{group}", term) for part in TEXT_PARTS)
+
+
+def _same_case(typed: str, word: str) -> str:
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Edit distance counting insertions, deletions, substitutions and swaps of neighbouring
+    letters (optimal string alignment): "cenrtal" is one typo away from "central"."""
+    rows = [list(range(len(b) + 1))]
+    for i, char_a in enumerate(a, 1):
+        row = [i]
+        for j, char_b in enumerate(b, 1):
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
