@@ -134,7 +134,7 @@ def delete(ids: tuple[str, ...], index_dir: Path | None) -> None:
         search-service delete en-001 ru-017
     """
     context = Context(index_dir)
-    summary = _run(lambda: indexer.delete(context.store, ids))
+    summary = _run(lambda: indexer.delete(context.store, ids, context.config))
     click.echo(f"Deleted {summary.deleted} article(s) from build {summary.build_id}.")
     if summary.missing:
         click.echo(f"Not in the index: {', '.join(summary.missing)}", err=True)
@@ -184,6 +184,52 @@ def stats(as_json: bool, index_dir: Path | None) -> None:
     if newest:
         click.echo(f"Newest:     {newest['published']}  {newest['id']}  {newest['title']}")
     click.echo(f"Size:       {report['size_bytes'] / 1e6:.1f} MB")
+
+
+@main.command()
+@click.option("--since", default="7d", show_default=True, help="Period: 30m, 24h, 7d, 2w.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Query log to read (default: $SEARCH_QUERY_LOG).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def analytics(since: str, top: int, log_path: Path | None, as_json: bool) -> None:
+    """Top queries, zero-result queries and the slowest searches, from the query log.
+
+    \b
+    Example:
+        search-service analytics --since 24h --top 20
+    """
+    from .analytics import parse_period, report
+
+    try:
+        period = parse_period(since)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    path = log_path or Path(Context(None).config.query_log or "")
+    if not str(path) or not path.is_file():
+        raise click.ClickException(
+            "no query log: set SEARCH_QUERY_LOG for the service, or give --log FILE"
+        )
+    summary = report(path, period, top)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{summary['searches']} searches ({summary['distinct_queries']} distinct) since "
+        f"{summary['since']}; {summary['zero_result_searches']} found nothing."
+    )
+    for title, key, unit in (
+        ("Top queries", "top_queries", "searches"),
+        ("Zero-result queries", "zero_result_queries", "searches"),
+        ("Slowest searches", "slowest", "took_ms"),
+    ):
+        click.echo(f"\n{title}:")
+        for row in summary[key] or [{"q": "-", unit: ""}]:
+            click.echo(f"  {row[unit]:>8}  {row['q']}")
 
 
 @main.command("search")
@@ -308,6 +354,12 @@ def _run(action: Callable[[], Any]) -> Any:
         return action()
     except SearchServiceError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # disk full, read-only or missing directory: say so, no traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise click.ClickException(
+            f"cannot write the index: {exc.strerror or exc}{where}; "
+            "nothing was switched, the live build is unchanged"
+        ) from exc
 
 
 class Progress:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +165,64 @@ SETTINGS: dict[str, Setting] = {
         "Log level of the web service and the command line (debug, info, warning, error).",
         str.lower,
     ),
+    # Operations (issue 5): admin API, limits, observability.
+    "admin_token": Setting(
+        "SEARCH_ADMIN_TOKEN",
+        "",
+        "Bearer token of the admin API (`/admin/...`). Unset or empty: the admin API is "
+        "disabled and answers 404. Never logged.",
+    ),
+    "reindex_source": Setting(
+        "SEARCH_REINDEX_SOURCE",
+        "",
+        "Comma-separated JSON Lines files that `POST /admin/reindex` rebuilds the index from "
+        "(a complete export of the CMS).",
+    ),
+    "admin_max_body": Setting(
+        "SEARCH_ADMIN_MAX_BODY",
+        "10485760",
+        "Largest admin request body, in bytes (default 10 MiB); larger ones get 413.",
+        _positive_int,
+    ),
+    "admin_max_batch": Setting(
+        "SEARCH_ADMIN_MAX_BATCH",
+        "1000",
+        "Most articles one `POST /admin/articles` may carry; more get 413.",
+        _positive_int,
+    ),
+    "admin_apply_wait": Setting(
+        "SEARCH_ADMIN_APPLY_WAIT",
+        "1.5",
+        "Seconds an admin write waits for the writer lock to apply its update at once; after "
+        "that (say, during a reindex) it answers 202 and the update is applied when the lock "
+        "frees. Either way it is already durable.",
+        _positive_float,
+    ),
+    "ratelimit": Setting(
+        "SEARCH_RATELIMIT",
+        "600/minute",
+        "Per-client rate limit of the public endpoints (flask-limiter syntax, e.g. "
+        "`20/second;600/minute`); over it a client gets 429 with `Retry-After`.",
+    ),
+    "ratelimit_storage_url": Setting(
+        "SEARCH_RATELIMIT_STORAGE_URL",
+        "memory://",
+        "Where rate-limit counters live. `memory://` counts per worker process; use a shared "
+        "store such as `redis://host:6379` to count across workers and machines.",
+    ),
+    "search_time_limit": Setting(
+        "SEARCH_TIME_LIMIT",
+        "2",
+        "Seconds a search may spend collecting matches; after that it returns what it found so "
+        'far, flagged `"partial": true`.',
+        _positive_float,
+    ),
+    "query_log": Setting(
+        "SEARCH_QUERY_LOG",
+        "",
+        "JSON Lines file each search is appended to (query, filters, result count, time; no "
+        "client address) for `search-service analytics`. Empty: no query log.",
+    ),
 }
 
 
@@ -187,6 +245,15 @@ class Config:
     cache_size: int
     host: str
     log_level: str
+    admin_token: str = field(default="", repr=False)
+    reindex_source: str = ""
+    admin_max_body: int = 10485760
+    admin_max_batch: int = 1000
+    admin_apply_wait: float = 1.5
+    ratelimit: str = "600/minute"
+    ratelimit_storage_url: str = "memory://"
+    search_time_limit: float = 2.0
+    query_log: str = ""
 
 
 def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

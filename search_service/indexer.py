@@ -22,6 +22,7 @@ from .analysis import GENERIC, detect_language
 from .articles import Article, local_date
 from .config import Config
 from .errors import ArticleError, BuildFailed
+from .journal import Entry, Journal, article_from_json
 from .parallel import ParallelWriter
 from .schema import build_schema, group_for
 from .store import IndexStore
@@ -95,10 +96,13 @@ def rebuild(
                     "nothing was written and the live index is unchanged"
                 )
             writer.commit()
+            # Updates accepted by the admin API while this build was being written.
+            pending = Journal(store.root).pending()
+            expected = summary.indexed + replay(ix, pending, config)
             build = store.activate(
                 build_id,
                 partial,
-                summary.indexed,
+                expected,
                 {
                     "languages": list(config.languages),
                     "indexed": summary.indexed,
@@ -108,6 +112,8 @@ def rebuild(
         except BaseException:
             store.discard(partial)
             raise
+        if pending:
+            Journal(store.root).mark_applied(pending[-1].seq)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
     return summary
@@ -118,6 +124,11 @@ def _build_writer(ix: Any) -> IndexWriter:
         return ParallelWriter(
             ix, procs=BUILD_PROCS, limitmb=WRITER_MEMORY_MB, multisegment=True, compound=COMPOUND
         )
+    return _writer(ix)
+
+
+def _writer(ix: Any) -> IndexWriter:
+    """A single-process writer; every write uses it so no commit makes a compound segment."""
     return ix.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND)
 
 
@@ -135,8 +146,9 @@ def add(
     started = time.monotonic()
     summary = Summary()
     with store.writing("add"):
+        apply_pending(store, config)  # older accepted updates first, so this one wins
         build, ix = store.open_current()
-        writer = ix.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND)
+        writer = _writer(ix)
         try:
             _write(writer, ix.schema, records, config, summary, strict, on_reject, replace=True)
         except BaseException:
@@ -153,13 +165,15 @@ def add(
     return summary
 
 
-def delete(store: IndexStore, ids: Iterable[str]) -> Summary:
+def delete(store: IndexStore, ids: Iterable[str], config: Config | None = None) -> Summary:
     """Delete articles by id from the live build; unknown ids are listed, not fatal."""
     started = time.monotonic()
     summary = Summary()
     with store.writing("delete"):
+        if config is not None:
+            apply_pending(store, config)
         build, ix = store.open_current()
-        writer = ix.writer()
+        writer = _writer(ix)
         try:
             with ix.searcher() as searcher:
                 for article_id in dict.fromkeys(ids):
@@ -175,6 +189,73 @@ def delete(store: IndexStore, ids: Iterable[str]) -> Summary:
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def apply_journal(store: IndexStore, config: Config, *, lock_timeout: float | None = None) -> int:
+    """Take the writer lock and apply the journal's pending updates to the live build."""
+    if lock_timeout is not None:
+        store = IndexStore(store.root, lock_timeout=lock_timeout, keep_builds=store.keep_builds)
+    with store.writing("apply journal"):
+        return apply_pending(store, config)
+
+
+def apply_pending(store: IndexStore, config: Config) -> int:
+    """Apply pending journal entries to the live build; call only while holding the lock."""
+    journal = Journal(store.root)
+    pending = journal.pending()
+    if not pending or store.current() is None:
+        return 0
+    _, ix = store.open_current()
+    replay(ix, pending, config)
+    journal.mark_applied(pending[-1].seq)
+    return len(pending)
+
+
+def apply_provisionally(store: IndexStore, config: Config, after: int = 0) -> int:
+    """While a reindex holds the writer lock: make pending updates searchable in the live build
+    now, without marking them applied, so the reindex still replays them onto its new build.
+
+    Only entries after ``after`` are applied (the caller remembers what it already did for
+    this build). Whoosh's own lock on the live build keeps two such writers apart (its
+    ``LockError`` means: try again). Returns the last sequence number applied.
+    """
+    pending = [entry for entry in Journal(store.root).pending() if entry.seq > after]
+    if not pending or store.current() is None:
+        return after
+    _, ix = store.open_current()
+    replay(ix, pending, config)
+    return pending[-1].seq
+
+
+def replay(ix: Any, entries: list[Entry], config: Config) -> int:
+    """Apply journal entries to ``ix`` in one commit; returns the change in document count.
+
+    Only the last entry per id counts: Whoosh's ``update_document`` cannot see documents added
+    earlier by the same writer, so two puts of one id in one commit would leave two copies.
+    """
+    last = {entry.id: entry for entry in entries}
+    if not last:
+        return 0
+    delta = 0
+    writer = _writer(ix)
+    try:
+        with ix.searcher() as searcher:
+            for entry in last.values():
+                present = searcher.document_number(id=entry.id) is not None
+                if entry.op == "delete":
+                    if present:
+                        writer.delete_by_term("id", entry.id)
+                        delta -= 1
+                    continue
+                article = article_from_json(entry.record or {})  # validated when accepted
+                fields, _, _ = document(article, ix.schema, config.default_language)
+                writer.update_document(**fields)
+                delta += 0 if present else 1
+        writer.commit()
+    except BaseException:
+        writer.cancel()  # a failed commit must not keep Whoosh's own lock on the live build
+        raise
+    return delta
 
 
 def document(article: Article, schema: Schema, default_language: str) -> tuple[dict, str, bool]:

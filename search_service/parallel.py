@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import sys
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
@@ -20,7 +21,13 @@ _PR_SET_PDEATHSIG = 1
 class _Task(SubWriterTask):
     def run(self) -> None:
         _die_with_parent()
-        super().run()
+        try:
+            super().run()
+        except OSError as exc:
+            # Disk full or read-only: the parent reports it in one line and discards the
+            # build; a traceback from each sub-process would only bury that message.
+            sys.stderr.write(f"index writer sub-process stopped: {exc.strerror or exc}\n")
+            os._exit(1)
 
 
 def _die_with_parent() -> None:

@@ -21,6 +21,7 @@ from whoosh.searching import Searcher
 from . import facets as facet_counts
 from . import query as reader_query
 from . import recency, spelling
+from .limits import run_with_deadline
 from .schema import TEXT_PARTS, group_for, language_groups
 
 SORTS = ("relevance", "newest")
@@ -67,6 +68,7 @@ class SearchResponse:
     truncated: bool
     build: str
     results: list[Hit] = field(default_factory=list)
+    partial: bool = False
     did_you_mean: str | None = None
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -81,12 +83,14 @@ def search(
     build: str = "",
     snippet_chars: int = 200,
     max_terms: int = 32,
+    time_limit: float | None = None,
     recency_half_life: float = 0,
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
     All words must match; if that finds nothing and the query has several words, any word
-    may match and the response says ``relaxed``.
+    may match and the response says ``relaxed``. After ``time_limit`` seconds the matches
+    collected so far are returned and the response says ``partial``.
     """
     started = time.perf_counter()
     schema = searcher.schema
@@ -114,11 +118,12 @@ def search(
     # second full pass (Results.__len__) to count: measured about twice the time.
     options["optimize"] = False
     relaxed = False
-    results = searcher.search(reader_query.build(clauses, schema, groups), **options)
-    if results.is_empty() and sum(not c.excluded for c in clauses) > 1:
+    strict = reader_query.build(clauses, schema, groups)
+    results, partial = run_with_deadline(searcher, strict, options, time_limit)
+    if results.is_empty() and not partial and sum(not c.excluded for c in clauses) > 1:
         relaxed = True
         loose = reader_query.build(clauses, schema, groups, match_all=False)
-        results = searcher.search(loose, **options)
+        results, partial = run_with_deadline(searcher, loose, options, time_limit)
 
     offset = (request.page - 1) * request.per_page
     snippets = _Snippets(clauses, schema, snippet_chars)
@@ -136,6 +141,7 @@ def search(
         truncated=truncated,
         build=build,
         results=hits,
+        partial=partial,
         did_you_mean=spelling.did_you_mean(
             searcher, request.q, clauses, groups, lambda q: _any_match(results, q)
         ),

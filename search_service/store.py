@@ -135,6 +135,13 @@ class IndexStore:
                 handle.truncate()
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def lock_holder(self) -> str:
+        """Who holds the write lock, as its holder wrote it ("pid 12 (reindex) since ..")."""
+        try:
+            return (self.root / LOCK_FILE).read_text().strip()
+        except OSError:
+            return ""
+
     def create_partial(self, schema: Schema) -> tuple[str, Path, whoosh_index.Index]:
         """Start a new build beside the live one; call only while holding the write lock."""
         build_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(3)}"

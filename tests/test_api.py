@@ -30,6 +30,7 @@ HIT_FIELDS = [
 ]
 RESPONSE_FIELDS = [
     "query", "total", "page", "per_page", "took_ms", "relaxed", "truncated", "build", "results",
+    "partial",
     "did_you_mean", "facets",
 ]  # fmt: skip
 TAG = re.compile(r"<[^>]*>")

@@ -36,8 +36,10 @@ def test_every_endpoint_is_documented(tmp_path):
     app = create_app({"index_dir": tmp_path})
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     assert rules
-    for rule in rules:
-        assert f"### `GET {rule}`" in README
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static":
+            methods = rule.methods - {"HEAD", "OPTIONS"}
+            assert any(f"### `{method} {rule.rule}`" in README for method in methods), rule
 
 
 def test_readme_starts_with_the_two_commands():

@@ -36,24 +36,39 @@ def read_sources(
         name = "<stdin>" if str(source) == STDIN else str(source)
         with ExitStack() as stack:
             stream = _open(source, stack, name)
-            for item in _read_lines(stream, name, on_bytes):
-                if isinstance(item, ArticleError):
-                    yield item
-                    continue
-                article, unknown, line = item
-                for field_name in sorted(unknown - warned):
-                    warned.add(field_name)
-                    on_unknown_field(field_name)
-                if article.id in seen:
-                    yield ArticleError(
-                        f"duplicate id; first seen at {seen[article.id]}",
-                        source=name,
-                        line=line,
-                        article_id=article.id,
-                    )
-                    continue
-                seen[article.id] = f"{name}:{line}"
-                yield article
+            yield from read_stream(stream, name, seen, warned, on_unknown_field, on_bytes)
+
+
+def read_stream(
+    stream: BinaryIO,
+    name: str,
+    seen: dict[str, str] | None = None,
+    warned: set[str] | None = None,
+    on_unknown_field: Callable[[str], None] = lambda name: None,
+    on_bytes: Callable[[int], None] = lambda n: None,
+) -> Iterator[Article | ArticleError]:
+    """One stream of JSON Lines (a file, or an admin API request body), validated as the CLI
+    validates a file; ``seen`` carries ids across streams of one run."""
+    seen = {} if seen is None else seen
+    warned = set() if warned is None else warned
+    for item in _read_lines(stream, name, on_bytes):
+        if isinstance(item, ArticleError):
+            yield item
+            continue
+        article, unknown, line = item
+        for field_name in sorted(unknown - warned):
+            warned.add(field_name)
+            on_unknown_field(field_name)
+        if article.id in seen:
+            yield ArticleError(
+                f"duplicate id; first seen at {seen[article.id]}",
+                source=name,
+                line=line,
+                article_id=article.id,
+            )
+            continue
+        seen[article.id] = f"{name}:{line}"
+        yield article
 
 
 def _open(source: str | Path, stack: ExitStack, name: str) -> BinaryIO:

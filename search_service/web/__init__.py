@@ -29,11 +29,14 @@ def state() -> State:
 
 
 def init_app(app: Flask) -> None:
-    from . import reader
+    from . import ops, reader
+    from .admin import admin
     from .api import api
 
     app.register_blueprint(api)
+    app.register_blueprint(admin)
     reader.init_app(app)
+    ops.init_app(app)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(IndexUnavailable, _index_unavailable)
     app.register_error_handler(HTTPException, _http_error)

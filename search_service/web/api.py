@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from datetime import date
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from ..errors import BadParameter, QueryTooLong
 from ..searcher import SORTS, SearchRequest, search
@@ -27,24 +28,27 @@ def search_view():
     started = time.perf_counter()
     build, searcher = state().handle.searcher()
     key = (build.id, searcher.reader().generation(), search_request)
-    cached = state().cache.get(key)
-    if cached is None:
-        cached = search(
+    response = state().cache.get(key)
+    if response is None:
+        response = search(
             searcher,
             search_request,
             build=build.id,
             snippet_chars=settings.snippet_chars,
             max_terms=settings.max_query_terms,
+            time_limit=settings.search_time_limit,
             recency_half_life=settings.recency_half_life,
-        ).as_dict()
-        state().cache.put(key, cached)
+        )
+        if not response.partial:  # a cut-short answer must not outlive the load that cut it
+            state().cache.put(key, response)
         outcome = "miss"
     else:
         took = round((time.perf_counter() - started) * 1000, 2)
-        cached, outcome = {**cached, "took_ms": took}, "hit"
-    response = jsonify(cached)
-    response.headers["X-Cache"] = outcome if state().cache.size else "off"
-    return response
+        response, outcome = dataclasses.replace(response, took_ms=took), "hit"
+    g.search_response = response  # for the query log and metrics (web/ops.py)
+    reply = jsonify(response.as_dict())
+    reply.headers["X-Cache"] = outcome if state().cache.size else "off"
+    return reply
 
 
 @api.get("/healthz")

@@ -74,6 +74,7 @@ SCHEMAS: dict[str, Any] = {
             "results": {"type": "array", "items": _ref("Hit")},
             "did_you_mean": NULLABLE_STR,
             "facets": _ref("Facets"),
+            "partial": {"type": "boolean"},
         }
     ),
     "Suggestion": _object(
@@ -169,6 +170,61 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Whether a build is loaded",
             "responses": {"200": _json("Ready.", _ref("Health")), "503": ERROR},
+        }
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics of every worker",
+            "responses": {
+                "200": {"description": "Prometheus text format.", "content": {"text/plain": {}}}
+            },
+        }
+    },
+    # The admin API (bearer token; 404 when SEARCH_ADMIN_TOKEN is unset). Detailed bodies:
+    # openapi/search-service.json, which tests/test_openapi_contract.py checks.
+    "/admin/articles/{article_id}": {
+        "parameters": [_param("article_id", "The article's id.", STR, where="path", required=True)],
+        "put": {
+            "summary": "Insert or replace one article (JSON Lines object as the body)",
+            "responses": {
+                "200": _json("Applied.", {"type": "object"}),
+                "202": _json("Durable, applied when the writer lock frees.", {"type": "object"}),
+                "401": ERROR,
+                "422": _json("Rejected, with a reason per record.", {"type": "object"}),
+            },
+        },
+        "delete": {
+            "summary": "Delete one article",
+            "responses": {
+                "200": _json("Applied.", {"type": "object"}),
+                "202": _json("Durable, applied when the writer lock frees.", {"type": "object"}),
+                "401": ERROR,
+            },
+        },
+    },
+    "/admin/articles": {
+        "post": {
+            "summary": "A batch: JSON array or JSON Lines",
+            "responses": {
+                "200": _json("Applied; rejected records listed.", {"type": "object"}),
+                "202": _json("Durable, applied when the writer lock frees.", {"type": "object"}),
+                "401": ERROR,
+                "413": ERROR,
+                "422": _json("No valid record.", {"type": "object"}),
+            },
+        }
+    },
+    "/admin/reindex": {
+        "post": {
+            "summary": "Start a background full rebuild from SEARCH_REINDEX_SOURCE",
+            "responses": {"202": _json("The job.", {"type": "object"}), "409": ERROR},
+        }
+    },
+    "/admin/jobs/{job_id}": {
+        "get": {
+            "summary": "A reindex job's progress",
+            "parameters": [_param("job_id", "The job id.", STR, where="path", required=True)],
+            "responses": {"200": _json("The job.", {"type": "object"}), "404": ERROR},
         }
     },
     "/openapi.json": {

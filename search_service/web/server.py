@@ -15,6 +15,14 @@ from gunicorn import util
 
 from ..errors import error_body
 
+# Sent with every response, the app's (web/ops.py) and gunicorn's own error pages alike.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 URL_HINT = " (non-ASCII text in a URL must be percent-encoded: curl -G --data-urlencode 'q=...')"
 
 
@@ -27,7 +35,8 @@ def write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: st
         f"HTTP/1.1 {status_int} {reason}\r\n"
         "Connection: close\r\n"
         "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items())
+        + f"Content-Length: {len(body)}\r\n\r\n"
     ).encode("latin-1")
     util.write_nonblock(sock, head + body)
 

@@ -1,0 +1,58 @@
+"""What readers search for, from the query log (SEARCH_QUERY_LOG): top queries, queries that
+found nothing, and the slowest searches over a recent period."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+_PERIOD = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_period(text: str) -> timedelta:
+    """``30m``, ``24h``, ``7d``, ``2w`` → a timedelta; ValueError otherwise."""
+    match = _PERIOD.match(text.strip().lower())
+    if not match:
+        raise ValueError(f"{text!r} is not a period such as 30m, 24h, 7d or 2w")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def report(log: Path, since: timedelta, top: int = 10, now: datetime | None = None) -> dict:
+    """Summarise the log's searches newer than ``since``; unreadable lines are counted."""
+    cutoff = (now or datetime.now(UTC)) - since
+    counts: Counter[str] = Counter()
+    zero: Counter[str] = Counter()
+    slowest: list[dict[str, Any]] = []
+    searches = skipped = 0
+    with open(log, encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                moment = datetime.fromisoformat(entry["ts"])
+                query = " ".join(str(entry["q"]).split()).casefold()
+            except (ValueError, KeyError, TypeError):
+                skipped += 1
+                continue
+            if moment < cutoff:
+                continue
+            searches += 1
+            counts[query] += 1
+            if entry.get("total") == 0:
+                zero[query] += 1
+            slowest.append({"q": entry["q"], "took_ms": entry.get("took_ms", 0), "ts": entry["ts"]})
+    slowest.sort(key=lambda item: -float(item["took_ms"] or 0))
+    return {
+        "since": cutoff.isoformat(timespec="seconds"),
+        "searches": searches,
+        "distinct_queries": len(counts),
+        "zero_result_searches": sum(zero.values()),
+        "top_queries": [{"q": q, "searches": n} for q, n in counts.most_common(top)],
+        "zero_result_queries": [{"q": q, "searches": n} for q, n in zero.most_common(top)],
+        "slowest": slowest[:top],
+        "unreadable_lines": skipped,
+    }

@@ -1,0 +1,272 @@
+"""The admin API the CMS calls: put, batch, delete, reindex, job status.
+
+Disabled (404, as if absent) unless ``SEARCH_ADMIN_TOKEN`` is set; then every request needs
+``Authorization: Bearer <token>``, compared in constant time. A write is validated exactly as
+the CLI validates a JSON Lines file, appended durably to the journal, and only then
+acknowledged: 200 ``applied`` when it is already searchable, 202 ``queued`` when the writer
+lock is busy (a reindex is running); a queued update is applied as soon as the lock frees,
+and a running reindex replays it onto its new build before that build goes live.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import json
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from whoosh.index import LockError as WhooshLockError
+
+from .. import indexer, jobs
+from ..errors import ApiError, ArticleError, LockTimeout
+from ..journal import Journal, article_to_json
+from ..sources import read_stream
+from . import State, metrics, state
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+log = logging.getLogger("search_service")
+
+JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
+
+
+class Unauthorized(ApiError):
+    status = 401
+    code = "unauthorized"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+
+
+@admin.before_app_request
+def resume_queued_updates() -> None:
+    """Once per process, on its first request: apply updates accepted before a crash or a
+    restart, so an acknowledged update never waits for the next write to become visible."""
+    if Applier.resumed_in != os.getpid():
+        Applier.resumed_in = os.getpid()
+        current = state()
+        if current.store.current() is not None and Journal(current.store.root).has_pending():
+            Applier.ensure(current)
+
+
+@admin.before_request
+def authenticate() -> None:
+    settings = state().config
+    if not settings.admin_token:
+        raise ApiError("no such endpoint", code="not_found", status=404)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    valid = hmac.compare_digest(given.strip().encode(), settings.admin_token.encode())
+    if scheme.lower() != "bearer" or not valid:
+        raise Unauthorized("a valid 'Authorization: Bearer <token>' header is required")
+    request.max_content_length = settings.admin_max_body
+
+
+@admin.after_request
+def never_cache(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    if response.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="search admin"'
+    return response
+
+
+@admin.put("/articles/<article_id>")
+def put_article(article_id: str):
+    record = _json_body()
+    if isinstance(record, dict) and "id" not in record:
+        record = {**record, "id": article_id}
+    articles, errors = _validate(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+    if not errors and articles[0].id != article_id:
+        errors = [_error(1, articles[0].id, f"body id {articles[0].id!r} is not {article_id!r}")]
+    if errors:
+        return _rejected(errors)
+    return _accept([("put", article_id, article_to_json(articles[0]))], rejected=[])
+
+
+@admin.post("/articles")
+def post_articles():
+    """A batch: a JSON array of articles, or JSON Lines (one article per line)."""
+    body = _body()
+    if request.mimetype in JSON_LINES_TYPES:
+        lines = body
+    else:
+        records = _json_body()
+        if not isinstance(records, list):
+            raise ApiError(
+                "the body must be a JSON array of articles or JSON Lines "
+                f"(Content-Type {JSON_LINES_TYPES[0]})",
+                code="invalid_body",
+            )
+        lines = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+    if lines.count(b"\n") + (not lines.endswith(b"\n")) > state().config.admin_max_batch:
+        limit = state().config.admin_max_batch
+        raise PayloadTooLarge(f"a batch may hold at most {limit} articles", code="batch_too_large")
+    articles, errors = _validate(lines)
+    if not articles:
+        return _rejected(errors)
+    updates = [("put", article.id, article_to_json(article)) for article in articles]
+    return _accept(updates, rejected=errors)
+
+
+@admin.delete("/articles/<article_id>")
+def delete_article(article_id: str):
+    return _accept([("delete", article_id, None)], rejected=[])
+
+
+@admin.post("/reindex")
+def reindex():
+    current = state()
+    sources = [s.strip() for s in current.config.reindex_source.split(",") if s.strip()]
+    if not sources:
+        raise ApiError(
+            "no reindex source is configured (SEARCH_REINDEX_SOURCE)",
+            code="reindex_not_configured",
+            status=409,
+        )
+    running = jobs.running(current.store)
+    if running:
+        raise ApiError(f"reindex job {running} is still running", code="conflict", status=409)
+    job = jobs.start_reindex(
+        current.store,
+        current.config,
+        sources,
+        on_reject=lambda error: metrics.REJECTED.labels("reindex").inc(),
+    )
+    response = jsonify(job)
+    response.status_code = 202
+    response.headers["Location"] = f"/admin/jobs/{job['id']}"
+    return response
+
+
+@admin.get("/jobs/<job_id>")
+def job_status(job_id: str):
+    job = jobs.read(state().store, job_id)
+    if job is None:
+        raise ApiError(f"no job {job_id!r}", code="job_not_found", status=404)
+    return jsonify(job)
+
+
+# Accepting writes ------------------------------------------------------------------------
+
+
+def _accept(updates: list[tuple[str, str, Any]], rejected: list[dict[str, Any]]):
+    current = state()
+    if current.store.current() is None:
+        raise ApiError(
+            "there is no index yet: build one first (search-service reindex, POST /admin/reindex)",
+            code="index_unavailable",
+            status=503,
+        )
+    seqs = Journal(current.store.root).append(updates)  # durable from here on
+    status = "applied"
+    try:
+        indexer.apply_journal(
+            current.store, current.config, lock_timeout=current.config.admin_apply_wait
+        )
+    except LockTimeout:
+        status = "queued"
+        Applier.ensure(current)
+    except Exception:  # durable in the journal already: report queued, retry in background
+        current_app.logger.exception("applying accepted updates failed; will retry")
+        status = "queued"
+        Applier.ensure(current)
+    body = {
+        "status": status,
+        "accepted": len(updates),
+        "rejected": len(rejected),
+        "errors": rejected,
+        "ids": [article_id for _, article_id, _ in updates],
+        "journal_seq": seqs[-1],
+    }
+    return jsonify(body), 200 if status == "applied" else 202
+
+
+class Applier:
+    """One background thread per process applying queued updates once the lock frees."""
+
+    _thread: threading.Thread | None = None
+    _guard = threading.Lock()
+    interval = 0.25
+    resumed_in = 0  # the pid that has checked for updates left queued by an earlier process
+
+    @classmethod
+    def ensure(cls, current: State) -> None:
+        with cls._guard:
+            if cls._thread is None or not cls._thread.is_alive():
+                cls._thread = threading.Thread(
+                    target=cls._loop, args=(current,), name="journal-applier", daemon=True
+                )
+                cls._thread.start()
+
+    @classmethod
+    def _loop(cls, current: State) -> None:
+        journal = Journal(current.store.root)
+        provisional: tuple[str, int] = ("", 0)  # (live build, last seq applied to it early)
+        while journal.has_pending():
+            try:
+                indexer.apply_journal(current.store, current.config, lock_timeout=cls.interval)
+            except LockTimeout:
+                provisional = cls._during_reindex(current, provisional)
+            except Exception:  # keep trying; the entries are safe in the journal
+                log.exception("applying accepted updates failed; will retry")
+                time.sleep(1)
+
+    @staticmethod
+    def _during_reindex(current: State, done: tuple[str, int]) -> tuple[str, int]:
+        """A reindex can hold the lock for minutes: apply to the live build meanwhile so an
+        update is searchable within the interval; the reindex replays it on its new build."""
+        live = current.store.current()
+        if live is None or "(reindex)" not in current.store.lock_holder():
+            return done
+        after = done[1] if done[0] == live.id else 0
+        try:
+            return live.id, indexer.apply_provisionally(current.store, current.config, after)
+        except WhooshLockError:
+            return done  # another worker is doing the same; try again next round
+
+
+# Request bodies ---------------------------------------------------------------------------
+
+
+def _body() -> bytes:
+    body = request.get_data(cache=True)  # 413 via max_content_length when too large
+    if not body.strip():
+        raise ApiError("the request body is empty", code="invalid_body")
+    return body
+
+
+def _json_body() -> Any:
+    try:
+        return json.loads(_body())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(f"the body is not valid JSON: {exc}", code="invalid_json") from None
+
+
+def _validate(lines: bytes) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Validate JSON Lines as the CLI does; returns the articles and one error per record."""
+    articles, errors = [], []
+    for item in read_stream(io.BytesIO(lines), "<request>"):
+        if isinstance(item, ArticleError):
+            errors.append(_error(item.line, item.article_id, item.reason))
+        else:
+            articles.append(item)
+    metrics.REJECTED.labels("api").inc(len(errors))
+    return articles, errors
+
+
+def _error(record: int | None, article_id: str, reason: str) -> dict[str, Any]:
+    return {"record": record, "id": article_id or None, "reason": reason}
+
+
+def _rejected(errors: list[dict[str, Any]]):
+    body = {
+        "error": "invalid_articles",
+        "message": f"{len(errors)} record(s) rejected; nothing was written",
+        "errors": errors,
+    }
+    return jsonify(body), 422

@@ -1,0 +1,111 @@
+"""``GET /metrics`` in the Prometheus text format.
+
+Request and search metrics are counted where they happen. Under gunicorn each worker is a
+process, so with ``PROMETHEUS_MULTIPROC_DIR`` set (gunicorn.conf.py does it) prometheus-client
+writes them to per-process files there and a scrape of any worker sums all of them. What the
+index holds (documents per language, build age, queued updates) is read at scrape time.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Flask, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from whoosh import query as wq
+from whoosh import sorting
+
+from ..errors import IndexUnavailable
+from ..journal import Journal
+from . import State, state
+
+blueprint = Blueprint("metrics", __name__)
+
+REQUESTS = Counter(
+    "search_http_requests", "HTTP requests answered", ["endpoint", "method", "status"]
+)
+LATENCY = Histogram(
+    "search_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["endpoint", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+RESULTS = Histogram(
+    "search_results", "Total matches of a search", buckets=(0, 1, 5, 10, 50, 100, 1000, 10000)
+)
+ZERO_RESULTS = Counter("search_zero_result_searches", "Searches that found nothing")
+PARTIAL = Counter("search_partial_searches", "Searches cut short by SEARCH_TIME_LIMIT")
+REJECTED = Counter("search_rejected_records", "Input records rejected by validation", ["via"])
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)
+
+
+def observe_request(endpoint: str, method: str, status: int, seconds: float) -> None:
+    REQUESTS.labels(endpoint, method, str(status)).inc()
+    LATENCY.labels(endpoint, str(status)).observe(seconds)
+
+
+def observe_search(response: Any) -> None:
+    RESULTS.observe(response.total)
+    if response.total == 0:
+        ZERO_RESULTS.inc()
+    if response.partial:
+        PARTIAL.inc()
+
+
+@blueprint.get("/metrics")
+def metrics_view():
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        counted = CollectorRegistry()
+        multiprocess.MultiProcessCollector(counted)
+    else:
+        counted = REGISTRY
+    index = CollectorRegistry()
+    index.register(IndexCollector(state()))
+    body = generate_latest(counted) + generate_latest(index)
+    return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
+class IndexCollector:
+    """Gauges read from the live build and the journal when Prometheus scrapes."""
+
+    def __init__(self, current: State) -> None:
+        self.current = current
+
+    def collect(self):
+        documents = GaugeMetricFamily(
+            "search_index_documents", "Documents in the live build", labels=["lang"]
+        )
+        age = GaugeMetricFamily("search_build_age_seconds", "Seconds since the live build")
+        queued = GaugeMetricFamily(
+            "search_writer_queue_depth", "Accepted updates waiting for the writer lock"
+        )
+        queued.add_metric([], len(Journal(self.current.store.root).pending()))
+        try:
+            build, searcher = self.current.handle.searcher()
+        except IndexUnavailable:
+            yield from (documents, age, queued)
+            return
+        facet = sorting.FieldFacet("lang", maptype=sorting.Count)
+        grouped = searcher.search(wq.Every(), groupedby={"lang": facet}, limit=1)
+        for lang, count in sorted(grouped.groups("lang").items()):
+            documents.add_metric([lang or "unknown"], count)
+        created = build.info.get("created")
+        if created:
+            age.add_metric([], time.time() - datetime.fromisoformat(created).timestamp())
+        yield from (documents, age, queued)

@@ -1,0 +1,144 @@
+"""What every response gets: a request id, security headers, a per-client rate limit on the
+public endpoints, one structured JSON log line, and (for searches) a query-log line.
+
+Logs never carry client addresses, tokens or headers: the request line is the path (no query
+string), and queries go only to the query log, which has no client address either.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from . import metrics, state
+from .server import SECURITY_HEADERS
+
+# Endpoints the rate limit leaves alone: probes, scrapes, and the authenticated CMS.
+UNLIMITED = {"api.health_view", "metrics.metrics_view", "static"}
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+access_log = logging.getLogger("search_service.access")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and the record's ``fields``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            **getattr(record, "fields", {}),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def init_app(app: Flask) -> None:
+    config = app.extensions["search_service"].config
+    app.before_request(_start)  # before the limiter's check, so a 429 has its id and time
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        default_limits=[lambda: state().config.ratelimit],
+        default_limits_exempt_when=lambda: (
+            request.blueprint == "admin" or request.endpoint in UNLIMITED
+        ),
+        storage_uri=config.ratelimit_storage_url,
+        headers_enabled=True,
+        key_prefix="search",
+    )
+    app.extensions["search_service_limiter"] = limiter
+    _configure_logging(app, config.log_level)
+    app.after_request(_finish)
+    metrics.init_app(app)
+
+
+def _configure_logging(app: Flask, level: str) -> None:
+    """JSON lines on stderr for the app's and the access logger (once per process)."""
+    for logger in (app.logger, access_log):
+        logger.setLevel(level.upper())
+        if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
+            handler = logging.StreamHandler()
+            handler.setFormatter(JsonFormatter())
+            logger.handlers = [handler]
+            logger.propagate = False
+
+
+def _start() -> None:
+    g.started = time.perf_counter()
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def _finish(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.status_code != 429:
+        response.headers.pop("Retry-After", None)  # flask-limiter adds it to every response
+    request_id = g.get("request_id") or uuid.uuid4().hex
+    response.headers["X-Request-ID"] = request_id
+    seconds = time.perf_counter() - g.get("started", time.perf_counter())
+    endpoint = request.endpoint or "unmatched"
+    metrics.observe_request(endpoint, request.method, response.status_code, seconds)
+    searched = g.get("search_response")
+    if searched is not None:
+        metrics.observe_search(searched)
+        _query_log(searched, request_id)
+    access_log.info(
+        "request",
+        extra={
+            "fields": {
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "endpoint": endpoint,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 2),
+                "bytes": response.calculate_content_length(),
+                "pid": os.getpid(),
+            }
+        },
+    )
+    return response
+
+
+def _query_log(searched: Any, request_id: str) -> None:
+    """Append the search to SEARCH_QUERY_LOG: one short O_APPEND write, atomic across workers."""
+    path = state().config.query_log
+    if not path:
+        return
+    line = {
+        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "request_id": request_id,
+        "q": searched.query,
+        "lang": request.args.get("lang") or None,
+        "category": request.args.get("category") or None,
+        "sort": request.args.get("sort") or "relevance",
+        "page": searched.page,
+        "total": searched.total,
+        "took_ms": searched.took_ms,
+        "relaxed": searched.relaxed,
+        "partial": searched.partial,
+    }
+    data = (json.dumps(line, ensure_ascii=False) + "\n").encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    except OSError as exc:  # a full or read-only log disk must not fail searches
+        access_log.warning("query log not written", extra={"fields": {"error": str(exc)}})

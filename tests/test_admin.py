@@ -1,0 +1,234 @@
+"""The admin API: authentication, validation as the CLI's, durable journaled writes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import write_jsonl
+
+from search_service import config as settings
+from search_service import create_app, indexer
+from search_service.journal import Journal
+from search_service.sources import read_sources
+from search_service.store import IndexStore
+
+TOKEN = "test-token-1234"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+BASE = [
+    {"id": "en-1", "title": "Harbour reopens after storm", "lang": "en"},
+    {"id": "en-2", "title": "Council approves budget", "lang": "en"},
+]
+
+
+@pytest.fixture
+def admin(make_index):
+    index_dir = make_index(BASE)
+    app = create_app({"index_dir": index_dir, "admin_token": TOKEN, "admin_apply_wait": 0.3})
+    return app.test_client(), index_dir
+
+
+def total(client, q: str) -> int:
+    response = client.get("/search", query_string={"q": q})
+    assert response.status_code == 200
+    return response.get_json()["total"]
+
+
+def test_admin_api_is_absent_without_a_token(sample_index):
+    client = create_app({"index_dir": sample_index}).test_client()
+    for method, path in [("put", "/admin/articles/x"), ("post", "/admin/reindex")]:
+        response = getattr(client, method)(path, json={}, headers=AUTH)
+        assert response.status_code == 404
+        assert response.get_json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", f"Basic {TOKEN}", TOKEN, "Bearer "])
+def test_a_missing_or_wrong_token_gets_401_and_writes_nothing(admin, header):
+    client, index_dir = admin
+    headers = {"Authorization": header} if header else {}
+    response = client.put("/admin/articles/x", json={"title": "quokka"}, headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "unauthorized"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert Journal(index_dir).pending() == []
+    assert total(client, "quokka") == 0
+
+
+def test_put_is_searchable_at_once_and_delete_removes_it(admin):
+    client, _ = admin
+    response = client.put("/admin/articles/new-1", json={"title": "Quokka census"}, headers=AUTH)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "applied"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert total(client, "quokka") == 1
+    response = client.put("/admin/articles/new-1", json={"title": "Wombat census"}, headers=AUTH)
+    assert total(client, "quokka") == 0 and total(client, "wombat") == 1
+    assert client.delete("/admin/articles/new-1", headers=AUTH).status_code == 200
+    assert total(client, "wombat") == 0
+
+
+def test_put_rejects_what_the_cli_rejects_with_the_reason(admin):
+    client, _ = admin
+    response = client.put("/admin/articles/x", json={"title": 5}, headers=AUTH)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] == "invalid_articles"
+    assert "'title' must be a string" in body["errors"][0]["reason"]
+    response = client.put("/admin/articles/x", json={"id": "y", "title": "t"}, headers=AUTH)
+    assert response.status_code == 422
+    response = client.put("/admin/articles/x", data=b"{not json", headers=AUTH)
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_json"
+
+
+def test_batch_accepts_the_valid_records_and_reports_each_rejected_one(admin):
+    client, _ = admin
+    batch = [
+        {"id": "b-1", "title": "Quokka one"},
+        {"id": "b-2"},
+        "a string",
+        {"id": "b-1", "title": "Quokka again"},
+        {"id": "b-3", "body": "A quokka body", "published": "2025-02-30"},
+        {"id": "b-4", "body": "Another quokka"},
+    ]
+    response = client.post("/admin/articles", json=batch, headers=AUTH)
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["ids"] == ["b-1", "b-4"]
+    assert [(e["record"], e["id"]) for e in body["errors"]] == [
+        (2, "b-2"),
+        (3, None),
+        (4, "b-1"),
+        (5, "b-3"),
+    ]
+    assert total(client, "quokka") == 2
+
+
+def test_batch_in_json_lines(admin):
+    client, _ = admin
+    lines = b'{"id": "l-1", "title": "Quokka"}\n\n{"id": "l-2", "title": "Quokka too"}\n'
+    response = client.post(
+        "/admin/articles", data=lines, headers={**AUTH, "Content-Type": "application/x-ndjson"}
+    )
+    assert response.status_code == 200, response.get_json()
+    assert total(client, "quokka") == 2
+
+
+def test_body_and_batch_size_limits(make_index):
+    index_dir = make_index(BASE)
+    app = create_app(
+        {"index_dir": index_dir, "admin_token": TOKEN, "admin_max_body": 2000, "admin_max_batch": 3}
+    )
+    client = app.test_client()
+    big = {"title": "x" * 3000}
+    response = client.put("/admin/articles/big", json=big, headers=AUTH)
+    assert response.status_code == 413 and response.is_json
+    batch = [{"id": f"n-{i}", "title": "t"} for i in range(4)]
+    response = client.post("/admin/articles", json=batch, headers=AUTH)
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "batch_too_large"
+    assert Journal(index_dir).pending() == []
+
+
+def test_an_update_while_the_lock_is_held_is_queued_then_applied_within_2_seconds(admin):
+    client, index_dir = admin
+    store = IndexStore(index_dir)
+    holding, release = threading.Event(), threading.Event()
+
+    def writer():
+        with store.writing("test holds the lock"):
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    holding.wait(5)
+    started = time.monotonic()
+    response = client.put("/admin/articles/q-1", json={"title": "Quokka queued"}, headers=AUTH)
+    assert response.status_code == 202
+    assert response.get_json()["status"] == "queued"
+    assert time.monotonic() - started < 2
+    assert [entry.id for entry in Journal(index_dir).pending()] == ["q-1"]
+    release.set()
+    thread.join()
+    deadline = time.monotonic() + 2
+    while (total(client, "quokka"), Journal(index_dir).pending()) != (1, []):
+        assert time.monotonic() < deadline, "not applied within 2 s of the lock freeing"
+        time.sleep(0.05)
+
+
+def test_an_update_accepted_during_a_rebuild_is_in_the_new_build(admin, tmp_path):
+    client, index_dir = admin
+    source = write_jsonl(tmp_path / "export.jsonl", BASE)
+    config = settings.load({}, index_dir=index_dir)
+    reading, accepted = threading.Event(), threading.Event()
+
+    def slow_source():
+        for record in read_sources([source]):
+            reading.set()
+            accepted.wait(10)  # the rebuild holds the lock while the CMS sends an update
+            yield record
+
+    old_build = IndexStore(index_dir).current().id
+    thread = threading.Thread(
+        target=indexer.rebuild, args=(IndexStore(index_dir), slow_source(), config)
+    )
+    thread.start()
+    reading.wait(5)
+    put = client.put("/admin/articles/d-1", json={"title": "Quokka during"}, headers=AUTH)
+    gone = client.delete("/admin/articles/en-2", headers=AUTH)
+    assert (put.status_code, gone.status_code) == (202, 202)
+    # Searchable in the live build within 2 s although the rebuild still holds the lock.
+    deadline = time.monotonic() + 2
+    while (total(client, "quokka"), total(client, "council")) != (1, 0):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert thread.is_alive() and IndexStore(index_dir).current().id == old_build
+    assert len(Journal(index_dir).pending()) == 2  # still owed to the new build
+    accepted.set()
+    thread.join()
+    assert IndexStore(index_dir).current().id != old_build
+    assert total(client, "quokka") == 1
+    assert total(client, "council") == 0
+    assert Journal(index_dir).pending() == []
+
+
+def test_reindex_job_rebuilds_from_the_configured_source(make_index, tmp_path):
+    index_dir = make_index(BASE)
+    source = write_jsonl(tmp_path / "export.jsonl", [*BASE, {"id": "r-1", "title": "Quokka"}])
+    app = create_app({"index_dir": index_dir, "admin_token": TOKEN, "reindex_source": str(source)})
+    client = app.test_client()
+    response = client.post("/admin/reindex", headers=AUTH)
+    assert response.status_code == 202
+    job_id = response.get_json()["id"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job = client.get(f"/admin/jobs/{job_id}", headers=AUTH).get_json()
+        if job["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.1)
+    assert job["status"] == "succeeded", job
+    assert job["summary"]["indexed"] == 3
+    assert total(client, "quokka") == 1
+    assert client.get("/admin/jobs/nope", headers=AUTH).status_code == 404
+
+
+def test_reindex_without_a_configured_source_is_refused(admin):
+    client, _ = admin
+    response = client.post("/admin/reindex", headers=AUTH)
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "reindex_not_configured"
+
+
+def test_the_token_is_not_in_the_config_repr():
+    config = settings.load({"SEARCH_ADMIN_TOKEN": TOKEN})
+    assert config.admin_token == TOKEN
+    assert TOKEN not in repr(config)
+
+
+def test_an_acknowledged_update_survives_a_restart(admin):
+    client, index_dir = admin
+    client.put("/admin/articles/p-1", json={"title": "Quokka persists"}, headers=AUTH)
+    fresh = create_app({"index_dir": Path(index_dir)}).test_client()
+    assert total(fresh, "quokka") == 1
