@@ -2,7 +2,8 @@
 
 Every analyzer tokenises on Unicode letters and digits, then normalises (NFKC, case folding
 with the Turkic I/İ rules where they apply, ё→е), then stems with the language's Snowball
-stemmer when PyStemmer has one. Languages without a dedicated analyzer share the generic one.
+stemmer when PyStemmer has one, or with our own (Azerbaijani, which Snowball lacks).
+Languages without a dedicated analyzer share the generic one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import Stemmer
 from whoosh.analysis import Analyzer, PyStemmerFilter, RegexTokenizer
 
 from ..errors import ConfigError
+from .azerbaijani import AzerbaijaniStemFilter
 from .detect import detect_language
 from .filters import NormalizeFilter
 
@@ -29,8 +31,8 @@ SNOWBALL = {
     "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho",
     "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
 }  # fmt: skip
-# Languages with a dedicated analyzer but no Snowball stemmer (yet): normalisation only.
-UNSTEMMED = frozenset({"az"})
+# Languages Snowball lacks, with a stemmer of our own (a Whoosh filter class).
+OWN_STEMMERS: dict[str, type] = {"az": AzerbaijaniStemFilter}
 
 
 def _combining_marks() -> str:
@@ -60,7 +62,7 @@ def check_languages(codes: tuple[str, ...]) -> tuple[str, ...]:
     """Fail early on a configured language that has no analyzer."""
     available = set(Stemmer.algorithms())
     for code in codes:
-        if code not in UNSTEMMED and SNOWBALL.get(code) not in available:
+        if code not in OWN_STEMMERS and SNOWBALL.get(code) not in available:
             raise ConfigError(
                 f"SEARCH_LANGUAGES: no analyzer for {code!r}; "
                 f"choose from {', '.join(sorted(supported_languages()))}"
@@ -70,12 +72,14 @@ def check_languages(codes: tuple[str, ...]) -> tuple[str, ...]:
 
 def supported_languages() -> set[str]:
     available = set(Stemmer.algorithms())
-    return {code for code, name in SNOWBALL.items() if name in available} | UNSTEMMED
+    return {code for code, name in SNOWBALL.items() if name in available} | set(OWN_STEMMERS)
 
 
 def analyzer_for(language: str) -> Analyzer:
     """The analyzer for a language code, or the generic one for :data:`GENERIC`."""
     chain = RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter(turkic=language in TURKIC)
-    if language in SNOWBALL:
+    if language in OWN_STEMMERS:
+        chain = chain | OWN_STEMMERS[language]()
+    elif language in SNOWBALL:
         chain = chain | PyStemmerFilter(SNOWBALL[language])
     return chain
