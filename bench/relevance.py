@@ -34,6 +34,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from whoosh.analysis import Filter
+
 from bench.metrics import evaluate
 from search_service import config as settings
 from search_service import indexer
@@ -200,17 +202,38 @@ class Tantivy:
         return [self.searcher.doc(address)["id"][0] for _score, address in hits]
 
 
+class NoStem(Filter):
+    """A stand-in for the Azerbaijani stemmer that leaves words alone."""
+
+    def __init__(self, harmony: bool = True) -> None:
+        self.harmony = harmony
+
+    def __call__(self, tokens):
+        return tokens
+
+
 def use_az_stemmer(choice: str) -> None:
     """Swap the Azerbaijani stemmer of this process, to compare alternatives on the same data."""
-    from whoosh.analysis import PassFilter
-
     from search_service import analysis
 
     if choice == "none":
-        analysis.OWN_STEMMERS["az"] = PassFilter
+        analysis.OWN_STEMMERS["az"] = NoStem
     elif choice == "turkish":
         del analysis.OWN_STEMMERS["az"]
         analysis.SNOWBALL["az"] = "turkish"
+
+
+def switch_off(pieces: set[str]) -> None:
+    """Disable pieces of our analysis in this process (an ablation, for the note)."""
+    from search_service import query, schema
+
+    unknown = pieces - {"stopwords", "fold"}
+    if unknown:
+        raise SystemExit(f"--without: unknown piece(s) {', '.join(sorted(unknown))}")
+    if "stopwords" in pieces:
+        query.stop_words = lambda language: frozenset()
+    if "fold" in pieces:
+        schema.folded_analyzer_for = lambda language: None
 
 
 ENGINES = {"ours": Ours, "fts5": Fts5, "tantivy": Tantivy}
@@ -256,8 +279,15 @@ def main(argv: list[str] | None = None) -> int:
         default="ours",
         help="experiment: the Azerbaijani stemmer our indexer uses (default: the shipped one)",
     )
+    parser.add_argument(
+        "--without",
+        default="",
+        help="experiment: comma-separated pieces of our analysis to switch off "
+        "(stopwords, fold), to measure what each one brings",
+    )
     args = parser.parse_args(argv)
     use_az_stemmer(args.az_stemmer)
+    switch_off({name.strip() for name in args.without.split(",") if name.strip()})
     engines = [name.strip() for name in args.engines.split(",") if name.strip()]
     header = f"{'set':38} {'engine':8} {'nDCG@10':>8} {'MRR@10':>8} {'R@100':>8} {'n':>5}"
     rows, ratios = [header], []

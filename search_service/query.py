@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.fields import Schema
 
-from .schema import TEXT_PARTS
+from .analysis.stopwords import stop_words
+from .schema import FOLD_PREFIX, TEXT_PARTS
 
 FIELD_BOOSTS = {"title": 3.0, "lead": 1.5, "body": 1.0}
+# Weight of a match in the diacritic-folded field: it adds to an exact match, so the exact
+# form ranks higher, and alone it still finds "Qarabağ" for "Qarabag".
+FOLD_BOOST = 0.5
 QUOTES = '"“”„«»'
 
 _CLAUSE = re.compile(
@@ -72,13 +76,14 @@ def build(
     per_group = []
     for group in groups:
         analyzer = schema[f"body_{group}"].analyzer
+        loose = _loose_stop_words(clauses, group)
         required, excluded = [], []
         for clause in clauses:
             terms = [t.text for t in analyzer(clause.text, mode="query")]
-            if not terms:
-                continue  # punctuation only: nothing to match in this language
+            if not terms or clause in loose:
+                continue  # punctuation only, or a stop word: nothing to match
             target = excluded if clause.excluded else required
-            target.append(_clause_query(group, terms))
+            target.append(_clause_query(group, terms, _folded_terms(schema, group, clause)))
         if not required:
             continue
         combined = wq.And(required) if match_all else wq.Or(required)
@@ -88,9 +93,28 @@ def build(
     return wq.Or(per_group) if per_group else wq.NullQuery
 
 
-def _clause_query(group: str, terms: list[str]) -> wq.Query:
+def _loose_stop_words(clauses: Sequence[Clause], group: str) -> set[Clause]:
+    """The positive single-word clauses that are stop words of ``group``'s language, unless
+    the query is nothing but stop words ("to be or not to be" still searches every word)."""
+    stops = stop_words(group)
+    loose = {c for c in clauses if not c.phrase and not c.excluded and c.text.casefold() in stops}
+    if all(c in loose for c in clauses if not c.excluded):
+        return set()
+    return loose
+
+
+def _folded_terms(schema: Schema, group: str, clause: Clause) -> list[str]:
+    field = f"{FOLD_PREFIX}{group}"
+    if field not in schema:
+        return []
+    return [t.text for t in schema[field].analyzer(clause.text, mode="query")]
+
+
+def _clause_query(group: str, terms: list[str], folded: Sequence[str] = ()) -> wq.Query:
     """One clause in any text field of the group: a term, or a phrase when it analyses to
-    several tokens (a quoted phrase, or a word such as "e-mail" or "U.S.")."""
+    several tokens (a quoted phrase, or a word such as "e-mail" or "U.S."); a single word
+    also matches its folded form in the group's folded field (which has no positions, so a
+    phrase is matched exactly or not at all)."""
 
     def one_field(part: str) -> wq.Query:
         field, boost = f"{part}_{group}", FIELD_BOOSTS[part]
@@ -98,7 +122,10 @@ def _clause_query(group: str, terms: list[str]) -> wq.Query:
             return wq.Term(field, terms[0], boost=boost)
         return wq.Phrase(field, terms, boost=boost)
 
-    return wq.Or([one_field(part) for part in TEXT_PARTS])
+    alternatives = [one_field(part) for part in TEXT_PARTS]
+    if len(terms) == 1 and len(folded) == 1:
+        alternatives.append(wq.Term(f"{FOLD_PREFIX}{group}", folded[0], boost=FOLD_BOOST))
+    return wq.Or(alternatives)
 
 
 def positive_terms(clauses: Sequence[Clause], schema: Schema, group: str) -> set[str]:

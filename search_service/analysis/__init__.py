@@ -16,7 +16,7 @@ from whoosh.analysis import Analyzer, PyStemmerFilter, RegexTokenizer
 from ..errors import ConfigError
 from .azerbaijani import AzerbaijaniStemFilter
 from .detect import detect_language
-from .filters import NormalizeFilter
+from .filters import FoldFilter, NormalizeFilter
 
 GENERIC = "generic"
 TURKIC = frozenset({"az", "tr"})
@@ -55,7 +55,10 @@ def _combining_marks() -> str:
 # Letters and digits, keeping combining marks attached to the letter they follow.
 TOKEN_PATTERN = rf"[^\W_](?:[^\W_]|[{_combining_marks()}])*"
 
-__all__ = ["GENERIC", "analyzer_for", "check_languages", "detect_language"]
+# Languages whose script has no Latin diacritics to fold (Russian ё→е is already normalised).
+NON_LATIN = frozenset({"ar", "el", "fa", "hi", "hy", "ne", "ru", "ta", "yi"})
+
+__all__ = ["GENERIC", "analyzer_for", "check_languages", "detect_language", "folded_analyzer_for"]
 
 
 def check_languages(codes: tuple[str, ...]) -> tuple[str, ...]:
@@ -77,9 +80,22 @@ def supported_languages() -> set[str]:
 
 def analyzer_for(language: str) -> Analyzer:
     """The analyzer for a language code, or the generic one for :data:`GENERIC`."""
+    return _chain(language, folded=False)
+
+
+def folded_analyzer_for(language: str) -> Analyzer | None:
+    """The same chain with Latin diacritics folded before stemming, for the secondary
+    diacritic-insensitive field; None for scripts that have nothing to fold."""
+    return None if language in NON_LATIN else _chain(language, folded=True)
+
+
+def _chain(language: str, folded: bool) -> Analyzer:
     chain = RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter(turkic=language in TURKIC)
+    if folded:
+        chain = chain | FoldFilter()
     if language in OWN_STEMMERS:
-        chain = chain | OWN_STEMMERS[language]()
+        # folded text has lost the front/back distinction of ı and i
+        chain = chain | OWN_STEMMERS[language](harmony=not folded)
     elif language in SNOWBALL:
         chain = chain | PyStemmerFilter(SNOWBALL[language])
     return chain

@@ -117,7 +117,7 @@ def _suffix_vowel(suffix: str) -> str | None:
     return None
 
 
-def _strip_once(word: str) -> str | None:
+def _strip_once(word: str, harmony: bool) -> str | None:
     """The word without its outermost inflectional suffix, or None when none may go."""
     for suffix, after in SUFFIXES.items():
         if not word.endswith(suffix):
@@ -139,16 +139,20 @@ def _strip_once(word: str) -> str | None:
         ):
             continue
         vowel = _suffix_vowel(suffix)
-        if vowel is not None and (vowel in BACK) != (last in BACK):
+        if harmony and vowel is not None and (vowel in BACK) != (last in BACK):
             continue
         return stem
     return None
 
 
-def stem(word: str) -> str:
-    """Stem one lower-cased (Turkic-cased) Azerbaijani word."""
+def stem(word: str, *, harmony: bool = True) -> str:
+    """Stem one lower-cased (Turkic-cased) Azerbaijani word.
+
+    ``harmony=False`` is for text folded to plain Latin letters (ə→e, ı→i), where the
+    front/back distinction of ı and i is lost.
+    """
     for _ in range(MAX_STEPS):
-        shorter = _strip_once(word)
+        shorter = _strip_once(word, harmony)
         if shorter is None and len(word) >= 4 and word[-1] == "n" and word[-2] in VOWELS:
             # The genitive -ın after a consonant is an ending n after a vowel, like the n of
             # İran or qanun: -nın after a vowel and -ın after n read alike (Bakı-nın,
@@ -165,13 +169,16 @@ def stem(word: str) -> str:
 class AzerbaijaniStemFilter(Filter):
     """Applies :func:`stem` to every token; a module-level class, so the schema pickles."""
 
+    def __init__(self, harmony: bool = True) -> None:
+        self.harmony = harmony
+
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
+        return type(other) is type(self) and other.harmony == self.harmony
 
     def __hash__(self) -> int:
-        return hash(type(self))
+        return hash((type(self), self.harmony))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
-            token.text = stem(token.text)
+            token.text = stem(token.text, harmony=self.harmony)
             yield token
