@@ -114,6 +114,13 @@ SETTINGS: dict[str, Setting] = {
         "Approximate length of a result snippet, in characters.",
         _positive_int,
     ),
+    "synonyms_file": Setting(
+        "SEARCH_SYNONYMS_FILE",
+        "",
+        "Synonyms and transliterations applied at query time (one group per line, see "
+        "[Synonyms](#synonyms)). Empty: the built-in starter file of the region's names; "
+        "`none`: no synonyms. Re-read when it changes, without a restart.",
+    ),
     "host": Setting(
         "SEARCH_HOST",
         "127.0.0.1",
@@ -143,6 +150,7 @@ class Config:
     max_per_page: int
     max_results_window: int
     snippet_chars: int
+    synonyms_file: str
     host: str
     log_level: str
 

@@ -20,6 +20,7 @@ from whoosh.searching import Searcher
 
 from . import query as reader_query
 from .schema import group_for, language_groups
+from .synonyms import EMPTY, Synonyms
 
 SORTS = ("relevance", "newest")
 _WHITESPACE = re.compile(r"\s+")
@@ -76,6 +77,7 @@ def search(
     build: str = "",
     snippet_chars: int = 200,
     max_terms: int = 32,
+    synonyms: Synonyms = EMPTY,
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
@@ -98,10 +100,11 @@ def search(
         options.update(sortedby=_newest_first(schema), reverse=True)
 
     relaxed = False
-    results = searcher.search(reader_query.build(clauses, schema, groups), **options)
+    strict = reader_query.build(clauses, schema, groups, synonyms=synonyms)
+    results = searcher.search(strict, **options)
     if results.is_empty() and sum(not c.excluded for c in clauses) > 1:
         relaxed = True
-        loose = reader_query.build(clauses, schema, groups, match_all=False)
+        loose = reader_query.build(clauses, schema, groups, match_all=False, synonyms=synonyms)
         results = searcher.search(loose, **options)
 
     offset = (request.page - 1) * request.per_page

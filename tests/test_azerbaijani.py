@@ -97,6 +97,10 @@ FORMS = [
     ("olunacaq", "olu"),
     ("olunacağı", "olu"),
     ("olunur", "olu"),
+    # a final ğ is written q, before or after a suffix goes
+    ("qarabağ", "qarabaq"),
+    ("qarabağda", "qarabaq"),
+    ("qarabağın", "qarabaq"),
     # final n after a vowel: both readings of -nın / -ın meet
     ("azərbaycan", "azərbayc"),
     ("azərbaycanın", "azərbayc"),

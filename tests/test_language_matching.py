@@ -10,6 +10,8 @@ from search_service import config as settings
 from search_service import indexer
 from search_service.analysis.filters import fold
 from search_service.analysis.stopwords import stop_words
+from search_service.query import build, parse
+from search_service.schema import build_schema
 from search_service.sources import read_sources
 from search_service.store import IndexStore
 
@@ -88,3 +90,15 @@ def test_query_without_diacritics_finds_the_diacritic_form(index, run_search):
 def test_exact_form_ranks_above_a_folded_match(index, run_search):
     assert ids(run_search(index, "Ozbek")) == ["az-ascii", "az-uzb"]
     assert ids(run_search(index, "Özbək")) == ["az-uzb", "az-ascii"]
+
+
+def test_cyrillic_query_skips_latin_only_field_sets():
+    schema = build_schema(("en", "ru", "az"))
+    fields = {t.fieldname for t in build(parse("новый мост"), schema, ["en", "ru", "az"]).leaves()}
+    assert fields and all(name.endswith("_ru") for name in fields)
+    latin = {t.fieldname for t in build(parse("Baku мост"), schema, ["en", "ru"]).leaves()}
+    assert {"title_en", "title_ru"} <= latin
+
+
+def test_cyrillic_query_without_lang_finds_russian_articles(index, run_search):
+    assert ids(run_search(index, "новый мост")) == ["bridge"]

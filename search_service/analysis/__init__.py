@@ -15,7 +15,7 @@ from whoosh.analysis import Analyzer, PyStemmerFilter, RegexTokenizer
 
 from ..errors import ConfigError
 from .azerbaijani import AzerbaijaniStemFilter
-from .detect import detect_language
+from .detect import cyrillic_only, detect_language
 from .filters import FoldFilter, NormalizeFilter
 
 GENERIC = "generic"
@@ -58,7 +58,20 @@ TOKEN_PATTERN = rf"[^\W_](?:[^\W_]|[{_combining_marks()}])*"
 # Languages whose script has no Latin diacritics to fold (Russian ё→е is already normalised).
 NON_LATIN = frozenset({"ar", "el", "fa", "hi", "hy", "ne", "ru", "ta", "yi"})
 
-__all__ = ["GENERIC", "analyzer_for", "check_languages", "detect_language", "folded_analyzer_for"]
+__all__ = [
+    "GENERIC",
+    "analyzer_for",
+    "check_languages",
+    "cyrillic_only",
+    "detect_language",
+    "folded_analyzer_for",
+    "latin_script",
+]
+
+
+def latin_script(group: str) -> bool:
+    """True for a field set whose language is written in Latin letters only."""
+    return group != GENERIC and group not in NON_LATIN
 
 
 def check_languages(codes: tuple[str, ...]) -> tuple[str, ...]:

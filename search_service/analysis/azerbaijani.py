@@ -20,8 +20,8 @@ Covered: plural -lar/-lər; possessives (-ım, -ımız, -ınız, -(s)ı); the ca
 -dan, and -nda/-na/-ndan after a possessive); instrumental -(y)la; -dakı; the copula -dır;
 and the commonest verb endings of news text (past -dı, evidential -mış, converb -(y)ıb,
 future -(y)acaq, present -(y)ır, infinitive -maq, participle -dıq). A final ğ is written q,
-so the softened stem of ``olunacağı`` meets ``olunacaq``. Derivational suffixes (-çı, -lıq,
--sız, ...) are kept: they change the meaning.
+so the softened stem of ``olunacağı`` meets ``olunacaq`` and ``Qarabağda`` meets
+``Qarabağ``. Derivational suffixes (-çı, -lıq, -sız, ...) are kept: they change the meaning.
 
 The rules and guards are our own; the inventory was cross-checked against the suffix list of
 the MIT-licensed azerbaijanistemmer (AzerbaijaniNLP Research Group), nothing copied.
@@ -151,6 +151,8 @@ def stem(word: str, *, harmony: bool = True) -> str:
     ``harmony=False`` is for text folded to plain Latin letters (ə→e, ı→i), where the
     front/back distinction of ı and i is lost.
     """
+    if word.endswith("ğ"):
+        word = word[:-1] + "q"
     for _ in range(MAX_STEPS):
         shorter = _strip_once(word, harmony)
         if shorter is None and len(word) >= 4 and word[-1] == "n" and word[-2] in VOWELS:

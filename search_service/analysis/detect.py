@@ -35,3 +35,11 @@ def detect_language(text: str) -> str | None:
     if letters & TURKIC_LETTERS:
         return "tr"
     return "en"
+
+
+def cyrillic_only(text: str) -> bool:
+    """True when every letter of ``text`` is Cyrillic (and there is at least one)."""
+    letters = [char for char in text if char.isalpha()]
+    return bool(letters) and all(
+        unicodedata.name(char, "").startswith("CYRILLIC") for char in letters
+    )

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 
+from .. import synonyms
 from ..errors import BadParameter, QueryTooLong
 from ..searcher import SORTS, SearchRequest, search
 from . import state
@@ -30,6 +31,7 @@ def search_view():
         build=build.id,
         snippet_chars=settings.snippet_chars,
         max_terms=settings.max_query_terms,
+        synonyms=synonyms.for_setting(settings.synonyms_file),
     )
     return jsonify(response.as_dict())
 
