@@ -232,6 +232,16 @@ def test_normalize_filter_pickles_with_its_turkic_setting():
         ("Bakıda yeni məktəb açıldı", "az"),
         ("Gənclər üçün idman festivalı", "az"),
         ("İstanbul'da yağmur uyarısı", "tr"),
+        # Azerbaijani without ə: q/x and function words tell it from Turkish
+        ("Bakıda metro stansiyası bağlanıb", "az"),
+        ("Prezident Naxçıvana səfər edib", "az"),
+        ("Yaxın Şərqdə atəşkəs razılaşdırılıb", "az"),
+        ("Ankara'da toplantı yapılıyor", "tr"),
+        ("Kaç kişi katıldı", "tr"),
+        # Russian quoting Latin names, links ignored
+        ("Новый релиз Python и Django", "ru"),
+        ("[Подробнее](https://example.com/some/very/long/english/path) тут", "ru"),
+        ("Zürich hosts the conference", "en"),
     ],
 )
 def test_detect_language_recognises_short_titles(text, language):
