@@ -249,7 +249,7 @@ def search_command(
     if as_json:
         click.echo(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
         return
-    note = " (no article has every word; showing any-word matches)" if response.relaxed else ""
+    note = " (including articles with only some of the words)" if response.relaxed else ""
     click.echo(f"{response.total} result(s) in {response.took_ms} ms{note}")
     first = (page - 1) * per_page + 1
     for number, hit in enumerate(response.results, start=first):

@@ -23,6 +23,8 @@ from .schema import group_for, language_groups
 from .synonyms import EMPTY, Synonyms
 
 SORTS = ("relevance", "newest")
+# Below this many articles with every word, articles with some of the words follow them.
+FILL_BELOW = 100
 _WHITESPACE = re.compile(r"\s+")
 ELLIPSIS = "…"
 
@@ -81,8 +83,10 @@ def search(
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
-    All words must match; if that finds nothing and the query has several words, any word
-    may match and the response says ``relaxed``.
+    Articles with every word come first. When fewer than :data:`FILL_BELOW` have every word
+    and the query has several, articles with some of the words follow them and the response
+    says ``relaxed`` (sorted by date: only when none has every word). The rule depends on the
+    query alone, so every page of it agrees on ``total``.
     """
     started = time.perf_counter()
     schema = searcher.schema
@@ -99,23 +103,30 @@ def search(
     if request.sort == "newest":
         options.update(sortedby=_newest_first(schema), reverse=True)
 
-    relaxed = False
     strict = reader_query.build(clauses, schema, groups, synonyms=synonyms)
     results = searcher.search(strict, **options)
-    if results.is_empty() and sum(not c.excluded for c in clauses) > 1:
-        relaxed = True
+    ranked = _ranked(results, request.sort)
+    total, relaxed = len(results), False
+    several_words = sum(not c.excluded for c in clauses) > 1
+    if several_words and (total == 0 or (total < FILL_BELOW and request.sort == "relevance")):
+        # Few articles have every word: follow them with articles that have some of the words.
+        # (Sorted by date that would bury the full matches, so only when there are none.)
         loose = reader_query.build(clauses, schema, groups, match_all=False, synonyms=synonyms)
-        results = searcher.search(loose, **options)
+        more = searcher.search(loose, **options)
+        seen = {hit.docnum for hit, _ in ranked}
+        ranked += [
+            (hit, score) for hit, score in _ranked(more, request.sort) if hit.docnum not in seen
+        ]
+        ranked = ranked[: options["limit"]]
+        relaxed = len(more) > total
+        total = max(total, len(more))
 
     offset = (request.page - 1) * request.per_page
     snippets = _Snippets(clauses, schema, snippet_chars)
-    hits = [
-        snippets.hit(results[i], results.score(i) if request.sort == "relevance" else None)
-        for i in range(offset, min(offset + request.per_page, results.scored_length()))
-    ]
+    hits = [snippets.hit(hit, score) for hit, score in ranked[offset : offset + request.per_page]]
     return SearchResponse(
         query=request.q,
-        total=len(results),
+        total=total,
         page=request.page,
         per_page=request.per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -124,6 +135,14 @@ def search(
         build=build,
         results=hits,
     )
+
+
+def _ranked(results: Any, sort: str) -> list[tuple[Any, float | None]]:
+    relevance = sort == "relevance"
+    return [
+        (results[i], results.score(i) if relevance else None)
+        for i in range(results.scored_length())
+    ]
 
 
 def _newest_first(schema: Schema) -> sorting.FacetType:
