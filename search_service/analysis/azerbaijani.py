@@ -30,6 +30,7 @@ the MIT-licensed azerbaijanistemmer (AzerbaijaniNLP Research Group), nothing cop
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from whoosh.analysis import Filter, Token
 
@@ -117,9 +118,15 @@ def _suffix_vowel(suffix: str) -> str | None:
     return None
 
 
+# The same, by last letter: a word is only compared with suffixes that end like it.
+_BY_LAST: dict[str, list[tuple[str, str]]] = {}
+for _suffix, _after in SUFFIXES.items():
+    _BY_LAST.setdefault(_suffix[-1], []).append((_suffix, _after))
+
+
 def _strip_once(word: str, harmony: bool) -> str | None:
     """The word without its outermost inflectional suffix, or None when none may go."""
-    for suffix, after in SUFFIXES.items():
+    for suffix, after in _BY_LAST.get(word[-1:], ()):
         if not word.endswith(suffix):
             continue
         stem = word[: -len(suffix)]
@@ -145,6 +152,7 @@ def _strip_once(word: str, harmony: bool) -> str | None:
     return None
 
 
+@lru_cache(maxsize=100_000)
 def stem(word: str, *, harmony: bool = True) -> str:
     """Stem one lower-cased (Turkic-cased) Azerbaijani word.
 
