@@ -290,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     switch_off({name.strip() for name in args.without.split(",") if name.strip()})
     engines = [name.strip() for name in args.engines.split(",") if name.strip()]
     header = f"{'set':38} {'engine':8} {'nDCG@10':>8} {'MRR@10':>8} {'R@100':>8} {'n':>5}"
-    rows, ratios = [header], []
+    print(header, flush=True)
+    ratios = []
     for name in (s.strip() for s in args.sets.split(",") if s.strip()):
         folder = args.data_dir / "relevance" / name
         if not folder.is_dir():
@@ -299,15 +300,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"... {name}", file=sys.stderr, flush=True)
         results = run_set(folder, engines, args.max_queries)
         for engine, s in results.items():
-            rows.append(
+            print(
                 f"{name:38} {engine:8} {s['ndcg@10']:8.3f} {s['mrr@10']:8.3f} "
                 f"{s['recall@100']:8.3f} {s['queries']:5d}  "
-                f"(index {s['index_s']:.1f}s, {s['query_ms']:.1f} ms/query)"
+                f"(index {s['index_s']:.1f}s, {s['query_ms']:.1f} ms/query)",
+                flush=True,
             )
         references = [s["ndcg@10"] for e, s in results.items() if e != "ours"]
         if "ours" in results and references and max(references) > 0:
             ratios.append((name, results["ours"]["ndcg@10"], max(references)))
-    print("\n".join(rows))
     if ratios:
         print("\nnDCG@10 ours / best reference")
         for name, ours, best in ratios:
