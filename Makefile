@@ -12,12 +12,12 @@ run: $(VENV)/.installed
 
 ## Set up and run the whole test suite (what .ci/run calls)
 test: $(VENV)/.installed
-	$(BIN)/ruff check search_service tests
+	$(BIN)/ruff check search_service tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check search_service tests
-	$(BIN)/ruff format --check search_service tests
+	$(BIN)/ruff check search_service tests bench
+	$(BIN)/ruff format --check search_service tests bench
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'

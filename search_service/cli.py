@@ -15,9 +15,9 @@ from typing import Any
 import click
 
 from . import config as settings
-from . import indexer
+from . import indexer, synonyms
 from .errors import ArticleError, SearchServiceError
-from .searcher import SORTS, SearchRequest, search
+from .searcher import SORTS, SearchRequest, search, settings_options
 from .sources import SAMPLE_CORPUS, read_sources
 from .stats import index_stats
 from .store import IndexHandle, IndexStore
@@ -282,19 +282,13 @@ def search_command(
 
     def run():
         build, searcher = IndexHandle(context.store).searcher()
-        return search(
-            searcher,
-            request,
-            build=build.id,
-            snippet_chars=context.config.snippet_chars,
-            max_terms=context.config.max_query_terms,
-        )
+        return search(searcher, request, build=build.id, **settings_options(context.config))
 
     response = _run(run)
     if as_json:
         click.echo(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
         return
-    note = " (no article has every word; showing any-word matches)" if response.relaxed else ""
+    note = " (including articles with only some of the words)" if response.relaxed else ""
     click.echo(f"{response.total} result(s) in {response.took_ms} ms{note}")
     first = (page - 1) * per_page + 1
     for number, hit in enumerate(response.results, start=first):
@@ -302,6 +296,39 @@ def search_command(
         click.echo(f"\n{number}. [{hit.lang}] {_terminal(hit.title_html)}")
         click.echo(f"   {hit.id} · {hit.category or '-'} · {hit.published or '-'}{score}")
         click.echo(f"   {_terminal(hit.snippet)}")
+
+
+@main.group("synonyms")
+def synonyms_group() -> None:
+    """Work with the synonyms file (SEARCH_SYNONYMS_FILE).
+
+    \b
+    Example:
+        search-service synonyms check
+    """
+
+
+@synonyms_group.command("check")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def synonyms_check(path: Path | None) -> None:
+    """Validate a synonyms file (default: the configured one); exit 1 on any problem.
+
+    \b
+    Example:
+        search-service synonyms check /etc/search/synonyms.txt
+    """
+    if path is None:
+        configured = synonyms.resolve(settings.load().synonyms_file)
+        if configured is None:
+            click.echo("Synonyms are switched off (SEARCH_SYNONYMS_FILE=none).")
+            return
+        path = configured
+    problems = synonyms.check(path)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{path}: OK, {synonyms.parse(path.read_text('utf-8')).groups} group(s)")
 
 
 def _write(

@@ -153,6 +153,13 @@ SETTINGS: dict[str, Setting] = {
         "first; a new build or an add/delete invalidates them); 0 turns the cache off.",
         _non_negative_int,
     ),
+    "synonyms_file": Setting(
+        "SEARCH_SYNONYMS_FILE",
+        "",
+        "Synonyms and transliterations applied at query time (one group per line, see "
+        "[Synonyms](#synonyms)). Empty: the built-in starter file of the region's names; "
+        "`none`: no synonyms. Re-read when it changes, without a restart.",
+    ),
     "host": Setting(
         "SEARCH_HOST",
         "127.0.0.1",
@@ -243,6 +250,7 @@ class Config:
     recency_half_life: float
     cors_origins: tuple[str, ...]
     cache_size: int
+    synonyms_file: str
     host: str
     log_level: str
     admin_token: str = field(default="", repr=False)

@@ -24,7 +24,7 @@ from .config import Config
 from .errors import ArticleError, BuildFailed
 from .journal import Entry, Journal, article_from_json
 from .parallel import ParallelWriter
-from .schema import build_schema, group_for
+from .schema import FOLD_PREFIX, build_schema, group_for
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
@@ -291,6 +291,8 @@ def document(article: Article, schema: Schema, default_language: str) -> tuple[d
         text = getattr(article, part)
         if text:
             fields[f"{part}_{group}"] = text
+    if f"{FOLD_PREFIX}{group}" in schema:
+        fields[f"{FOLD_PREFIX}{group}"] = "\n".join((article.title, article.lead, article.body))
     return fields, lang, detected
 
 

@@ -16,9 +16,15 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.fields import Schema
 
-from .schema import TEXT_PARTS
+from .analysis import cyrillic_only, latin_script
+from .analysis.stopwords import stop_words
+from .schema import FOLD_PREFIX, TEXT_PARTS
+from .synonyms import EMPTY, SYNONYM_BOOST, Synonyms
 
 FIELD_BOOSTS = {"title": 3.0, "lead": 1.5, "body": 1.0}
+# Weight of a match in the diacritic-folded field: it adds to an exact match, so the exact
+# form ranks higher, and alone it still finds "Qarabağ" for "Qarabag".
+FOLD_BOOST = 0.5
 QUOTES = '"“”„«»'
 
 _CLAUSE = re.compile(
@@ -62,23 +68,43 @@ def parse(text: str) -> list[Clause]:
 
 
 def build(
-    clauses: Sequence[Clause], schema: Schema, groups: Sequence[str], *, match_all: bool = True
+    clauses: Sequence[Clause],
+    schema: Schema,
+    groups: Sequence[str],
+    *,
+    match_all: bool = True,
+    synonyms: Synonyms = EMPTY,
 ) -> wq.Query:
     """The Whoosh query for ``clauses`` over the field sets ``groups``.
 
+    Each clause is analysed once per field set with that language's analyzer, so results in
+    every language are scored on one scale; a query in Cyrillic only skips the field sets of
+    Latin-script languages.
+
     ``match_all`` requires every positive clause (the default); otherwise any one will do,
-    which is the relaxed fallback when the strict query finds nothing.
+    which is the relaxed fallback when the strict query finds nothing. A clause (or run of
+    words) that is an entry of ``synonyms`` also matches the other entries of its group.
     """
+    clauses, alternatives = with_synonyms(clauses, synonyms)
     per_group = []
+    positive = [c.text for c in clauses if not c.excluded]
+    positive += [text for others in alternatives.values() for text in others]
+    cyrillic = bool(positive) and all(cyrillic_only(text) for text in positive)
     for group in groups:
+        if cyrillic and latin_script(group):
+            continue  # a Cyrillic query cannot match English, Azerbaijani or Turkish text
         analyzer = schema[f"body_{group}"].analyzer
+        loose = _loose_stop_words(clauses, group)
         required, excluded = [], []
         for clause in clauses:
             terms = [t.text for t in analyzer(clause.text, mode="query")]
-            if not terms:
-                continue  # punctuation only: nothing to match in this language
+            if not terms or clause in loose:
+                continue  # punctuation only, or a stop word: nothing to match
             target = excluded if clause.excluded else required
-            target.append(_clause_query(group, terms))
+            query = _clause_query(group, terms, _folded_terms(schema, group, clause))
+            if clause in alternatives:
+                query = _with_alternatives(query, group, schema, alternatives[clause])
+            target.append(query)
         if not required:
             continue
         combined = wq.And(required) if match_all else wq.Or(required)
@@ -88,9 +114,79 @@ def build(
     return wq.Or(per_group) if per_group else wq.NullQuery
 
 
-def _clause_query(group: str, terms: list[str]) -> wq.Query:
+def with_synonyms(
+    clauses: Sequence[Clause], synonyms: Synonyms
+) -> tuple[list[Clause], dict[Clause, tuple[str, ...]]]:
+    """Clauses with runs of words that form a multi-word entry joined into one phrase, and
+    the alternatives of every clause that is an entry."""
+    if not synonyms.alternatives:
+        return list(clauses), {}
+    joined: list[Clause] = []
+    alternatives: dict[Clause, tuple[str, ...]] = {}
+    i = 0
+    while i < len(clauses):
+        clause = clauses[i]
+        if clause.phrase or clause.excluded:
+            found = synonyms.lookup(clause.text)
+            if found and not clause.excluded:
+                alternatives[clause] = found
+            joined.append(clause)
+            i += 1
+            continue
+        for size in range(min(synonyms.longest, len(clauses) - i), 0, -1):
+            run = clauses[i : i + size]
+            if any(c.phrase or c.excluded for c in run):
+                continue
+            text = " ".join(c.text for c in run)
+            found = synonyms.lookup(text)
+            if found:
+                unit = Clause(text, phrase=size > 1)
+                alternatives[unit] = found
+                joined.append(unit)
+                i += size
+                break
+        else:
+            joined.append(clause)
+            i += 1
+    return joined, alternatives
+
+
+def _with_alternatives(
+    literal: wq.Query, group: str, schema: Schema, others: Sequence[str]
+) -> wq.Query:
+    """The literal clause or any of its synonyms, each synonym scoring a little lower."""
+    analyzer = schema[f"body_{group}"].analyzer
+    options = [literal]
+    for text in others:
+        terms = [t.text for t in analyzer(text, mode="query")]
+        if terms:
+            folded = _folded_terms(schema, group, Clause(text))
+            options.append(_clause_query(group, terms, folded).with_boost(SYNONYM_BOOST))
+    return wq.Or(options) if len(options) > 1 else literal
+
+
+def _loose_stop_words(clauses: Sequence[Clause], group: str) -> set[Clause]:
+    """The positive single-word clauses that are stop words of ``group``'s language, unless
+    the query is nothing but stop words ("to be or not to be" still searches every word)."""
+    stops = stop_words(group)
+    loose = {c for c in clauses if not c.phrase and not c.excluded and c.text.casefold() in stops}
+    if all(c in loose for c in clauses if not c.excluded):
+        return set()
+    return loose
+
+
+def _folded_terms(schema: Schema, group: str, clause: Clause) -> list[str]:
+    field = f"{FOLD_PREFIX}{group}"
+    if field not in schema:
+        return []
+    return [t.text for t in schema[field].analyzer(clause.text, mode="query")]
+
+
+def _clause_query(group: str, terms: list[str], folded: Sequence[str] = ()) -> wq.Query:
     """One clause in any text field of the group: a term, or a phrase when it analyses to
-    several tokens (a quoted phrase, or a word such as "e-mail" or "U.S.")."""
+    several tokens (a quoted phrase, or a word such as "e-mail" or "U.S."); a single word
+    also matches its folded form in the group's folded field (which has no positions, so a
+    phrase is matched exactly or not at all)."""
 
     def one_field(part: str) -> wq.Query:
         field, boost = f"{part}_{group}", FIELD_BOOSTS[part]
@@ -98,7 +194,10 @@ def _clause_query(group: str, terms: list[str]) -> wq.Query:
             return wq.Term(field, terms[0], boost=boost)
         return wq.Phrase(field, terms, boost=boost)
 
-    return wq.Or([one_field(part) for part in TEXT_PARTS])
+    alternatives = [one_field(part) for part in TEXT_PARTS]
+    if len(terms) == 1 and len(folded) == 1:
+        alternatives.append(wq.Term(f"{FOLD_PREFIX}{group}", folded[0], boost=FOLD_BOOST))
+    return wq.Or(alternatives)
 
 
 def positive_terms(clauses: Sequence[Clause], schema: Schema, group: str) -> set[str]:

@@ -2,7 +2,9 @@
 
 Each language with a dedicated analyzer gets ``title_<code>``, ``lead_<code>`` and
 ``body_<code>``; an article's text goes only into the fields of its own language, so every
-field has one analyzer and BM25F statistics per language stay clean.
+field has one analyzer and BM25F statistics per language stay clean. Latin-script languages
+also get ``fold_<code>``: title, lead and body once more with diacritics folded, the secondary
+signal that lets ``Qarabag`` find ``Qarabağ``.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from collections.abc import Iterable
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from .analysis import GENERIC, analyzer_for
+from .analysis import GENERIC, analyzer_for, folded_analyzer_for
 from .spellfield import SpelledText
 
 # Bump when a change needs a full reindex; a build records the version it was made with.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TEXT_PARTS = ("title", "lead", "body")
+FOLD_PREFIX = "fold_"
 
 
 def build_schema(languages: Iterable[str]) -> Schema:
@@ -45,6 +48,9 @@ def build_schema(languages: Iterable[str]) -> Schema:
             spelled = part != "lead"
             field = SpelledText if spelled else TEXT
             schema.add(f"{part}_{group}", field(analyzer=analyzer, phrase=True, spelling=spelled))
+        folded = folded_analyzer_for(group)
+        if folded is not None:
+            schema.add(f"{FOLD_PREFIX}{group}", TEXT(analyzer=folded, phrase=False))
     return schema
 
 

@@ -21,10 +21,15 @@ from whoosh.searching import Searcher
 from . import facets as facet_counts
 from . import query as reader_query
 from . import recency, spelling
+from .config import Config
 from .limits import run_with_deadline
 from .schema import TEXT_PARTS, group_for, language_groups
+from .synonyms import EMPTY, Synonyms
+from .synonyms import for_setting as synonyms_for_setting
 
 SORTS = ("relevance", "newest")
+# Below this many articles with every word, articles with some of the words follow them.
+FILL_BELOW = 100
 _WHITESPACE = re.compile(r"\s+")
 ELLIPSIS = "…"
 
@@ -76,6 +81,18 @@ class SearchResponse:
         return asdict(self)
 
 
+def settings_options(config: Config) -> dict[str, Any]:
+    """The keyword arguments of :func:`search` that come from settings, so the API, the page
+    and the CLI search alike."""
+    return {
+        "snippet_chars": config.snippet_chars,
+        "max_terms": config.max_query_terms,
+        "time_limit": config.search_time_limit,
+        "recency_half_life": config.recency_half_life,
+        "synonyms": synonyms_for_setting(config.synonyms_file),
+    }
+
+
 def search(
     searcher: Searcher,
     request: SearchRequest,
@@ -85,12 +102,15 @@ def search(
     max_terms: int = 32,
     time_limit: float | None = None,
     recency_half_life: float = 0,
+    synonyms: Synonyms = EMPTY,
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
-    All words must match; if that finds nothing and the query has several words, any word
-    may match and the response says ``relaxed``. After ``time_limit`` seconds the matches
-    collected so far are returned and the response says ``partial``.
+    Articles with every word come first. When fewer than :data:`FILL_BELOW` have every word
+    and the query has several, articles with some of the words follow them and the response
+    says ``relaxed`` (sorted by date: only when none has every word). The rule depends on the
+    query alone, so every page of it agrees on ``total``. After ``time_limit`` seconds the
+    matches collected so far are returned and the response says ``partial``.
     """
     started = time.perf_counter()
     schema = searcher.schema
@@ -117,23 +137,32 @@ def search(
     # block-quality skipping saves little on these OR-of-fields queries and then needs a
     # second full pass (Results.__len__) to count: measured about twice the time.
     options["optimize"] = False
-    relaxed = False
-    strict = reader_query.build(clauses, schema, groups)
+    strict = reader_query.build(clauses, schema, groups, synonyms=synonyms)
     results, partial = run_with_deadline(searcher, strict, options, time_limit)
-    if results.is_empty() and not partial and sum(not c.excluded for c in clauses) > 1:
-        relaxed = True
-        loose = reader_query.build(clauses, schema, groups, match_all=False)
-        results, partial = run_with_deadline(searcher, loose, options, time_limit)
+    ranked = _ranked(results, request.sort)
+    total, relaxed = len(results), False
+    several_words = sum(not c.excluded for c in clauses) > 1
+    few = total == 0 or (total < FILL_BELOW and request.sort == "relevance")
+    if several_words and few and not partial:
+        # Few articles have every word: follow them with articles that have some of the words.
+        # (Sorted by date that would bury the full matches, so only when there are none.)
+        loose = reader_query.build(clauses, schema, groups, match_all=False, synonyms=synonyms)
+        more, partial = run_with_deadline(searcher, loose, options, time_limit)
+        seen = {hit.docnum for hit, _ in ranked}
+        ranked += [
+            (hit, score) for hit, score in _ranked(more, request.sort) if hit.docnum not in seen
+        ]
+        ranked = ranked[: options["limit"]]
+        relaxed = len(more) > total
+        total = max(total, len(more))
+        results = more  # a superset of the full matches: facets and spelling count all of it
 
     offset = (request.page - 1) * request.per_page
     snippets = _Snippets(clauses, schema, snippet_chars)
-    hits = [
-        snippets.hit(results[i], results.score(i) if request.sort == "relevance" else None)
-        for i in range(offset, min(offset + request.per_page, results.scored_length()))
-    ]
+    hits = [snippets.hit(hit, score) for hit, score in ranked[offset : offset + request.per_page]]
     return SearchResponse(
         query=request.q,
-        total=len(results),
+        total=total,
         page=request.page,
         per_page=request.per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -155,6 +184,14 @@ def _any_match(results: Any, query: wq.Query) -> bool:
 
 def _has_text(searcher: Searcher, group: str) -> bool:
     return any(searcher.field_length(f"{part}_{group}") for part in TEXT_PARTS)
+
+
+def _ranked(results: Any, sort: str) -> list[tuple[Any, float | None]]:
+    relevance = sort == "relevance"
+    return [
+        (results[i], results.score(i) if relevance else None)
+        for i in range(results.scored_length())
+    ]
 
 
 def _newest_first(schema: Schema) -> sorting.FacetType:

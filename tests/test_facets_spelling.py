@@ -105,7 +105,7 @@ def test_tags_filter_requires_every_tag(generated):
         ("parliment budget", "en", "parliament budget"),
         ("Pipline", "en", "Pipeline"),
         ("парламнет", "ru", "парламент"),
-        ("qarabag", "az", "qarabağ"),
+        ("iqtisadiyat", "az", "iqtisadiyyat"),  # ("qarabag" now matches through folding)
         ("neftt", None, "neft"),
         ("cenrtal bank", "en", "central bank"),  # swapped letters count as one typo
     ],

@@ -10,6 +10,7 @@ import pytest
 from openapi_spec_validator import validate as validate_spec
 
 from search_service import create_app
+from search_service.analysis.filters import normalize
 from search_service.suggest import fold
 from search_service.web.openapi import spec
 
@@ -113,7 +114,8 @@ def test_suggest_respects_the_language_and_limit(client):
 def test_suggest_after_a_space_offers_titles_with_the_typed_words(client):
     suggestions = _suggest(client, "baki ")
     assert suggestions and {s["kind"] for s in suggestions} == {"article"}
-    assert all("bakı" in s["text"].casefold() for s in suggestions)
+    # Turkic casing: BAKIDA (in Baku) is bakıda, which the Azerbaijani stemmer takes to bakı.
+    assert all("bakı" in normalize(s["text"], turkic=True) for s in suggestions)
 
 
 def test_suggest_sees_an_added_article_on_the_next_request(search_client, make_index):

@@ -2,7 +2,8 @@
 
 Every analyzer tokenises on Unicode letters and digits, then normalises (NFKC, case folding
 with the Turkic I/İ rules where they apply, ё→е), then stems with the language's Snowball
-stemmer when PyStemmer has one. Languages without a dedicated analyzer share the generic one.
+stemmer when PyStemmer has one, or with our own (Azerbaijani, which Snowball lacks).
+Languages without a dedicated analyzer share the generic one.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import Stemmer
 from whoosh.analysis import Analyzer, PyStemmerFilter, RegexTokenizer
 
 from ..errors import ConfigError
-from .detect import detect_language
-from .filters import NormalizeFilter
+from .azerbaijani import AzerbaijaniStemFilter
+from .detect import cyrillic_only, detect_language
+from .filters import FoldFilter, NormalizeFilter
 
 GENERIC = "generic"
 TURKIC = frozenset({"az", "tr"})
@@ -29,8 +31,8 @@ SNOWBALL = {
     "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho",
     "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
 }  # fmt: skip
-# Languages with a dedicated analyzer but no Snowball stemmer (yet): normalisation only.
-UNSTEMMED = frozenset({"az"})
+# Languages Snowball lacks, with a stemmer of our own (a Whoosh filter class).
+OWN_STEMMERS: dict[str, type] = {"az": AzerbaijaniStemFilter}
 
 
 def _combining_marks() -> str:
@@ -53,14 +55,30 @@ def _combining_marks() -> str:
 # Letters and digits, keeping combining marks attached to the letter they follow.
 TOKEN_PATTERN = rf"[^\W_](?:[^\W_]|[{_combining_marks()}])*"
 
-__all__ = ["GENERIC", "analyzer_for", "check_languages", "detect_language"]
+# Languages whose script has no Latin diacritics to fold (Russian ё→е is already normalised).
+NON_LATIN = frozenset({"ar", "el", "fa", "hi", "hy", "ne", "ru", "ta", "yi"})
+
+__all__ = [
+    "GENERIC",
+    "analyzer_for",
+    "check_languages",
+    "cyrillic_only",
+    "detect_language",
+    "folded_analyzer_for",
+    "latin_script",
+]
+
+
+def latin_script(group: str) -> bool:
+    """True for a field set whose language is written in Latin letters only."""
+    return group != GENERIC and group not in NON_LATIN
 
 
 def check_languages(codes: tuple[str, ...]) -> tuple[str, ...]:
     """Fail early on a configured language that has no analyzer."""
     available = set(Stemmer.algorithms())
     for code in codes:
-        if code not in UNSTEMMED and SNOWBALL.get(code) not in available:
+        if code not in OWN_STEMMERS and SNOWBALL.get(code) not in available:
             raise ConfigError(
                 f"SEARCH_LANGUAGES: no analyzer for {code!r}; "
                 f"choose from {', '.join(sorted(supported_languages()))}"
@@ -70,12 +88,27 @@ def check_languages(codes: tuple[str, ...]) -> tuple[str, ...]:
 
 def supported_languages() -> set[str]:
     available = set(Stemmer.algorithms())
-    return {code for code, name in SNOWBALL.items() if name in available} | UNSTEMMED
+    return {code for code, name in SNOWBALL.items() if name in available} | set(OWN_STEMMERS)
 
 
 def analyzer_for(language: str) -> Analyzer:
     """The analyzer for a language code, or the generic one for :data:`GENERIC`."""
+    return _chain(language, folded=False)
+
+
+def folded_analyzer_for(language: str) -> Analyzer | None:
+    """The same chain with Latin diacritics folded before stemming, for the secondary
+    diacritic-insensitive field; None for scripts that have nothing to fold."""
+    return None if language in NON_LATIN else _chain(language, folded=True)
+
+
+def _chain(language: str, folded: bool) -> Analyzer:
     chain = RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter(turkic=language in TURKIC)
-    if language in SNOWBALL:
+    if folded:
+        chain = chain | FoldFilter()
+    if language in OWN_STEMMERS:
+        # folded text has lost the front/back distinction of ı and i
+        chain = chain | OWN_STEMMERS[language](harmony=not folded)
+    elif language in SNOWBALL:
         chain = chain | PyStemmerFilter(SNOWBALL[language])
     return chain

@@ -42,3 +42,33 @@ class NormalizeFilter(Filter):
         for token in tokens:
             token.text = normalize(token.text, turkic=self.turkic)
             yield token
+
+
+# Latin letters that are not a base letter plus a combining mark, and their plain forms.
+_PLAIN_LATIN = str.maketrans({"ə": "e", "ı": "i", "ø": "o", "đ": "d", "ł": "l", "ß": "ss"})
+
+
+def fold(text: str) -> str:
+    """Drop the diacritics of Latin letters (ə→e, ı→i, ğ→g, ş→s, é→e...), as readers type on
+    a keyboard without them. Other scripts keep their marks: й is not и."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFD", text.translate(_PLAIN_LATIN)):
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+class FoldFilter(Filter):
+    """Applies :func:`fold` to every token (after :class:`NormalizeFilter`)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token

@@ -10,7 +10,7 @@ from datetime import date
 from flask import Blueprint, g, jsonify, request
 
 from ..errors import BadParameter, QueryTooLong
-from ..searcher import SORTS, SearchRequest, search
+from ..searcher import SORTS, SearchRequest, search, settings_options
 from . import state
 
 api = Blueprint("api", __name__)
@@ -27,24 +27,19 @@ def search_view():
     )
     started = time.perf_counter()
     build, searcher = state().handle.searcher()
+    options = settings_options(settings)
     key = (build.id, searcher.reader().generation(), search_request)
-    response = state().cache.get(key)
-    if response is None:
-        response = search(
-            searcher,
-            search_request,
-            build=build.id,
-            snippet_chars=settings.snippet_chars,
-            max_terms=settings.max_query_terms,
-            time_limit=settings.search_time_limit,
-            recency_half_life=settings.recency_half_life,
-        )
-        if not response.partial:  # a cut-short answer must not outlive the load that cut it
-            state().cache.put(key, response)
-        outcome = "miss"
-    else:
+    cached = state().cache.get(key)
+    # An entry made with other synonyms (the file changed since) is stale: it is kept with
+    # the synonyms it was made with, and compared by identity.
+    if cached is not None and cached[0] is options["synonyms"]:
         took = round((time.perf_counter() - started) * 1000, 2)
-        response, outcome = dataclasses.replace(response, took_ms=took), "hit"
+        response, outcome = dataclasses.replace(cached[1], took_ms=took), "hit"
+    else:
+        response = search(searcher, search_request, build=build.id, **options)
+        if not response.partial:  # a cut-short answer must not outlive the load that cut it
+            state().cache.put(key, (options["synonyms"], response))
+        outcome = "miss"
     g.search_response = response  # for the query log and metrics (web/ops.py)
     reply = jsonify(response.as_dict())
     reply.headers["X-Cache"] = outcome if state().cache.size else "off"

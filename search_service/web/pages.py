@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request
 
 from ..errors import ApiError
-from ..searcher import search
+from ..searcher import search, settings_options
 from . import state
 from .api import parse_search_args
 from .i18n import UI_LANGUAGES, Translator, choose_ui
@@ -46,12 +46,7 @@ def search_page():
             )
             build, searcher = state().handle.searcher()
             response = search(
-                searcher,
-                search_request,
-                build=build.id,
-                snippet_chars=settings.snippet_chars,
-                max_terms=settings.max_query_terms,
-                recency_half_life=settings.recency_half_life,
+                searcher, search_request, build=build.id, **settings_options(settings)
             )
             view.update(response=response, pages=_pages(response.page, response.total, response))
         except ApiError as exc:

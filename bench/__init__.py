@@ -1,0 +1,1 @@
+"""Benchmarks run by hand (not tests): relevance against public test collections, detection."""

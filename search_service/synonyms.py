@@ -1,0 +1,147 @@
+"""Synonyms and transliterations applied at query time, from an admin-editable file.
+
+One equivalence group per line, entries separated by commas, any script, multi-word entries
+allowed; ``#`` starts a comment::
+
+    Karabakh, Garabagh, Qarabağ, Карабах
+    Nagorno-Karabakh, Dağlıq Qarabağ, Нагорный Карабах
+
+A query word (or run of words, or quoted phrase) equal to an entry also matches every other
+entry of its group, a little below a literal match (:data:`SYNONYM_BOOST`). Entries compare
+after the same folding as the index (NFKC, case folding, Turkic I, ё→е), so ``BAKI`` and
+``Bakı`` are one entry. The file is re-read when its modification time changes, so an edit
+applies to the next query in every worker without a restart.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .analysis.filters import normalize
+
+SYNONYM_BOOST = 0.8
+STARTER_FILE = "analysis/data/synonyms.txt"
+MAX_ENTRY_WORDS = 6
+
+
+def key(text: str) -> str:
+    """How an entry or a query run is compared: folded words joined by one space."""
+    return " ".join(normalize(word, turkic=True) for word in text.split())
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Parsed groups: folded entry → the other entries of its group (as written)."""
+
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+    groups: int = 0
+
+    @property
+    def longest(self) -> int:
+        return max((len(k.split()) for k in self.alternatives), default=0)
+
+    def lookup(self, text: str) -> tuple[str, ...]:
+        return self.alternatives.get(key(text), ())
+
+
+EMPTY = Synonyms()
+
+
+def parse(text: str, source: str = "<synonyms>") -> Synonyms:
+    """Parse a synonyms file; problems are collected, not raised (see :func:`check`)."""
+    alternatives: dict[str, tuple[str, ...]] = {}
+    seen: dict[str, int] = {}
+    problems = []
+    groups = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        entries = [" ".join(entry.split()) for entry in line.split(",")]
+        where = f"{source}:{number}"
+        if any(not entry for entry in entries):
+            problems.append(f"{where}: empty entry (two commas in a row, or a trailing comma)")
+            entries = [entry for entry in entries if entry]
+        if len(entries) < 2:
+            problems.append(f"{where}: a group needs at least two entries")
+            continue
+        groups += 1
+        for entry in entries:
+            if len(entry.split()) > MAX_ENTRY_WORDS:
+                problems.append(f"{where}: {entry!r} has more than {MAX_ENTRY_WORDS} words")
+            folded = key(entry)
+            if folded in seen and seen[folded] != number:
+                problems.append(
+                    f"{where}: {entry!r} is already in the group on line {seen[folded]}"
+                )
+                continue
+            seen[folded] = number
+            others = tuple(other for other in entries if key(other) != folded)
+            alternatives[folded] = tuple(dict.fromkeys(alternatives.get(folded, ()) + others))
+    return Synonyms(alternatives, tuple(problems), groups)
+
+
+def check(path: Path) -> list[str]:
+    """Every problem of a synonyms file, as ``file:line: message`` strings."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"{path}: cannot read: {exc}"]
+    return list(parse(text, str(path)).problems)
+
+
+def starter_path() -> Path:
+    return Path(str(resources.files(__package__).joinpath(STARTER_FILE)))
+
+
+class SynonymFile:
+    """One synonyms file, re-read when its modification time or size changes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._synonyms = EMPTY
+
+    def current(self) -> Synonyms:
+        try:
+            info = os.stat(self.path)
+            stamp = (info.st_mtime_ns, info.st_size)
+        except OSError:
+            return EMPTY  # a missing file means no synonyms; `synonyms check` reports it
+        if stamp != self._stamp:
+            with self._lock:
+                if stamp != self._stamp:
+                    try:
+                        text = self.path.read_text(encoding="utf-8")
+                    except (OSError, UnicodeDecodeError):
+                        return self._synonyms
+                    self._synonyms, self._stamp = parse(text, str(self.path)), stamp
+        return self._synonyms
+
+
+_files: dict[str, SynonymFile] = {}
+
+
+def resolve(setting: str) -> Path | None:
+    """The file a ``SEARCH_SYNONYMS_FILE`` value names: empty → the starter file, ``none`` →
+    no synonyms."""
+    if setting.strip().lower() == "none":
+        return None
+    return Path(setting) if setting.strip() else starter_path()
+
+
+def for_setting(setting: str) -> Synonyms:
+    """The current synonyms for a ``SEARCH_SYNONYMS_FILE`` value (one reader per process)."""
+    path = resolve(setting)
+    if path is None:
+        return EMPTY
+    reader = _files.get(str(path))
+    if reader is None:
+        reader = _files.setdefault(str(path), SynonymFile(path))
+    return reader.current()
