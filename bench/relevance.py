@@ -40,7 +40,7 @@ from bench.metrics import evaluate
 from search_service import config as settings
 from search_service import indexer
 from search_service.query import FIELD_BOOSTS
-from search_service.searcher import SearchRequest, search
+from search_service.searcher import SearchRequest, search, settings_options
 from search_service.sources import read_sources
 from search_service.store import IndexStore
 
@@ -111,11 +111,14 @@ class Ours:
             print(f"  ours: {summary.rejected} records rejected", file=sys.stderr)
         _, ix = store.open_current()
         self.searcher = ix.searcher()
-        self.max_terms = config.max_query_terms
+        # The default settings, as /search uses them (synonyms, recency, term cap), without
+        # snippets (ranking does not depend on them) and without the time limit, which a busy
+        # benchmark machine would otherwise turn into cut-short answers.
+        self.options = {**settings_options(config), "snippet_chars": 0, "time_limit": None}
 
     def __call__(self, query: str) -> list[str]:
         request = SearchRequest(q=query, per_page=TOP)
-        response = search(self.searcher, request, max_terms=self.max_terms, snippet_chars=0)
+        response = search(self.searcher, request, **self.options)
         return [hit.id for hit in response.results]
 
 

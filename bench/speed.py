@@ -46,7 +46,7 @@ from search_service import config as service_config  # noqa: E402
 from search_service import indexer  # noqa: E402
 from search_service.articles import parse_article  # noqa: E402
 from search_service.errors import ArticleError  # noqa: E402
-from search_service.searcher import SearchRequest, search  # noqa: E402
+from search_service.searcher import SearchRequest, search, settings_options  # noqa: E402, settings_options
 from search_service.sources.jsonl import read_sources  # noqa: E402
 from search_service.store import IndexHandle, IndexStore  # noqa: E402
 
@@ -249,13 +249,8 @@ class Ours:
 
     def __call__(self, q: str) -> int:
         build, searcher = self.handle.searcher()
-        response = search(
-            searcher,
-            SearchRequest(q=q, **self.extra),
-            build=build.id,
-            snippet_chars=self.settings.snippet_chars,
-            max_terms=self.settings.max_query_terms,
-        )
+        options = {**settings_options(self.settings), "time_limit": None}
+        response = search(searcher, SearchRequest(q=q, **self.extra), build=build.id, **options)
         return response.total
 
 
