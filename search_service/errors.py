@@ -9,7 +9,9 @@ SearchServiceError
 │   └── BuildFailed        a new build failed its checks; the live one is untouched
 └── ApiError               a request the HTTP API refuses (has status and code)
     ├── BadParameter       400
-    └── QueryTooLong       413
+    ├── QueryTooLong       413
+    ├── Unauthorized       401 (admin API)
+    └── PayloadTooLarge    413 (admin API)
 """
 
 from __future__ import annotations
@@ -89,6 +91,20 @@ class QueryTooLong(ApiError):
 
     status = 413
     code = "query_too_long"
+
+
+class Unauthorized(ApiError):
+    """An admin request without the right bearer token."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class PayloadTooLarge(ApiError):
+    """An admin request body or batch over its documented limit."""
+
+    status = 413
+    code = "payload_too_large"
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .articles import Article
+from .store import fsync_dir
 
 JOURNAL = "journal.jsonl"
 STATE = "journal.state"
@@ -77,7 +78,7 @@ class Journal:
                 handle.write("".join(lines))
                 handle.flush()
                 os.fsync(handle.fileno())
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
             return seqs
 
     def pending(self) -> list[Entry]:
@@ -179,12 +180,4 @@ def write_atomic(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(path.parent)

@@ -203,7 +203,7 @@ class IndexStore:
         temporary.unlink(missing_ok=True)
         os.symlink(os.path.relpath(target, self.root), temporary)
         os.replace(temporary, self.root / name)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
     def _prune(self) -> None:
         """Delete the oldest builds beyond ``keep_builds``, never the live or previous one.
@@ -281,7 +281,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in ``path`` survive a power cut."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -295,4 +296,4 @@ def _fsync_tree(path: Path) -> None:
         if file.is_file():
             with open(file, "rb") as handle:
                 os.fsync(handle.fileno())
-    _fsync_dir(path)
+    fsync_dir(path)

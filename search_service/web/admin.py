@@ -23,7 +23,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from whoosh.index import LockError as WhooshLockError
 
 from .. import indexer, jobs
-from ..errors import ApiError, ArticleError, LockTimeout
+from ..errors import ApiError, ArticleError, LockTimeout, PayloadTooLarge, Unauthorized
 from ..journal import Journal, article_to_json
 from ..sources import read_stream
 from . import State, metrics, state
@@ -32,16 +32,6 @@ admin = Blueprint("admin", __name__, url_prefix="/admin")
 log = logging.getLogger("search_service")
 
 JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
-
-
-class Unauthorized(ApiError):
-    status = 401
-    code = "unauthorized"
-
-
-class PayloadTooLarge(ApiError):
-    status = 413
-    code = "payload_too_large"
 
 
 @admin.before_app_request
