@@ -67,16 +67,14 @@ def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> Se
         raise BadParameter("parameter 'q' is required and must not be empty", code="missing_query")
     if len(q) > max_length:
         raise QueryTooLong(f"query is {len(q)} characters long; the maximum is {max_length}")
-    page = _integer("page", 1, minimum=1)
-    per_page = _integer("per_page", 10, minimum=1, maximum=max_per_page)
+    page = integer_arg("page", 1, minimum=1)
+    per_page = integer_arg("per_page", 10, minimum=1, maximum=max_per_page)
     if page * per_page > max_window:
         raise BadParameter(
             f"page {page} × per_page {per_page} goes past result {max_window}, "
             "the deepest this API pages"
         )
-    lang = args.get("lang", "").strip().lower() or None
-    if lang and not LANG_CODE.match(lang):
-        raise BadParameter(f"parameter 'lang' must be a language code such as 'en', got {lang!r}")
+    lang = lang_arg()
     sort = args.get("sort", "relevance").strip() or "relevance"
     if sort not in SORTS:
         raise BadParameter(f"parameter 'sort' must be one of {', '.join(SORTS)}, got {sort!r}")
@@ -100,7 +98,8 @@ def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> Se
     )
 
 
-def _integer(name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+def integer_arg(name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    """A whole-number query parameter within bounds (shared by every JSON endpoint)."""
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
@@ -112,6 +111,14 @@ def _integer(name: str, default: int, *, minimum: int, maximum: int | None = Non
         limits = f"at least {minimum}" + (f" and at most {maximum}" if maximum else "")
         raise BadParameter(f"parameter {name!r} must be {limits}, got {value}")
     return value
+
+
+def lang_arg() -> str | None:
+    """The optional ``lang`` parameter: a bare language code such as ``en``."""
+    lang = request.args.get("lang", "").strip().lower() or None
+    if lang and not LANG_CODE.match(lang):
+        raise BadParameter(f"parameter 'lang' must be a language code such as 'en', got {lang!r}")
+    return lang
 
 
 def _date(name: str) -> date | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from ..errors import ApiError, BadParameter, QueryTooLong
+from ..errors import ApiError, QueryTooLong
 from ..related import related
 from ..suggest import suggest
 from . import state
-from .api import LANG_CODE
+from .api import integer_arg, lang_arg
 from .openapi import spec
 
 reader = Blueprint("reader", __name__)
@@ -43,8 +43,8 @@ def suggest_view():
         raise QueryTooLong(
             f"query is {len(q)} characters long; the maximum is {settings.max_query_length}"
         )
-    lang = _lang()
-    limit = _limit(8, MAX_SUGGESTIONS)
+    lang = lang_arg()
+    limit = integer_arg("limit", 8, minimum=1, maximum=MAX_SUGGESTIONS)
     if not q.strip():
         return jsonify({"query": q, "took_ms": 0.0, "suggestions": []})
     _, searcher = state().handle.searcher()
@@ -56,7 +56,7 @@ def suggest_view():
 
 @reader.get("/articles/<article_id>/related")
 def related_view(article_id: str):
-    limit = _limit(5, MAX_RELATED)
+    limit = integer_arg("limit", 5, minimum=1, maximum=MAX_RELATED)
     _, searcher = state().handle.searcher()
     response = related(searcher, article_id, limit)
     if response is None:
@@ -67,26 +67,6 @@ def related_view(article_id: str):
 @reader.get("/openapi.json")
 def openapi_view():
     return jsonify(spec(request.host_url.rstrip("/")))
-
-
-def _lang() -> str | None:
-    lang = request.args.get("lang", "").strip().lower() or None
-    if lang and not LANG_CODE.match(lang):
-        raise BadParameter(f"parameter 'lang' must be a language code such as 'en', got {lang!r}")
-    return lang
-
-
-def _limit(default: int, maximum: int) -> int:
-    raw = request.args.get("limit", "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(f"parameter 'limit' must be a whole number, got {raw!r}") from None
-    if not 1 <= value <= maximum:
-        raise BadParameter(f"parameter 'limit' must be at least 1 and at most {maximum}")
-    return value
 
 
 def _cors(response: Response) -> Response:
