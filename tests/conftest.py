@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,7 @@ from search_service.sources import SAMPLE_CORPUS, read_sources
 from search_service.store import IndexStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_jsonl(path: Path, records: Iterable[dict[str, Any] | str]) -> Path:
@@ -123,13 +128,75 @@ def spawn() -> Iterator[Callable[..., subprocess.Popen]]:
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a background process, and kill it if it does not exit in time."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def procfile_web_command() -> list[str]:
+    """The Procfile's ``web:`` command line, split as a shell would."""
+    line = next(
+        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    return shlex.split(line.removeprefix("web:"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(index_dir: Path, log_path: Path, **env: str) -> tuple[str, subprocess.Popen]:
+    """Start the Procfile's web process (2 workers) over ``index_dir`` on a free port and
+    return its base URL once ``/healthz`` answers 200. The caller stops it (:func:`stop`)."""
+    port = free_port()
+    program, *args = procfile_web_command()
+    settings_env = {"PORT": str(port), "WEB_CONCURRENCY": "2", "SEARCH_INDEX_DIR": str(index_dir)}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(BIN / program), *args],
+            cwd=ROOT,
+            env=_process_env({**settings_env, **env}),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            pytest.fail(f"gunicorn did not become healthy:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return base, process
+        except OSError:
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path: Path) -> Iterator[Callable[..., tuple[str, subprocess.Popen]]]:
+    """``start(index_dir, **env)``: :func:`start_gunicorn`, stopped at teardown."""
+    started: list[subprocess.Popen] = []
+
+    def start(index_dir: Path, **env: str) -> tuple[str, subprocess.Popen]:
+        base, process = start_gunicorn(index_dir, tmp_path / f"gunicorn-{len(started)}.log", **env)
+        started.append(process)
+        return base, process
+
+    yield start
+    for process in started:
+        stop(process)
 
 
 @pytest.fixture

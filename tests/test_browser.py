@@ -8,19 +8,14 @@ Screenshots of the main states go to ``test-artifacts/browser/`` (git-ignored).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BIN, _process_env, write_jsonl
-from test_gunicorn import ROOT, free_port, procfile_web_command
+from conftest import ROOT, start_gunicorn, stop, write_jsonl
 
 from search_service import config as settings
 from search_service import indexer
@@ -90,37 +85,11 @@ def base_url(tmp_path_factory) -> Iterator[str]:
     index_dir = folder / "index"
     config = settings.load({}, index_dir=index_dir)
     indexer.rebuild(IndexStore(index_dir), read_sources([SAMPLE_CORPUS, extra]), config)
-    port = free_port()
-    program, *args = procfile_web_command()
-    env = {"PORT": str(port), "WEB_CONCURRENCY": "2", "SEARCH_INDEX_DIR": str(index_dir)}
-    with (folder / "gunicorn.log").open("w") as log:
-        process = subprocess.Popen(
-            [str(BIN / program), *args],
-            cwd=ROOT,
-            env=_process_env(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    base, process = start_gunicorn(index_dir, folder / "gunicorn.log")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                    json.loads(response.read())
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail((folder / "gunicorn.log").read_text())
-                time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from conftest import write_jsonl
-from test_gunicorn import ROOT, free_port, procfile_web_command
 
 from search_service.articles import parse_article
 from search_service.journal import Journal, article_to_json
@@ -64,40 +63,18 @@ def request(base: str, method: str, path: str, body: Any = None, token: str | No
 
 
 @pytest.fixture
-def gunicorn(spawn, tmp_path) -> Callable[..., tuple[str, subprocess.Popen]]:
+def gunicorn(gunicorn_server, tmp_path) -> Callable[..., tuple[str, subprocess.Popen]]:
     """Start the Procfile's gunicorn over ``index_dir`` with extra settings; its base URL."""
 
     def start(index_dir: Path, **env: str) -> tuple[str, subprocess.Popen]:
-        port = free_port()
-        program, *args = procfile_web_command()
-        log = (tmp_path / f"gunicorn-{port}.log").open("w")
-        process = spawn(
-            program,
-            *args,
-            cwd=ROOT,
-            env={
-                "PORT": str(port),
-                "WEB_CONCURRENCY": "2",
-                "SEARCH_INDEX_DIR": str(index_dir),
-                "SEARCH_ADMIN_TOKEN": TOKEN,
-                "SEARCH_RATELIMIT": "100000/second",
-                "SEARCH_LOG_LEVEL": "warning",
-                "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / f"metrics-{port}"),
-                **env,
-            },
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        return gunicorn_server(
+            index_dir,
+            SEARCH_ADMIN_TOKEN=TOKEN,
+            SEARCH_RATELIMIT="100000/second",
+            SEARCH_LOG_LEVEL="warning",
+            PROMETHEUS_MULTIPROC_DIR=str(tmp_path / f"metrics-{time.monotonic_ns()}"),
+            **env,
         )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, log.name
-            assert time.monotonic() < deadline, Path(log.name).read_text()
-            try:
-                if request(base, "GET", "/healthz")[0] == 200:
-                    return base, process
-            except OSError:
-                time.sleep(0.1)
 
     return start
 

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_jsonl
+from conftest import ROOT, free_port, write_jsonl
 
 from search_service.sources import SAMPLE_CORPUS
-
-ROOT = Path(__file__).resolve().parent.parent
 
 NEW_ARTICLE = {
     "id": "en-kite-festival",
@@ -32,19 +27,6 @@ NEW_ARTICLE = {
     "category": "culture",
     "published": "2024-09-07T16:00:00+04:00",
 }
-
-
-def procfile_web_command() -> list[str]:
-    line = next(
-        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
-    )
-    return shlex.split(line.removeprefix("web:"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(base: str, path: str) -> tuple[int, dict[str, Any]]:
@@ -58,37 +40,11 @@ def get(base: str, path: str) -> tuple[int, dict[str, Any]]:
 
 
 @pytest.fixture
-def server(spawn, make_index, tmp_path) -> Iterator[tuple[str, Path]]:
+def server(gunicorn_server, make_index) -> tuple[str, Path]:
     """gunicorn started exactly as the Procfile says, on the sample corpus; its base URL."""
     index_dir = make_index()
-    port = free_port()
-    program, *args = procfile_web_command()
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = spawn(
-        program,
-        *args,
-        cwd=ROOT,
-        env={
-            "PORT": str(port),
-            "WEB_CONCURRENCY": "2",
-            "SEARCH_HOST": "127.0.0.1",
-            "SEARCH_INDEX_DIR": str(index_dir),
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
-        assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
-        try:
-            if get(base, "/healthz")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.1)
-    yield base, index_dir
-    log.close()
+    base, _ = gunicorn_server(index_dir, SEARCH_HOST="127.0.0.1")
+    return base, index_dir
 
 
 @pytest.mark.slow
