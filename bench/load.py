@@ -1,36 +1,42 @@
-"""Load test: concurrent clients against the real gunicorn service; throughput and latency.
+"""Load test: the real gunicorn service under concurrent readers; throughput and latency.
 
 Queries come from a queries file (``qid<TAB>query`` TSV, or one query per line) or are cut
-from the titles of an article JSON Lines file (2-3 words each, as readers type them); the
-files are read by path and never copied. Each client runs closed-loop (next request when
-the previous answers) for ``--duration`` seconds.
+from the titles of article JSON Lines files (2-3 words each, as readers type them); the files
+are read by path and never copied. Three ways to load the service:
 
-    # against a running service
-    python bench/load.py --url http://127.0.0.1:8000 --titles ../shared/data/corpora/en-bbc.jsonl
+* ``--clients 1,4,16``: closed loop, each client sending its next request when the previous
+  one answers, ``--requests`` requests per client count;
+* ``--rates 10,20,40``: open loop, requests arriving at a fixed rate per second for
+  ``--duration`` seconds whether or not earlier ones have answered;
+* ``--capacity``: open loop at rising rates, to find the highest rate the service sustains
+  with p95 at most ``--p95-ms`` (no errors, at least 95 % of the offered rate answered).
 
-    # start gunicorn over an index first (WEB_CONCURRENCY workers), then load it
-    python bench/load.py --serve --index-dir /tmp/ix --workers 2 --clients 8 --duration 30 \
-        --titles ../shared/data/corpora/en-reuters21578.jsonl
+Open-loop latency counts from the moment a request was due, so a service that falls behind
+shows it in the percentiles. ::
 
-Prints one JSON object: requests, errors (by status), throughput (req/s) and latency
-percentiles (ms). Only ever talks to the URL given (127.0.0.1 by default).
+    # start gunicorn (the Procfile's web process) over an index, then find its capacity
+    python bench/load.py --serve /tmp/ix --workers 2 --capacity \
+        --titles ../shared/data/corpora/en-bbc.jsonl
+
+    # a service already running on 127.0.0.1:8000
+    python bench/load.py --port 8000 --clients 1,4 --queries my-queries.tsv
+
+Prints one JSON object (each capacity step also as a line on stderr). Only ever talks to
+127.0.0.1.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import contextlib
 import json
-import os
 import random
-import statistics
-import subprocess
 import sys
-import threading
-import time
-import urllib.parse
-from collections import Counter
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import service
 
 
 def load_queries(queries: Path | None, titles: list[Path], limit: int, seed: int) -> list[str]:
@@ -59,137 +65,83 @@ def load_queries(queries: Path | None, titles: list[Path], limit: int, seed: int
     return found[:limit]
 
 
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+def capacity(port: int, stream: list[str], args: argparse.Namespace) -> dict:
+    """Rates rising by half until one misses the goal, then the gap between the best passing
+    and the first failing rate halved ``--refine`` times."""
 
+    def step(rate: float) -> bool:
+        result = service.open_loop(port, stream, rate, args.duration)
+        ok = result["errors"] == 0 and result["p95"] <= args.p95_ms and result["rps"] >= 0.95 * rate
+        steps.append({**result, "meets_goal": ok})
+        print(json.dumps(steps[-1]), file=sys.stderr)
+        return ok
 
-def run(url: str, queries: list[str], clients: int, duration: float, per_page: int) -> dict:
-    target = urllib.parse.urlsplit(url)
-    latencies: list[float] = []
-    statuses: Counter[str] = Counter()
-    guard = threading.Lock()
-    stop = time.monotonic() + duration
-
-    def client(number: int) -> None:
-        rng = random.Random(number)
-        connection = http.client.HTTPConnection(target.hostname, target.port or 80, timeout=30)
-        mine, codes = [], Counter()
-        while time.monotonic() < stop:
-            q = rng.choice(queries)
-            path = "/search?" + urllib.parse.urlencode({"q": q, "per_page": per_page})
-            started = time.perf_counter()
-            try:
-                connection.request("GET", path, headers={"X-Request-ID": f"load-{number}"})
-                response = connection.getresponse()
-                response.read()
-                codes[str(response.status)] += 1
-                if response.status == 200:
-                    mine.append((time.perf_counter() - started) * 1000)
-            except (OSError, http.client.HTTPException) as exc:
-                codes[type(exc).__name__] += 1
-                connection.close()
-                connection = http.client.HTTPConnection(
-                    target.hostname, target.port or 80, timeout=30
-                )
-        with guard:
-            latencies.extend(mine)
-            statuses.update(codes)
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    ok = statuses.get("200", 0)
-    return {
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "requests": sum(statuses.values()),
-        "ok": ok,
-        "statuses": dict(statuses),
-        "throughput_rps": round(ok / elapsed, 1),
-        "latency_ms": {
-            "p50": round(percentile(latencies, 50), 1),
-            "p90": round(percentile(latencies, 90), 1),
-            "p95": round(percentile(latencies, 95), 1),
-            "p99": round(percentile(latencies, 99), 1),
-            "max": round(max(latencies, default=0), 1),
-            "mean": round(statistics.fmean(latencies), 1) if latencies else 0,
-        },
-    }
-
-
-def serve(index_dir: Path, workers: int, port: int) -> subprocess.Popen:
-    root = Path(__file__).resolve().parent.parent
-    env = {
-        **os.environ,
-        "SEARCH_INDEX_DIR": str(index_dir),
-        "WEB_CONCURRENCY": str(workers),
-        "PORT": str(port),
-        "SEARCH_RATELIMIT": "1000000/second",  # measuring the service, not the limiter
-        "SEARCH_LOG_LEVEL": "warning",
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [str(gunicorn), "--config", str(root / "gunicorn.conf.py"), "search_service:create_app()"],
-        env=env,
-        cwd=root,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not become healthy in 30 s")
+    steps: list[dict] = []
+    passed = failed = None
+    rate = args.start_rate
+    while failed is None and rate <= args.max_rate:
+        if step(rate):
+            passed, rate = rate, round(rate * 1.5, 1)
+        else:
+            failed = rate
+    for _ in range(args.refine if passed is not None and failed is not None else 0):
+        rate = round((passed + failed) / 2, 1)
+        passed, failed = (rate, failed) if step(rate) else (passed, rate)
+    return {"goal_p95_ms": args.p95_ms, "sustained_rps": passed, "steps": steps}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", type=int, help="a service already running on 127.0.0.1")
+    where.add_argument("--serve", type=Path, metavar="INDEX_DIR", help="start gunicorn over it")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers with --serve")
+    parser.add_argument("--no-cache", action="store_true", help="with --serve: no result cache")
     parser.add_argument("--queries", type=Path, help="queries file (qid<TAB>query, or one a line)")
     parser.add_argument(
         "--titles", type=Path, nargs="*", default=[], help="article JSON Lines to cut queries from"
     )
     parser.add_argument("--max-queries", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--per-page", type=int, default=10)
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--serve", action="store_true", help="start gunicorn over --index-dir")
-    parser.add_argument("--index-dir", type=Path)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--warmup", type=int, default=200, help="requests before measuring")
+    parser.add_argument("--clients", type=_numbers(int), default=[], help="e.g. 1,4,16")
+    parser.add_argument("--requests", type=int, default=1000, help="per closed-loop run")
+    parser.add_argument("--rates", type=_numbers(float), default=[], help="e.g. 10,20,40")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per open-loop run")
+    parser.add_argument("--capacity", action="store_true")
+    parser.add_argument("--p95-ms", type=float, default=100.0)
+    parser.add_argument("--start-rate", type=float, default=5.0)
+    parser.add_argument("--max-rate", type=float, default=5000.0)
+    parser.add_argument("--refine", type=int, default=3)
     args = parser.parse_args()
-    queries = load_queries(args.queries, args.titles, args.max_queries, args.seed)
-    server = None
-    url = args.url
-    if args.serve:
-        if not args.index_dir:
-            parser.error("--serve needs --index-dir")
-        server = serve(args.index_dir, args.workers, args.port)
-        url = f"http://127.0.0.1:{args.port}"
-    try:
+    if not (args.clients or args.rates or args.capacity):
+        parser.error("say what to run: --clients, --rates and/or --capacity")
+    stream = load_queries(args.queries, args.titles, args.max_queries, args.seed)
+    report: dict = {"queries": len(stream)}
+    with contextlib.ExitStack() as stack:
+        if args.serve:
+            extra = {"SEARCH_CACHE_SIZE": "0"} if args.no_cache else {}
+            served = stack.enter_context(service.serve(args.serve, args.workers, extra))
+            port = served.port
+            report.update(workers=args.workers, result_cache=not args.no_cache)
+        else:
+            port = args.port
         if args.warmup:
-            run(url, queries, args.clients, args.warmup, args.per_page)
-        result = run(url, queries, args.clients, args.duration, args.per_page)
-        result.update(queries=len(queries), workers=args.workers if server else None)
-        print(json.dumps(result, indent=2))
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(20)
+            service.closed_loop(port, stream[: args.warmup], 2)
+        for clients in args.clients:
+            repeated = (stream * (args.requests // len(stream) + 1))[: args.requests]
+            report[f"clients_{clients}"] = service.closed_loop(port, repeated, clients)
+        for rate in args.rates:
+            report[f"rate_{rate:g}"] = service.open_loop(port, stream, rate, args.duration)
+        if args.capacity:
+            report["capacity"] = capacity(port, stream, args)
+        if args.serve:
+            report["worker_rss_mb"] = service.worker_rss(served.pid)
+    print(json.dumps(report, indent=2))
+
+
+def _numbers(kind):
+    return lambda text: [kind(part) for part in text.split(",") if part]
 
 
 if __name__ == "__main__":

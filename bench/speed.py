@@ -15,26 +15,17 @@ Example (see the README section "Benchmark")::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import http.client
 import json
-import os
 import random
 import re
 import resource
-import shlex
 import shutil
-import signal
-import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.parse
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -42,11 +33,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench import service  # noqa: E402
 from search_service import config as service_config  # noqa: E402
 from search_service import indexer  # noqa: E402
 from search_service.articles import parse_article  # noqa: E402
 from search_service.errors import ArticleError  # noqa: E402
-from search_service.searcher import SearchRequest, search, settings_options  # noqa: E402, settings_options
+from search_service.searcher import SearchRequest, search, settings_options  # noqa: E402
 from search_service.sources.jsonl import read_sources  # noqa: E402
 from search_service.store import IndexHandle, IndexStore  # noqa: E402
 
@@ -333,20 +325,6 @@ class Tantivy:
         return result.count
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def at(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
-
-    return {
-        "p50": round(at(0.50), 2),
-        "p95": round(at(0.95), 2),
-        "p99": round(at(0.99), 2),
-        "mean": round(statistics.fmean(ordered), 2),
-    }
-
-
 def time_queries(runner: Any, queries: list[dict[str, str]], cpu: list[float] | None = None):
     """Wall-clock milliseconds per query; also CPU milliseconds into ``cpu`` when given (on
     a shared, busy machine the CPU time is the steadier figure)."""
@@ -405,125 +383,12 @@ def run_http(index_dir: Path, queries: list[dict[str, str]], args: argparse.Name
         "zipf_repeat_share": round(1 - len(set(skewed)) / len(skewed), 3),
     }
     for name, stream, cache in (("uniform", uniform, "0"), ("zipf", skewed, None)):
-        with _gunicorn(index_dir, args.workers, cache) as (port, pid):
+        extra_env = {"SEARCH_CACHE_SIZE": cache} if cache is not None else {}
+        with service.serve(index_dir, args.workers, extra_env) as served:
             for clients in args.clients:
-                results[f"{name}_c{clients}"] = _drive(port, stream, clients)
-            results[f"worker_rss_mb_{name}"] = _worker_rss(pid)
+                results[f"{name}_c{clients}"] = service.closed_loop(served.port, stream, clients)
+            results[f"worker_rss_mb_{name}"] = service.worker_rss(served.pid)
     return results
-
-
-@contextlib.contextmanager
-def _gunicorn(index_dir: Path, workers: int, cache_size: str | None):
-    """The Procfile's web process on a free port; yields the port and the master's pid."""
-    procfile = (REPO / "Procfile").read_text()
-    command = next(line[5:] for line in procfile.splitlines() if line.startswith("web: "))
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SEARCH_INDEX_DIR": str(index_dir),
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "SEARCH_LOG_LEVEL": "warning",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    if cache_size is not None:
-        env["SEARCH_CACHE_SIZE"] = cache_size
-    server = subprocess.Popen(
-        [*shlex.split(command), "--access-logfile", "/dev/null"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _wait_healthy(port)
-        yield port, server.pid
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
-
-def _drive(port: int, stream: list[str], clients: int) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors = hits = 0
-    position = iter(range(len(stream)))
-    lock = threading.Lock()
-
-    def client() -> None:
-        nonlocal errors, hits
-        while True:
-            with lock:
-                n = next(position, None)
-            if n is None:
-                return
-            path = "/search?" + urllib.parse.urlencode({"q": stream[n]})
-            started = time.perf_counter()
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                connection.request("GET", path)
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-                hit = response.getheader("X-Cache") == "hit"
-                connection.close()
-            except OSError:
-                ok = hit = False
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                latencies.append(elapsed)
-                errors += not ok
-                hits += hit
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    return {
-        "requests": len(stream),
-        "errors": errors,
-        "cache_hits": round(hits / len(stream), 3),
-        "rps": round(len(stream) / wall, 1),
-        **percentiles(latencies),
-    }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_healthy(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not become healthy")
-
-
-def _worker_rss(master: int) -> list[dict[str, float]]:
-    """Resident MB per worker: total, anonymous (the worker's own) and file-backed (pages of
-    the index files Whoosh maps, shared with the page cache and the other workers)."""
-    sizes = []
-    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
-        status = Path(f"/proc/{child}/status").read_text()
-        sizes.append(
-            {
-                key: round(int(re.search(rf"{field}:\s+(\d+)", status)[1]) / 1024, 1)
-                for key, field in (("rss", "VmRSS"), ("anon", "RssAnon"), ("file", "RssFile"))
-            }
-        )
-    return sizes
 
 
 def _tree_bytes(path: Path) -> int:
@@ -619,13 +484,13 @@ def main(argv: list[str] | None = None) -> None:
     for round_number in range(args.rounds):
         for name in order[round_number % len(order) :] + order[: round_number % len(order)]:
             timings[name] += time_queries(runners[name], queries, cpu[name])
-    report["latency_ms"] = {name: percentiles(samples) for name, samples in timings.items()}
-    report["cpu_ms"] = {name: percentiles(samples) for name, samples in cpu.items()}
+    report["latency_ms"] = {name: service.percentiles(samples) for name, samples in timings.items()}
+    report["cpu_ms"] = {name: service.percentiles(samples) for name, samples in cpu.items()}
     by_kind: dict[str, dict[str, float]] = {}
     for name, samples in timings.items():
         for kind in report["query_kinds"]:
             picked = [t for i, t in enumerate(samples) if queries[i % len(queries)]["kind"] == kind]
-            by_kind.setdefault(kind, {})[name] = percentiles(picked)["p50"]
+            by_kind.setdefault(kind, {})[name] = service.percentiles(picked)["p50"]
     report["p50_by_kind_ms"] = by_kind
 
     if args.profile and "ours" in runners:

@@ -43,7 +43,8 @@ def get(base: str, path: str) -> tuple[int, dict[str, Any]]:
 def server(gunicorn_server, make_index) -> tuple[str, Path]:
     """gunicorn started exactly as the Procfile says, on the sample corpus; its base URL."""
     index_dir = make_index()
-    base, _ = gunicorn_server(index_dir, SEARCH_HOST="127.0.0.1")
+    # These tests search in tight loops; the rate limiter has tests of its own.
+    base, _ = gunicorn_server(index_dir, SEARCH_HOST="127.0.0.1", SEARCH_RATELIMIT="100000/second")
     return base, index_dir
 
 
