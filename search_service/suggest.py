@@ -147,11 +147,16 @@ def _read_lexicon(searcher: Searcher, group: str) -> Lexicon:
         if name not in schema:
             continue
         spelling = schema[name].spelling_fieldname(name)
-        for raw, info in reader.iter_field(spelling):
+        # Segment by segment, adding up: Whoosh's merged view of several segments costs about
+        # ten times as much per term (at 100k articles, 45 s instead of 4 for Russian).
+        documents: dict[bytes, int] = {}
+        for leaf, _ in reader.leaf_readers():
+            for raw, info in leaf.iter_field(spelling):
+                documents[raw] = documents.get(raw, 0) + info.doc_frequency()
+        for raw, found in documents.items():
             word = raw.decode("utf-8")
-            documents = info.doc_frequency()
-            if (part == "title" or documents >= MIN_BODY_DOCUMENTS) and not word.isdigit():
-                counts[word] = max(counts.get(word, 0), documents)
+            if (part == "title" or found >= MIN_BODY_DOCUMENTS) and not word.isdigit():
+                counts[word] = max(counts.get(word, 0), found)
     return Lexicon(counts)
 
 
