@@ -214,8 +214,9 @@ SETTINGS: dict[str, Setting] = {
     "ratelimit_storage_url": Setting(
         "SEARCH_RATELIMIT_STORAGE_URL",
         "memory://",
-        "Where rate-limit counters live. `memory://` counts per worker process; use a shared "
-        "store such as `redis://host:6379` to count across workers and machines.",
+        "Where rate-limit counters live. `memory://` counts per worker process (a client gets "
+        "up to workers × the limit); a shared store such as `redis://host:6379` (needs the "
+        "`redis` package) counts across workers and machines.",
     ),
     "search_time_limit": Setting(
         "SEARCH_TIME_LIMIT",

@@ -15,7 +15,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import query as reader_query
-from .schema import TEXT_PARTS
+from .schema import FOLD_PREFIX, TEXT_PARTS
 
 # A word found in more documents than this is never "rare", whatever the results hold.
 RARE_DOCUMENTS = 2
@@ -60,6 +60,13 @@ def _correct(
         query_terms = _terms(schema, group, word)
         found += sum(_documents(reader, group, term) for term in query_terms)
         terms += [wq.Term(f"{part}_{group}", t) for t in query_terms for part in TEXT_PARTS]
+        # The word as a search also matches it without diacritics ("qarabag", "xezer"): that
+        # is the same word, found, not a misspelling.
+        folded = f"{FOLD_PREFIX}{group}"
+        if folded in schema:
+            for term in (t.text for t in schema[folded].analyzer(word, mode="query")):
+                found += reader.doc_frequency(folded, term)
+                terms.append(wq.Term(folded, term))
     if found > RARE_DOCUMENTS or (found and matched(wq.Or(terms))):
         return None
     # (distance, -documents, -documents with this very form, word): words sharing a stem tie
@@ -76,8 +83,11 @@ def _correct(
             if field not in schema:
                 continue
             spelling = schema[field].spelling_fieldname(field)
-            for candidate in reader.terms_within(spelling, typed, maxdist, prefix=1):
-                if candidate == typed:
+            # Whoosh's automaton counts a swap of neighbours ("teh") as two edits: ask for
+            # two and keep what is within ``maxdist`` counting a swap as one.
+            for candidate in reader.terms_within(spelling, typed, 2, prefix=1):
+                distance = edit_distance(typed, candidate)
+                if candidate == typed or distance > maxdist:
                     continue
                 documents = sum(
                     _documents(reader, group, t) for t in _terms(schema, group, candidate)
@@ -85,7 +95,7 @@ def _correct(
                 if documents < max(1, BETTER_BY * found):
                     continue
                 form = reader.doc_frequency(spelling, candidate)
-                key = (edit_distance(typed, candidate), -documents, -form, candidate)
+                key = (distance, -documents, -form, candidate)
                 if best is None or key < best:
                     best = key
     return None if best is None else best[-1]

@@ -108,6 +108,12 @@ def test_tags_filter_requires_every_tag(generated):
         ("iqtisadiyat", "az", "iqtisadiyyat"),  # ("qarabag" now matches through folding)
         ("neftt", None, "neft"),
         ("cenrtal bank", "en", "central bank"),  # swapped letters count as one typo
+        ("teh budget", "en", "the budget"),  # ... in short words too
+        # Two words, one misspelt: only that one changes.
+        ("парламент бюджта", "ru", "парламент бюджета"),
+        ("бакинский марафн", None, "бакинский марафон"),
+        ("ixracı rekort", "az", "ixracı rekord"),
+        ("Xəzər qazzı", "az", "Xəzər qazı"),
     ],
 )
 def test_did_you_mean_corrects_misspelt_words_per_language(client, typed, lang, expected):
@@ -116,7 +122,19 @@ def test_did_you_mean_corrects_misspelt_words_per_language(client, typed, lang, 
     assert body["did_you_mean"] == expected
 
 
-@pytest.mark.parametrize("typed", ["parliament", "парламент", "Bakı", "budget parliament"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "parliament",
+        "парламент",
+        "Bakı",
+        "budget parliament",
+        # Found without their diacritics, so found: nothing to correct.
+        "qarabag",
+        "xezer qazinin",
+        "neft hasilati",
+    ],
+)
 def test_did_you_mean_is_silent_for_words_in_the_index(client, typed):
     body = client.get("/search", query_string={"q": typed}).get_json()
     assert body["total"] > 0

@@ -154,3 +154,27 @@ def test_make_run_builds_the_sample_index_once_and_serves_it(tmp_path):
     second = run_until_healthy()
     assert second["build"] == first["build"], "make run rebuilt an existing index"
     assert "An index already exists" in log_path.read_text()
+
+
+@pytest.mark.slow
+def test_procfile_gunicorn_rate_limits_per_worker_with_429_json_and_retry_after(
+    gunicorn_server, make_index
+):
+    """With the default ``memory://`` storage each of the 2 workers counts on its own: a
+    client gets at least the limit and at most workers × limit before every answer is 429."""
+    base, _ = gunicorn_server(make_index(), SEARCH_RATELIMIT="3/minute")
+    answers = []
+    for _ in range(12):  # a new connection each time, so gunicorn spreads them over workers
+        try:
+            with urllib.request.urlopen(base + "/search?q=bank", timeout=10) as response:
+                answers.append((response.status, dict(response.headers), response.read()))
+        except urllib.error.HTTPError as error:
+            answers.append((error.code, dict(error.headers), error.read()))
+    statuses = [status for status, _, _ in answers]
+    assert statuses[:3] == [200, 200, 200]
+    assert 3 <= statuses.count(200) <= 2 * 3  # so at least 6 of the 12 are 429s
+    _, headers, body = next(answer for answer in answers if answer[0] == 429)
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body)["error"] == "too_many_requests"
+    assert 0 < int(headers["Retry-After"]) <= 60
+    assert get(base, "/healthz")[0] == 200  # probes are never limited

@@ -17,11 +17,13 @@ from search_service.web.openapi import spec
 SPEC = spec()
 
 
-def _check(path: str, response) -> None:
+def _check(path: str, response, method: str = "get") -> None:
     """Validate a real response against the OpenAPI response schema of its path and status."""
-    described = SPEC["paths"][path]["get"]["responses"][str(response.status_code)]
+    described = SPEC["paths"][path][method]["responses"][str(response.status_code)]
     schema = described["content"]["application/json"]["schema"]
     jsonschema.validate(response.get_json(), {**schema, "components": SPEC["components"]})
+    for header in described.get("headers", {}):
+        assert header in response.headers, header
 
 
 def test_openapi_document_is_valid_and_covers_every_endpoint(client):
@@ -59,6 +61,35 @@ def test_openapi_document_is_valid_and_covers_every_endpoint(client):
 )
 def test_real_responses_match_the_openapi_description(client, path, url):
     _check(path, client.get(url))
+
+
+def test_rate_limited_responses_match_the_description(sample_index):
+    client = create_app({"index_dir": sample_index, "ratelimit": "1/minute"}).test_client()
+    for path, url in [("/search", "/search?q=gas"), ("/suggest", "/suggest?q=ga")]:
+        client.get(url)
+        response = client.get(url)
+        assert response.status_code == 429
+        _check(path, response)
+
+
+def test_admin_responses_match_the_description(sample_index, tmp_path):
+    import shutil
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_index, index_dir, symlinks=True)
+    client = create_app({"index_dir": index_dir, "admin_token": "t"}).test_client()
+    auth = {"Authorization": "Bearer t"}
+    article = {"id": "x-1", "lang": "en", "title": "Harbour cranes", "body": "New cranes."}
+    path = "/admin/articles/{article_id}"
+    _check(path, client.put("/admin/articles/x-1", json=article, headers=auth), "put")
+    _check(path, client.put("/admin/articles/x-1", json={"lang": "en"}, headers=auth), "put")
+    _check(path, client.put("/admin/articles/x-1", json=article), "put")  # 401
+    _check(path, client.delete("/admin/articles/x-1", headers=auth), "delete")
+    batch = client.post("/admin/articles", json=[article, {"id": "bad"}], headers=auth)
+    assert batch.status_code == 200
+    _check("/admin/articles", batch, "post")
+    _check("/admin/reindex", client.post("/admin/reindex", headers=auth), "post")  # 409
+    _check("/admin/jobs/{job_id}", client.get("/admin/jobs/nope", headers=auth))
 
 
 def test_unavailable_index_responses_match_the_description(tmp_path):

@@ -1,7 +1,10 @@
-"""The OpenAPI 3.1 description of every public endpoint (served at ``/openapi.json``).
+"""The OpenAPI 3.1 description of every endpoint (served at ``/openapi.json``): the reader's
+JSON API, operations and the admin API (bearer token), error responses included.
 
-Written by hand, next to the views it describes; ``tests/test_openapi.py`` validates real
-responses against it, so it cannot drift from what the service sends.
+Written by hand, next to the views it describes, and the only description there is:
+``tests/test_reader_api.py`` validates real responses against it and
+``tests/test_openapi_contract.py`` runs schemathesis against the document a real gunicorn
+serves, so it cannot drift from what the service sends.
 """
 
 from __future__ import annotations
@@ -38,8 +41,47 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERROR = _json("An error: a stable machine code and a message.", _ref("Error"))
+def _errors(**described: str) -> dict[str, Any]:
+    """Error responses by status (``_413="Query too long."``), each with the one error body."""
+    return {
+        status.lstrip("_"): _json(f"{text} Body: a stable machine code and a message.", ERROR)
+        for status, text in described.items()
+    }
+
+
+ERROR = _ref("Error")
 LANG = _param("lang", "Only this language (ISO 639-1 code).", {"type": "string"})
+RATE_LIMITED = {
+    "429": {
+        **_json("Over the per-client rate limit (SEARCH_RATELIMIT).", ERROR),
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        },
+    }
+}
+# The admin API: bearer token; 404 for every request while SEARCH_ADMIN_TOKEN is unset.
+ADMIN = {"security": [{"bearer": []}], "tags": ["admin"]}
+ADMIN_ERRORS = _errors(
+    _401="Missing or wrong bearer token.",
+    _404="The admin API is disabled (SEARCH_ADMIN_TOKEN unset), or no such job.",
+    _413="The body is over SEARCH_ADMIN_MAX_BODY or the batch over its size limit.",
+)
+ARTICLE_TEXT_FIELDS = [
+    "id",
+    "title",
+    "lead",
+    "body",
+    "lang",
+    "url",
+    "category",
+    "author",
+    "published",
+    "updated",
+]
+NO_INDEX = _errors(_503="No index has been built yet.")
+ARTICLE_ID = _param(
+    "article_id", "The article's id.", {**STR, "minLength": 1}, where="path", required=True
+)
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -110,6 +152,47 @@ SCHEMAS: dict[str, Any] = {
     "Health": _object(
         {"status": STR, "documents": INT, "build": STR, "build_created": NULLABLE_STR}
     ),
+    "Article": {
+        "type": "object",
+        "description": "One article, as one line of the JSON Lines input (see the README).",
+        "properties": {
+            **{name: NULLABLE_STR for name in ARTICLE_TEXT_FIELDS},
+            "tags": {"type": ["array", "null"], "items": STR},
+        },
+    },
+    "RecordError": _object(
+        {"record": {"type": ["integer", "null"]}, "id": NULLABLE_STR, "reason": STR}
+    ),
+    "WriteResult": {
+        **_object(
+            {
+                "status": {"enum": ["applied", "queued"]},
+                "accepted": INT,
+                "rejected": INT,
+                "errors": {"type": "array", "items": _ref("RecordError")},
+                "ids": {"type": "array", "items": STR},
+                "journal_seq": INT,
+            }
+        ),
+        "description": "applied: searchable now; queued: durable, applied when the writer "
+        "lock frees (a reindex is running).",
+    },
+    "Rejected": _object(
+        {"error": STR, "message": STR, "errors": {"type": "array", "items": _ref("RecordError")}}
+    ),
+    "Job": {
+        "type": "object",
+        "properties": {
+            "id": STR,
+            "kind": STR,
+            "status": {"enum": ["queued", "running", "succeeded", "failed"]},
+            "progress": {"type": "object"},
+            "summary": {"type": ["object", "null"]},
+            "errors": {"type": "array"},
+            "error": NULLABLE_STR,
+        },
+        "required": ["id", "kind", "status"],
+    },
 }
 
 PATHS: dict[str, Any] = {
@@ -120,7 +203,11 @@ PATHS: dict[str, Any] = {
                 _param("q", "The reader's query.", STR, required=True),
                 LANG,
                 _param("page", "1-based page.", {"type": "integer", "minimum": 1}),
-                _param("per_page", "Results per page.", {"type": "integer", "minimum": 1}),
+                _param(
+                    "per_page",
+                    "Results per page.",
+                    {"type": "integer", "minimum": 1, "maximum": 100},
+                ),
                 _param("category", "Only this category.", STR),
                 _param("tags", "Only articles with all these tags (comma-separated).", STR),
                 _param("from", "Published on or after (YYYY-MM-DD).", {**STR, "format": "date"}),
@@ -129,15 +216,18 @@ PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": _json("One page of results.", _ref("SearchResponse")),
-                "400": ERROR,
-                "413": ERROR,
-                "503": ERROR,
+                **_errors(
+                    _400="No query, or an invalid parameter.",
+                    _413="The query is over SEARCH_MAX_QUERY_LENGTH.",
+                ),
+                **RATE_LIMITED,
+                **NO_INDEX,
             },
         }
     },
     "/suggest": {
         "get": {
-            "summary": "As-you-type completions and matching titles",
+            "summary": "As-you-type completions, frequent phrases and matching titles",
             "parameters": [
                 _param("q", "The query as typed so far (the last word may be partial).", STR),
                 LANG,
@@ -145,9 +235,12 @@ PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": _json("Suggestions, most useful first.", _ref("SuggestResponse")),
-                "400": ERROR,
-                "413": ERROR,
-                "503": ERROR,
+                **_errors(
+                    _400="An invalid parameter.",
+                    _413="The query is over SEARCH_MAX_QUERY_LENGTH.",
+                ),
+                **RATE_LIMITED,
+                **NO_INDEX,
             },
         }
     },
@@ -155,82 +248,110 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Articles like this one, same language first",
             "parameters": [
-                _param("article_id", "The article's id.", STR, where="path", required=True),
+                ARTICLE_ID,
                 _param("limit", "Most articles.", {"type": "integer", "minimum": 1}),
             ],
             "responses": {
                 "200": _json("Related articles, best first.", _ref("RelatedResponse")),
-                "400": ERROR,
-                "404": ERROR,
-                "503": ERROR,
+                **_errors(_400="An invalid parameter.", _404="No article with this id."),
+                **RATE_LIMITED,
+                **NO_INDEX,
             },
         }
     },
     "/healthz": {
         "get": {
-            "summary": "Whether a build is loaded",
-            "responses": {"200": _json("Ready.", _ref("Health")), "503": ERROR},
+            "summary": "Whether a build is loaded (not rate-limited)",
+            "responses": {"200": _json("Ready.", _ref("Health")), **NO_INDEX},
         }
     },
     "/metrics": {
         "get": {
-            "summary": "Prometheus metrics of every worker",
+            "summary": "Prometheus metrics of every worker (not rate-limited)",
             "responses": {
-                "200": {"description": "Prometheus text format.", "content": {"text/plain": {}}}
+                "200": {
+                    "description": "Prometheus text format.",
+                    "content": {"text/plain": {"schema": STR}},
+                }
             },
         }
     },
-    # The admin API (bearer token; 404 when SEARCH_ADMIN_TOKEN is unset). Detailed bodies:
-    # openapi/search-service.json, which tests/test_openapi_contract.py checks.
     "/admin/articles/{article_id}": {
-        "parameters": [_param("article_id", "The article's id.", STR, where="path", required=True)],
+        "parameters": [ARTICLE_ID],
         "put": {
-            "summary": "Insert or replace one article (JSON Lines object as the body)",
+            **ADMIN,
+            "summary": "Insert or replace one article",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("Article")}},
+            },
             "responses": {
-                "200": _json("Applied.", {"type": "object"}),
-                "202": _json("Durable, applied when the writer lock frees.", {"type": "object"}),
-                "401": ERROR,
-                "422": _json("Rejected, with a reason per record.", {"type": "object"}),
+                "200": _json("Applied: searchable now.", _ref("WriteResult")),
+                "202": _json("Queued: durable, applied when the lock frees.", _ref("WriteResult")),
+                **_errors(_400="The body is not JSON."),
+                "422": _json("The article is invalid, with the reason.", _ref("Rejected")),
+                **ADMIN_ERRORS,
+                **NO_INDEX,
             },
         },
         "delete": {
+            **ADMIN,
             "summary": "Delete one article",
             "responses": {
-                "200": _json("Applied.", {"type": "object"}),
-                "202": _json("Durable, applied when the writer lock frees.", {"type": "object"}),
-                "401": ERROR,
+                "200": _json("Applied: gone from search now.", _ref("WriteResult")),
+                "202": _json("Queued: durable, applied when the lock frees.", _ref("WriteResult")),
+                **ADMIN_ERRORS,
+                **NO_INDEX,
             },
         },
     },
     "/admin/articles": {
         "post": {
-            "summary": "A batch: JSON array or JSON Lines",
+            **ADMIN,
+            "summary": "A batch of articles: a JSON array, or JSON Lines",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"type": "array", "items": _ref("Article")}},
+                    "application/x-ndjson": {"schema": STR},
+                },
+            },
             "responses": {
-                "200": _json("Applied; rejected records listed.", {"type": "object"}),
-                "202": _json("Durable, applied when the writer lock frees.", {"type": "object"}),
-                "401": ERROR,
-                "413": ERROR,
-                "422": _json("No valid record.", {"type": "object"}),
+                "200": _json("Applied; rejected records listed.", _ref("WriteResult")),
+                "202": _json("Queued: durable, applied when the lock frees.", _ref("WriteResult")),
+                **_errors(_400="The body is not a JSON array or JSON Lines."),
+                "422": _json("No record is valid; the reason for each.", _ref("Rejected")),
+                **ADMIN_ERRORS,
+                **NO_INDEX,
             },
         }
     },
     "/admin/reindex": {
         "post": {
+            **ADMIN,
             "summary": "Start a background full rebuild from SEARCH_REINDEX_SOURCE",
-            "responses": {"202": _json("The job.", {"type": "object"}), "409": ERROR},
+            "responses": {
+                "202": _json("The job, started.", _ref("Job")),
+                **_errors(_409="No SEARCH_REINDEX_SOURCE, or a reindex is running."),
+                **ADMIN_ERRORS,
+            },
         }
     },
     "/admin/jobs/{job_id}": {
         "get": {
+            **ADMIN,
             "summary": "A reindex job's progress",
             "parameters": [_param("job_id", "The job id.", STR, where="path", required=True)],
-            "responses": {"200": _json("The job.", {"type": "object"}), "404": ERROR},
+            "responses": {"200": _json("The job.", _ref("Job")), **ADMIN_ERRORS},
         }
     },
     "/openapi.json": {
         "get": {
             "summary": "This description",
-            "responses": {"200": _json("OpenAPI 3.1 document.", {"type": "object"})},
+            "responses": {
+                "200": _json("OpenAPI 3.1 document.", {"type": "object"}),
+                **RATE_LIMITED,
+            },
         }
     },
 }
@@ -246,7 +367,16 @@ def spec(server: str | None = None) -> dict[str, Any]:
             "description": "Full-text search for a trilingual (en, ru, az) news site.",
         },
         "paths": PATHS,
-        "components": {"schemas": SCHEMAS},
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "SEARCH_ADMIN_TOKEN; the admin API is off without it.",
+                }
+            },
+        },
     }
     if server:
         document["servers"] = [{"url": server}]

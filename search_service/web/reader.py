@@ -47,9 +47,14 @@ def suggest_view():
     limit = integer_arg("limit", 8, minimum=1, maximum=MAX_SUGGESTIONS)
     if not q.strip():
         return jsonify({"query": q, "took_ms": 0.0, "suggestions": []})
-    _, searcher = state().handle.searcher()
+    build, searcher = state().handle.searcher()
     response = suggest(
-        searcher, q, lang=lang, limit=limit, recency_half_life=settings.recency_half_life
+        searcher,
+        q,
+        build=build.id,
+        lang=lang,
+        limit=limit,
+        recency_half_life=settings.recency_half_life,
     )
     return jsonify(response.as_dict())
 

@@ -1,0 +1,118 @@
+"""/suggest offers frequent phrases of the index (titles and leads), in every language, ranked
+by usefulness and matched without regard to case or diacritics; counting them stays bounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from search_service import phrases
+from search_service.store import IndexStore
+
+
+def _article(n: int, lang: str, title: str, lead: str, body: str = "") -> dict[str, str]:
+    return {"id": f"{lang}-{n}", "lang": lang, "title": title, "lead": lead, "body": body}
+
+
+ARTICLES = [
+    # English: "central bank" recurs in titles and leads; "ministry" is a more frequent word
+    # than "minister", but only "prime minister" recurs as a phrase.
+    _article(1, "en", "Central bank raises rates", "The central bank raised its key rate."),
+    _article(2, "en", "Markets wait for the central bank", "Traders expect a pause."),
+    _article(3, "en", "Pensions and prices", "Pensioners asked the central bank for help."),
+    _article(4, "en", "Prime minister visits the harbour", "The ministry of transport paid."),
+    _article(5, "en", "New prime minister sworn in", "A ministry official confirmed it."),
+    _article(6, "en", "Ministry budget", "The prime minister approved the ministry plan."),
+    _article(7, "en", "Ministry audit", "Ministry staff, ministry money, ministry cars."),
+    # Russian, with ё in the phrase.
+    _article(1, "ru", "Ёлочный базар открылся", "На площади работает ёлочный базар."),
+    _article(2, "ru", "Где найти ёлочный базар", "Городские власти назвали адреса."),
+    _article(3, "ru", "Снег и ёлочный базар", "Продавцы довольны погодой."),
+    _article(4, "ru", "Центральный банк снизил ставку", "Решение центральный банк принял."),
+    # Azerbaijani: the phrase carries ğ and ı, the reader types them plainly.
+    _article(1, "az", "Dağlıq Qarabağ yolları", "Dağlıq Qarabağ bölgəsində yeni yol açıldı."),
+    _article(2, "az", "Dağlıq Qarabağ məktəbləri", "Yeni məktəblər tikilir."),
+    _article(3, "az", "Turistlər və kənd", "Dağlıq Qarabağ turistləri çağırır."),
+]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    from conftest import SearchClient, write_jsonl
+
+    from search_service import config as settings
+    from search_service import indexer
+    from search_service.sources import read_sources
+
+    folder = tmp_path_factory.mktemp("phrases")
+    source = write_jsonl(folder / "articles.jsonl", ARTICLES)
+    index_dir = folder / "index"
+    indexer.rebuild(
+        IndexStore(index_dir), read_sources([source]), settings.load({}, index_dir=index_dir)
+    )
+    return SearchClient(index_dir)
+
+
+def _queries(client, q: str, **params) -> list[str]:
+    response = client.http.get("/suggest", query_string={"q": q, **params})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return [s["text"] for s in response.get_json()["suggestions"] if s["kind"] == "query"]
+
+
+def test_a_partial_word_is_completed_to_a_frequent_english_phrase(client):
+    assert "central bank" in _queries(client, "cent", lang="en")
+    assert _queries(client, "central ", lang="en")[0] == "central bank"
+
+
+def test_a_phrase_that_continues_the_typed_words_outranks_a_more_frequent_word(client):
+    queries = _queries(client, "prime mi", lang="en")
+    # "ministry" is in more articles than "minister", but "prime ministry" is no phrase.
+    assert queries.index("prime minister") < queries.index("prime ministry")
+
+
+def test_typed_words_before_the_phrase_are_kept(client):
+    assert _queries(client, "rates central b", lang="en")[0] == "rates central bank"
+
+
+def test_russian_phrase_completions_ignore_yo_and_case(client):
+    assert "ёлочный базар" in _queries(client, "елочн", lang="ru")
+    assert _queries(client, "Ёлочный ", lang="ru")[0] == "ёлочный базар"
+
+
+def test_azerbaijani_phrase_completions_ignore_diacritics(client):
+    assert "Dağlıq Qarabağ" in _queries(client, "dagliq", lang="az")
+    assert _queries(client, "dagliq q", lang="az")[0] == "Dağlıq Qarabağ"
+    assert "Dağlıq Qarabağ" in _queries(client, "dagl")  # without lang: every language
+
+
+def test_a_phrase_must_recur_and_stops_at_punctuation(client):
+    # "Центральный банк" is in one Russian article only; "rates central" spans no boundary
+    # but is in one article.
+    assert "центральный банк" not in [q.casefold() for q in _queries(client, "центр", lang="ru")]
+    _, ix = IndexStore(client.index_dir).open_current()
+    with ix.searcher() as searcher:
+        counted = phrases.count_phrases(searcher.reader(), "en")
+    assert counted["central bank"] == 3 and counted["prime minister"] == 3
+    # No phrase starts or ends with a stop word, or crosses the comma of "staff, ministry".
+    assert not [p for p in counted if p.split()[0] in {"the", "of"} or "staff ministry" in p]
+
+
+def test_counting_is_bounded_and_keeps_what_is_frequent(make_index, monkeypatch):
+    frequent = [_article(n, "en", f"Harbour crane number{n} moves", "") for n in range(30)]
+    noise = [
+        _article(100 + n, "en", f"Alpha{n} beta{n} gamma{n} delta{n}", f"Epsilon{n} zeta{n}")
+        for n in range(60)
+    ]
+    mixed = [a for pair in zip(noise, frequent, strict=False) for a in pair] + noise[30:]
+    _, ix = IndexStore(make_index(mixed)).open_current()
+    monkeypatch.setattr(phrases, "MAX_TRACKED", 40)  # far fewer than the 450 candidates
+    with ix.searcher() as searcher:
+        assert phrases.count_phrases(searcher.reader(), "en") == {"Harbour crane": 30}
+
+
+def test_a_large_language_is_counted_on_a_sample_and_scaled_up(make_index, monkeypatch):
+    _, ix = IndexStore(
+        make_index([_article(n, "en", f"Harbour crane story{n}", "") for n in range(40)])
+    ).open_current()
+    monkeypatch.setattr(phrases, "SAMPLE", 10)  # every 4th article
+    with ix.searcher() as searcher:
+        assert phrases.count_phrases(searcher.reader(), "en")["Harbour crane"] == 40
