@@ -10,7 +10,7 @@ lead and body with title weighted highest.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from whoosh import query as wq
@@ -65,6 +65,23 @@ def parse(text: str) -> list[Clause]:
     if clauses and all(c.excluded for c in clauses):
         clauses = [Clause("-" + c.text, c.phrase) for c in clauses]
     return clauses
+
+
+def most_selective(
+    clauses: Sequence[Clause], limit: int, frequency: Callable[[Clause], int]
+) -> list[Clause]:
+    """At most ``limit`` of ``clauses``, in the reader's order.
+
+    A pasted paragraph says what it is about in its rarest words, not its first ones, so
+    beyond the limit the clauses found in the fewest articles (by ``frequency``) are kept, and
+    the most common (function words, the topic words every article shares) and those in no
+    article at all (they cannot rank anything) are dropped first.
+    """
+    if len(clauses) <= limit:
+        return list(clauses)
+    counts = [frequency(clause) for clause in clauses]
+    order = sorted(range(len(clauses)), key=lambda i: (counts[i] == 0, counts[i], i))
+    return [clauses[i] for i in sorted(order[:limit])]
 
 
 def build(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search_service import create_app
-from search_service.query import Clause, parse
+from search_service.query import Clause, most_selective, parse
 
 # Parsing -------------------------------------------------------------------------------------
 
@@ -77,6 +77,22 @@ def test_parse_of_empty_text_or_empty_quotes_is_no_clauses(text):
 def test_minus_inside_a_word_does_not_exclude():
     assert parse("blue-paint") == [word("blue-paint")]
     assert parse("2024-2025") == [word("2024-2025")]
+
+
+def test_a_query_over_the_limit_keeps_its_rarest_clauses_in_order():
+    counts = {"the": 900, "harbour": 40, "cranes": 3, "of": 950, "xyzzy": 0, "blue": 120}
+    clauses = parse("the harbour cranes of xyzzy blue")
+    kept = most_selective(clauses, 3, lambda clause: counts[clause.text])
+    assert [c.text for c in kept] == ["harbour", "cranes", "blue"]
+    assert most_selective(clauses, 6, lambda clause: 0) == clauses
+
+
+def test_a_pasted_paragraph_is_searched_by_its_rarest_words(make_index):
+    index_dir = make_index(ARTICLES)
+    client = create_app({"index_dir": index_dir, "max_query_terms": 1}).test_client()
+    body = client.get("/search", query_string={"q": "blue harbour lighthouse"}).get_json()
+    assert body["truncated"] is True
+    assert [hit["id"] for hit in body["results"]] == ["cranes"]  # the one with "lighthouse"
 
 
 # Searching a real index ----------------------------------------------------------------------
