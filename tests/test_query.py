@@ -183,6 +183,27 @@ def test_phrase_of_inflected_words_matches_through_the_stemmer(news, run_search)
     assert found(run_search(news, '"синюю краску"')) == {"paint-ru"}
 
 
+def test_a_joined_word_also_matches_its_parts_apart(make_index, run_search):
+    index_dir = make_index(
+        [
+            {"id": "apart", "lang": "ru", "title": "Андроид внутри раскладушки"},
+            {"id": "joined", "lang": "ru", "title": "Новая андроид-раскладушка вышла"},
+            {"id": "half", "lang": "ru", "title": "Раскладушка для дачи"},
+        ]
+    )
+    strict = run_search(index_dir, "андроид-раскладушка")
+    assert [hit.id for hit in strict.results] == ["joined", "apart"]
+    assert not strict.relaxed
+    loose = run_search(index_dir, "андроид-раскладушка вышла")
+    assert [hit.id for hit in loose.results][:1] == ["joined"]
+    assert "half" in {hit.id for hit in loose.results}
+
+
+def test_a_quoted_phrase_does_not_match_its_words_apart(make_index, run_search):
+    index_dir = make_index([{"id": "apart", "lang": "ru", "title": "Андроид внутри раскладушки"}])
+    assert run_search(index_dir, '"андроид раскладушка"').results == []
+
+
 def test_excluded_word_removes_articles(news, run_search):
     assert found(run_search(news, "harbour -paint")) == {"cranes"}
     assert found(run_search(news, "blue -harbour")) == {"gulls"}
@@ -198,9 +219,10 @@ def test_query_of_only_excluded_words_searches_for_them(news, run_search):
     assert found(run_search(news, "-shortage")) == {"paint"}
 
 
-def test_hyphenated_word_matches_as_a_phrase(news, run_search):
+def test_hyphenated_word_matches_as_written_and_with_its_parts_apart(news, run_search):
     assert found(run_search(news, "e-mail")) == {"paint"}
-    assert found(run_search(news, "mail-e")) == set()
+    assert found(run_search(news, "mail-e")) == {"paint"}
+    assert found(run_search(news, '"mail e"')) == set()
 
 
 def test_azerbaijani_query_keeps_dotless_i(news, run_search):
