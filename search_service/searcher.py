@@ -20,7 +20,7 @@ from whoosh.searching import Searcher
 
 from . import facets as facet_counts
 from . import query as reader_query
-from . import recency, spelling
+from . import recency, scoring, spelling
 from .config import Config
 from .limits import run_with_deadline
 from .schema import TEXT_PARTS, group_for, language_groups
@@ -113,6 +113,7 @@ def search(
     matches collected so far are returned and the response says ``partial``.
     """
     started = time.perf_counter()
+    searcher = scoring.searcher_for(searcher)
     schema = searcher.schema
     clauses = reader_query.parse(request.q)
     groups = language_groups(schema)
