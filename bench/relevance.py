@@ -33,10 +33,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from whoosh.analysis import Filter
 
-from bench.metrics import evaluate
+from bench.metrics import evaluate, ndcg_at
 from search_service import config as settings
 from search_service import indexer
 from search_service.query import FIELD_BOOSTS
@@ -242,10 +243,13 @@ def switch_off(pieces: set[str]) -> None:
 ENGINES = {"ours": Ours, "fts5": Fts5, "tantivy": Tantivy}
 
 
-def run_set(folder: Path, engines: list[str], max_queries: int | None) -> dict[str, dict]:
+def run_set(
+    folder: Path, engines: list[str], max_queries: int | None
+) -> tuple[dict[str, dict], dict[str, str]]:
+    """Each engine's scores on one set (with per-query nDCG@10), and the queries run."""
     corpus, queries, qrels = read_set(folder, max_queries)
     lang = set_language(corpus)
-    results = {}
+    results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="relevance-") as tmp:
         for name in engines:
             workdir = Path(tmp) / name
@@ -259,10 +263,22 @@ def run_set(folder: Path, engines: list[str], max_queries: int | None) -> dict[s
             indexed = time.monotonic()
             runs = {qid: ranker(text) for qid, text in queries.items()}
             scores = evaluate(runs, qrels)
+            scores["per_query"] = {qid: ndcg_at(runs[qid], qrels[qid]) for qid in queries}
             scores["index_s"] = indexed - started
             scores["query_ms"] = (time.monotonic() - indexed) * 1000 / max(len(queries), 1)
             results[name] = scores
-    return results
+    return results, queries
+
+
+def write_per_query(
+    out: TextIO, name: str, results: dict[str, dict], queries: dict[str, str]
+) -> None:
+    """One TSV row per query: set, qid, each engine's nDCG@10, the query text — to see which
+    queries an engine loses and why."""
+    engines = list(results)
+    for qid, text in queries.items():
+        scores = "\t".join(f"{results[e]['per_query'][qid]:.4f}" for e in engines)
+        out.write(f"{name}\t{qid}\t{scores}\t{text}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,6 +304,11 @@ def main(argv: list[str] | None = None) -> int:
         help="experiment: comma-separated pieces of our analysis to switch off "
         "(stopwords, fold), to measure what each one brings",
     )
+    parser.add_argument(
+        "--per-query",
+        type=Path,
+        help="write each query's nDCG@10 per engine to this TSV (set, qid, engines…, query)",
+    )
     args = parser.parse_args(argv)
     use_az_stemmer(args.az_stemmer)
     switch_off({name.strip() for name in args.without.split(",") if name.strip()})
@@ -295,13 +316,18 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'set':38} {'engine':8} {'nDCG@10':>8} {'MRR@10':>8} {'R@100':>8} {'n':>5}"
     print(header, flush=True)
     ratios = []
+    dump = args.per_query.open("w", encoding="utf-8") if args.per_query else None
+    if dump:
+        dump.write("\t".join(["set", "qid", *engines, "query"]) + "\n")
     for name in (s.strip() for s in args.sets.split(",") if s.strip()):
         folder = args.data_dir / "relevance" / name
         if not folder.is_dir():
             print(f"{name}: no such set under {folder.parent}", file=sys.stderr)
             return 2
         print(f"... {name}", file=sys.stderr, flush=True)
-        results = run_set(folder, engines, args.max_queries)
+        results, queries = run_set(folder, engines, args.max_queries)
+        if dump:
+            write_per_query(dump, name, results, queries)
         for engine, s in results.items():
             print(
                 f"{name:38} {engine:8} {s['ndcg@10']:8.3f} {s['mrr@10']:8.3f} "
@@ -312,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         references = [s["ndcg@10"] for e, s in results.items() if e != "ours"]
         if "ours" in results and references and max(references) > 0:
             ratios.append((name, results["ours"]["ndcg@10"], max(references)))
+    if dump:
+        dump.close()
     if ratios:
         print("\nnDCG@10 ours / best reference")
         for name, ours, best in ratios:

@@ -109,8 +109,9 @@ SETTINGS: dict[str, Setting] = {
     "max_query_terms": Setting(
         "SEARCH_MAX_QUERY_TERMS",
         "32",
-        "Most words and phrases of a query that are searched; the rest are ignored and the "
-        "response says `truncated`. Bounds the cost of a pasted paragraph.",
+        "Most words and phrases of a query that are searched: of a longer query, the rarest "
+        "(in the fewest articles); the response says `truncated`. Bounds the cost of a "
+        "pasted paragraph.",
         _positive_int,
     ),
     "max_per_page": Setting(

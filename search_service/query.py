@@ -10,7 +10,7 @@ lead and body with title weighted highest.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from whoosh import query as wq
@@ -67,6 +67,23 @@ def parse(text: str) -> list[Clause]:
     return clauses
 
 
+def most_selective(
+    clauses: Sequence[Clause], limit: int, frequency: Callable[[Clause], int]
+) -> list[Clause]:
+    """At most ``limit`` of ``clauses``, in the reader's order.
+
+    A pasted paragraph says what it is about in its rarest words, not its first ones, so
+    beyond the limit the clauses found in the fewest articles (by ``frequency``) are kept, and
+    the most common (function words, the topic words every article shares) and those in no
+    article at all (they cannot rank anything) are dropped first.
+    """
+    if len(clauses) <= limit:
+        return list(clauses)
+    counts = [frequency(clause) for clause in clauses]
+    order = sorted(range(len(clauses)), key=lambda i: (counts[i] == 0, counts[i], i))
+    return [clauses[i] for i in sorted(order[:limit])]
+
+
 def build(
     clauses: Sequence[Clause],
     schema: Schema,
@@ -101,7 +118,10 @@ def build(
             if not terms or clause in loose:
                 continue  # punctuation only, or a stop word: nothing to match
             target = excluded if clause.excluded else required
-            query = _clause_query(group, terms, _folded_terms(schema, group, clause))
+            folded = _folded_terms(schema, group, clause)
+            query = _clause_query(group, terms, folded)
+            if len(terms) > 1 and not clause.phrase and not clause.excluded:
+                query = _or_its_parts(query, group, terms, folded, match_all)
             if clause in alternatives:
                 query = _with_alternatives(query, group, schema, alternatives[clause])
             target.append(query)
@@ -180,6 +200,22 @@ def _folded_terms(schema: Schema, group: str, clause: Clause) -> list[str]:
     if field not in schema:
         return []
     return [t.text for t in schema[field].analyzer(clause.text, mode="query")]
+
+
+def _or_its_parts(
+    joined: wq.Query, group: str, terms: list[str], folded: Sequence[str], match_all: bool
+) -> wq.Query:
+    """A joined word ("андроид-раскладушка", "DIY-батарейки") as written, or its parts anywhere
+    in the article (all of them when every word must match, else any): writers join and split
+    such compounds freely. An article with the parts in order matches both ways, so it still
+    ranks first. Quoted phrases stay exact."""
+    if len(folded) != len(terms):
+        folded = [""] * len(terms)
+    parts = [
+        _clause_query(group, [term], [fold] if fold else ())
+        for term, fold in zip(terms, folded, strict=True)
+    ]
+    return wq.Or([joined, wq.And(parts) if match_all else wq.Or(parts)])
 
 
 def _clause_query(group: str, terms: list[str], folded: Sequence[str] = ()) -> wq.Query:

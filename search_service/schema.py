@@ -17,7 +17,7 @@ from .analysis import GENERIC, analyzer_for, folded_analyzer_for
 from .spellfield import SpelledText
 
 # Bump when a change needs a full reindex; a build records the version it was made with.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TEXT_PARTS = ("title", "lead", "body")
 FOLD_PREFIX = "fold_"
 

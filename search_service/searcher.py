@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -20,7 +20,7 @@ from whoosh.searching import Searcher
 
 from . import facets as facet_counts
 from . import query as reader_query
-from . import recency, spelling
+from . import recency, scoring, spelling
 from .config import Config
 from .limits import run_with_deadline
 from .schema import TEXT_PARTS, group_for, language_groups
@@ -113,16 +113,18 @@ def search(
     matches collected so far are returned and the response says ``partial``.
     """
     started = time.perf_counter()
+    searcher = scoring.searcher_for(searcher)
     schema = searcher.schema
     clauses = reader_query.parse(request.q)
-    truncated = len(clauses) > max_terms
-    clauses = clauses[:max_terms]  # bounds the cost of a pasted paragraph
     groups = language_groups(schema)
     if request.lang:
         groups = [group_for(schema, request.lang)]
     # A field set no article uses (often the generic one) cannot match, but would still
     # cost a term look-up per clause, field and segment.
     groups = [group for group in groups if _has_text(searcher, group)]
+    truncated = len(clauses) > max_terms
+    # bounds the cost of a pasted paragraph
+    clauses = reader_query.most_selective(clauses, max_terms, _frequency(searcher, groups))
     options: dict[str, Any] = {
         "limit": request.page * request.per_page,
         "filter": _filters(request),
@@ -180,6 +182,32 @@ def search(
 
 def _any_match(results: Any, query: wq.Query) -> bool:
     return not results.docs().isdisjoint(results.searcher.docs_for_query(query))
+
+
+def _frequency(searcher: Searcher, groups: list[str]) -> Callable[[reader_query.Clause], int]:
+    """How many articles contain a clause (a phrase: its rarest word), in the language where
+    it is most common."""
+    schema = searcher.schema
+
+    def frequency(clause: reader_query.Clause) -> int:
+        return max(
+            (
+                min(searcher.doc_frequency(field, term) for term in terms)
+                for field, terms in _analysed(schema, clause, groups)
+                if terms
+            ),
+            default=0,
+        )
+
+    return frequency
+
+
+def _analysed(
+    schema: Schema, clause: reader_query.Clause, groups: list[str]
+) -> Iterator[tuple[str, list[str]]]:
+    for group in groups:
+        field = f"body_{group}"
+        yield field, [t.text for t in schema[field].analyzer(clause.text, mode="query")]
 
 
 def _has_text(searcher: Searcher, group: str) -> bool:

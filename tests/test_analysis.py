@@ -165,6 +165,28 @@ def test_turkish_name_in_an_english_article_is_found_without_the_dot(make_index,
         assert [hit.id for hit in run_search(index_dir, query).results] == ["ist"], query
 
 
+@pytest.mark.parametrize("language", ["tr", "az"])
+@pytest.mark.parametrize("word", ["Ankara'da", "Ankara’ya", "Ankaraʼnın", "Ankara"])
+def test_turkic_suffixes_after_an_apostrophe_are_dropped(language, word):
+    assert terms(language, word) == terms(language, "Ankara")
+
+
+def test_other_languages_keep_both_sides_of_an_apostrophe():
+    assert terms("en", "O'Brien's") == ["o", "brien", "s"]
+
+
+def test_a_turkish_proper_noun_is_found_whatever_its_apostrophe_suffix(make_index, run_search):
+    index_dir = make_index(
+        [
+            {"id": "ank", "lang": "tr", "title": "Ankara'da yeni metro hattı açıldı"},
+            {"id": "un", "lang": "tr", "title": "Oyunun kuralları değişti", "body": "un"},
+        ]
+    )
+    response = run_search(index_dir, "Ankara'nın metro", lang="tr")
+    assert [hit.id for hit in response.results] == ["ank"]
+    assert not response.relaxed
+
+
 # NFKC ----------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search_service import create_app
-from search_service.query import Clause, parse
+from search_service.query import Clause, most_selective, parse
 
 # Parsing -------------------------------------------------------------------------------------
 
@@ -77,6 +77,22 @@ def test_parse_of_empty_text_or_empty_quotes_is_no_clauses(text):
 def test_minus_inside_a_word_does_not_exclude():
     assert parse("blue-paint") == [word("blue-paint")]
     assert parse("2024-2025") == [word("2024-2025")]
+
+
+def test_a_query_over_the_limit_keeps_its_rarest_clauses_in_order():
+    counts = {"the": 900, "harbour": 40, "cranes": 3, "of": 950, "xyzzy": 0, "blue": 120}
+    clauses = parse("the harbour cranes of xyzzy blue")
+    kept = most_selective(clauses, 3, lambda clause: counts[clause.text])
+    assert [c.text for c in kept] == ["harbour", "cranes", "blue"]
+    assert most_selective(clauses, 6, lambda clause: 0) == clauses
+
+
+def test_a_pasted_paragraph_is_searched_by_its_rarest_words(make_index):
+    index_dir = make_index(ARTICLES)
+    client = create_app({"index_dir": index_dir, "max_query_terms": 1}).test_client()
+    body = client.get("/search", query_string={"q": "blue harbour lighthouse"}).get_json()
+    assert body["truncated"] is True
+    assert [hit["id"] for hit in body["results"]] == ["cranes"]  # the one with "lighthouse"
 
 
 # Searching a real index ----------------------------------------------------------------------
@@ -167,6 +183,27 @@ def test_phrase_of_inflected_words_matches_through_the_stemmer(news, run_search)
     assert found(run_search(news, '"синюю краску"')) == {"paint-ru"}
 
 
+def test_a_joined_word_also_matches_its_parts_apart(make_index, run_search):
+    index_dir = make_index(
+        [
+            {"id": "apart", "lang": "ru", "title": "Андроид внутри раскладушки"},
+            {"id": "joined", "lang": "ru", "title": "Новая андроид-раскладушка вышла"},
+            {"id": "half", "lang": "ru", "title": "Раскладушка для дачи"},
+        ]
+    )
+    strict = run_search(index_dir, "андроид-раскладушка")
+    assert [hit.id for hit in strict.results] == ["joined", "apart"]
+    assert not strict.relaxed
+    loose = run_search(index_dir, "андроид-раскладушка вышла")
+    assert [hit.id for hit in loose.results][:1] == ["joined"]
+    assert "half" in {hit.id for hit in loose.results}
+
+
+def test_a_quoted_phrase_does_not_match_its_words_apart(make_index, run_search):
+    index_dir = make_index([{"id": "apart", "lang": "ru", "title": "Андроид внутри раскладушки"}])
+    assert run_search(index_dir, '"андроид раскладушка"').results == []
+
+
 def test_excluded_word_removes_articles(news, run_search):
     assert found(run_search(news, "harbour -paint")) == {"cranes"}
     assert found(run_search(news, "blue -harbour")) == {"gulls"}
@@ -182,9 +219,10 @@ def test_query_of_only_excluded_words_searches_for_them(news, run_search):
     assert found(run_search(news, "-shortage")) == {"paint"}
 
 
-def test_hyphenated_word_matches_as_a_phrase(news, run_search):
+def test_hyphenated_word_matches_as_written_and_with_its_parts_apart(news, run_search):
     assert found(run_search(news, "e-mail")) == {"paint"}
-    assert found(run_search(news, "mail-e")) == set()
+    assert found(run_search(news, "mail-e")) == {"paint"}
+    assert found(run_search(news, '"mail e"')) == set()
 
 
 def test_azerbaijani_query_keeps_dotless_i(news, run_search):

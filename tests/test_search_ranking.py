@@ -80,6 +80,19 @@ def test_scores_decrease_down_the_results(ranking_client):
     assert scores[0] > scores[-1]
 
 
+def test_a_long_story_that_keeps_using_a_word_outranks_a_passing_mention(search_client):
+    # BM25's length discount (scoring.B = 0.5): a body three times the word in 45 words beats
+    # a body with it once in 5; under the textbook B = 0.75 the short body would win.
+    filler = "the council met again on monday and agreed the plan for next year "
+    client = search_client(
+        [
+            article("passing", "Council news today", "", "The ferry reached port today"),
+            article("story", "Council news today", "", (filler + "the ferry ") * 3),
+        ]
+    )
+    assert ids(client.search("ferry")) == ["story", "passing"]
+
+
 def test_articles_with_every_word_rank_before_those_with_some(ranking_client):
     body = ranking_client.search("orchard cheese")
 

@@ -16,7 +16,7 @@ from whoosh.analysis import Analyzer, PyStemmerFilter, RegexTokenizer
 from ..errors import ConfigError
 from .azerbaijani import AzerbaijaniStemFilter
 from .detect import cyrillic_only, detect_language
-from .filters import FoldFilter, NormalizeFilter
+from .filters import APOSTROPHES, ApostropheSuffixFilter, FoldFilter, NormalizeFilter
 
 GENERIC = "generic"
 TURKIC = frozenset({"az", "tr"})
@@ -54,6 +54,8 @@ def _combining_marks() -> str:
 
 # Letters and digits, keeping combining marks attached to the letter they follow.
 TOKEN_PATTERN = rf"[^\W_](?:[^\W_]|[{_combining_marks()}])*"
+# Turkic languages: a word with its suffixes after an apostrophe is one token (Bakı'da).
+TURKIC_TOKEN_PATTERN = rf"{TOKEN_PATTERN}(?:[{APOSTROPHES}]{TOKEN_PATTERN})?"
 
 # Languages whose script has no Latin diacritics to fold (Russian ё→е is already normalised).
 NON_LATIN = frozenset({"ar", "el", "fa", "hi", "hy", "ne", "ru", "ta", "yi"})
@@ -103,7 +105,11 @@ def folded_analyzer_for(language: str) -> Analyzer | None:
 
 
 def _chain(language: str, folded: bool) -> Analyzer:
-    chain = RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter(turkic=language in TURKIC)
+    if language in TURKIC:
+        chain = RegexTokenizer(TURKIC_TOKEN_PATTERN) | ApostropheSuffixFilter()
+    else:
+        chain = RegexTokenizer(TOKEN_PATTERN)
+    chain = chain | NormalizeFilter(turkic=language in TURKIC)
     if folded:
         chain = chain | FoldFilter()
     if language in OWN_STEMMERS:

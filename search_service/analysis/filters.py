@@ -44,6 +44,29 @@ class NormalizeFilter(Filter):
             yield token
 
 
+# Apostrophes that join a Turkic proper noun to its suffixes (Bakı'da, Broncos'un).
+APOSTROPHES = "'’ʼ"
+
+
+class ApostropheSuffixFilter(Filter):
+    """Drops what follows an apostrophe inside a token: Turkish and Azerbaijani spelling puts
+    the inflection of a proper noun there (``Broncos'un``, ``Bakı'ya``), and the noun alone is
+    the word. The tokenizer keeps such a token whole, so the suffix is not indexed (or
+    required by a query) as a word of its own."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            for mark in APOSTROPHES:
+                token.text = token.text.split(mark, 1)[0]
+            yield token
+
+
 # Latin letters that are not a base letter plus a combining mark, and their plain forms.
 _PLAIN_LATIN = str.maketrans({"ə": "e", "ı": "i", "ø": "o", "đ": "d", "ł": "l", "ß": "ss"})
 

@@ -1,0 +1,32 @@
+"""How a match scores: the BM25F parameters, in one place.
+
+Whoosh scores each field a query term matches with BM25 and adds the fields up, weighted by
+the field boosts of the query (query.py). ``K1`` is how soon repeating a term stops adding
+score; ``B`` how strongly a long field is discounted against an average one.
+
+``B`` is 0.5 rather than the textbook 0.75: articles and posts range from two lines to many
+pages, and a long story that mentions a word is usually about it, not merely wordy. Measured
+on the relevance sets (bench/RESULTS.md), 0.5 gains on Russian posts (+.025 nDCG@10) and
+question-like queries (+.005) and costs a little on Azerbaijani headlines (−.007).
+"""
+
+from __future__ import annotations
+
+from whoosh import scoring
+from whoosh.searching import Searcher
+
+K1 = 1.2
+B = 0.5
+
+
+def weighting() -> scoring.WeightingModel:
+    return scoring.BM25F(B=B, K1=K1)
+
+
+def searcher_for(searcher: Searcher) -> Searcher:
+    """A searcher over the same reader that scores with these parameters, whatever the caller
+    opened it with. Cheap: it shares the open reader and closes nothing."""
+    current = searcher.weighting
+    if isinstance(current, scoring.BM25F) and (current.B, current.K1) == (B, K1):
+        return searcher
+    return Searcher(searcher.reader(), weighting=weighting(), closereader=False)
