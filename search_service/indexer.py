@@ -20,6 +20,7 @@ from whoosh.writing import IndexWriter
 
 from .analysis import GENERIC, detect_language
 from .articles import Article, local_date
+from .codec import Codec
 from .config import Config
 from .errors import ArticleError, BuildFailed
 from .journal import Entry, Journal, article_from_json
@@ -122,14 +123,20 @@ def rebuild(
 def _build_writer(ix: Any) -> IndexWriter:
     if BUILD_PROCS > 1:
         return ParallelWriter(
-            ix, procs=BUILD_PROCS, limitmb=WRITER_MEMORY_MB, multisegment=True, compound=COMPOUND
+            ix,
+            procs=BUILD_PROCS,
+            limitmb=WRITER_MEMORY_MB,
+            multisegment=True,
+            compound=COMPOUND,
+            codec=Codec(),
         )
     return _writer(ix)
 
 
 def _writer(ix: Any) -> IndexWriter:
-    """A single-process writer; every write uses it so no commit makes a compound segment."""
-    return ix.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND)
+    """A single-process writer; every write uses it so no commit makes a compound segment
+    and every segment gets our codec."""
+    return ix.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND, codec=Codec())
 
 
 def add(
