@@ -424,6 +424,8 @@ def _gunicorn(index_dir: Path, workers: int, cache_size: str | None):
         "PORT": str(port),
         "WEB_CONCURRENCY": str(workers),
         "SEARCH_LOG_LEVEL": "warning",
+        # One client from one address: the default per-client limit would answer 429s.
+        "SEARCH_RATELIMIT": "1000000/second",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     if cache_size is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PostingsWriter
 
 
 class _PerDocReader(W3PerDocReader):
@@ -22,8 +22,27 @@ class _PerDocReader(W3PerDocReader):
         return self._readers[fieldname]
 
 
+class _PostingsWriter(W3PostingsWriter):
+    def _mini_weights(self) -> Any:
+        # Whoosh pickles a block's weights as floats (9 bytes each); the summed part weights
+        # of a text field are mostly whole numbers, which pickle in 2 bytes as ints.
+        weights = super()._mini_weights()
+        if isinstance(weights, tuple):
+            return tuple(int(w) if w.is_integer() else w for w in weights)
+        return weights
+
+
 class Codec(W3Codec):
     """The codec every writer of ours uses."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
 
     def per_document_reader(self, storage: Any, segment: Any) -> W3PerDocReader:
         return _PerDocReader(storage, segment)
