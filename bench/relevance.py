@@ -40,7 +40,7 @@ from whoosh.analysis import Filter
 from bench.metrics import evaluate, ndcg_at
 from search_service import config as settings
 from search_service import indexer
-from search_service.query import FIELD_BOOSTS
+from search_service.schema import FIELD_BOOSTS
 from search_service.searcher import SearchRequest, search, settings_options
 from search_service.sources import read_sources
 from search_service.store import IndexStore

@@ -20,11 +20,12 @@ from whoosh.writing import IndexWriter
 
 from .analysis import GENERIC, detect_language
 from .articles import Article, local_date
+from .codec import Codec
 from .config import Config
 from .errors import ArticleError, BuildFailed
 from .journal import Entry, Journal, article_from_json
 from .parallel import ParallelWriter
-from .schema import FOLD_PREFIX, build_schema, group_for
+from .schema import FOLD_PREFIX, TITLE_PREFIX, build_schema, group_for, text_field, text_value
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
@@ -122,14 +123,20 @@ def rebuild(
 def _build_writer(ix: Any) -> IndexWriter:
     if BUILD_PROCS > 1:
         return ParallelWriter(
-            ix, procs=BUILD_PROCS, limitmb=WRITER_MEMORY_MB, multisegment=True, compound=COMPOUND
+            ix,
+            procs=BUILD_PROCS,
+            limitmb=WRITER_MEMORY_MB,
+            multisegment=True,
+            compound=COMPOUND,
+            codec=Codec(),
         )
     return _writer(ix)
 
 
 def _writer(ix: Any) -> IndexWriter:
-    """A single-process writer; every write uses it so no commit makes a compound segment."""
-    return ix.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND)
+    """A single-process writer; every write uses it so no commit makes a compound segment
+    and every segment gets our codec."""
+    return ix.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND, codec=Codec())
 
 
 def add(
@@ -287,10 +294,11 @@ def document(article: Article, schema: Schema, default_language: str) -> tuple[d
         day = local_date(article)
         assert day is not None
         fields["published_day"] = day.year * 10000 + day.month * 100 + day.day
-    for part in ("title", "lead", "body"):
-        text = getattr(article, part)
-        if text:
-            fields[f"{part}_{group}"] = text
+    text = text_value(article.title, article.lead, article.body)
+    if text.parts:
+        fields[text_field(group)] = text
+    if article.title:
+        fields[f"{TITLE_PREFIX}{group}"] = article.title
     if f"{FOLD_PREFIX}{group}" in schema:
         fields[f"{FOLD_PREFIX}{group}"] = "\n".join((article.title, article.lead, article.body))
     return fields, lang, detected

@@ -3,8 +3,8 @@
 The syntax is what people type into a search box and nothing more: words, "quoted phrases"
 and -excluded words. Everything else (stray quotes, brackets, colons, AND/OR, wildcards) is
 plain text, so no input can be a syntax error or an expensive expansion. Each clause is
-analysed once per language field set with that language's analyzer, and matched in title,
-lead and body with title weighted highest.
+analysed once per language field set with that language's analyzer, and matched in the
+language's weighted text field (title words weigh most) and, for Latin scripts, its folded field.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from whoosh.fields import Schema
 
 from .analysis import cyrillic_only, latin_script
 from .analysis.stopwords import stop_words
-from .schema import FOLD_PREFIX, TEXT_PARTS
+from .schema import FOLD_PREFIX, text_field
 from .synonyms import EMPTY, SYNONYM_BOOST, Synonyms
 
-FIELD_BOOSTS = {"title": 3.0, "lead": 1.5, "body": 1.0}
 # Weight of a match in the diacritic-folded field: it adds to an exact match, so the exact
 # form ranks higher, and alone it still finds "Qarabağ" for "Qarabag".
 FOLD_BOOST = 0.5
@@ -110,7 +109,7 @@ def build(
     for group in groups:
         if cyrillic and latin_script(group):
             continue  # a Cyrillic query cannot match English, Azerbaijani or Turkish text
-        analyzer = schema[f"body_{group}"].analyzer
+        analyzer = schema[text_field(group)].analyzer
         loose = _loose_stop_words(clauses, group)
         required, excluded = [], []
         for clause in clauses:
@@ -175,7 +174,7 @@ def _with_alternatives(
     literal: wq.Query, group: str, schema: Schema, others: Sequence[str]
 ) -> wq.Query:
     """The literal clause or any of its synonyms, each synonym scoring a little lower."""
-    analyzer = schema[f"body_{group}"].analyzer
+    analyzer = schema[text_field(group)].analyzer
     options = [literal]
     for text in others:
         terms = [t.text for t in analyzer(text, mode="query")]
@@ -219,24 +218,20 @@ def _or_its_parts(
 
 
 def _clause_query(group: str, terms: list[str], folded: Sequence[str] = ()) -> wq.Query:
-    """One clause in any text field of the group: a term, or a phrase when it analyses to
-    several tokens (a quoted phrase, or a word such as "e-mail" or "U.S."); a single word
-    also matches its folded form in the group's folded field (which has no positions, so a
-    phrase is matched exactly or not at all)."""
-
-    def one_field(part: str) -> wq.Query:
-        field, boost = f"{part}_{group}", FIELD_BOOSTS[part]
-        if len(terms) == 1:
-            return wq.Term(field, terms[0], boost=boost)
-        return wq.Phrase(field, terms, boost=boost)
-
-    alternatives = [one_field(part) for part in TEXT_PARTS]
-    if len(terms) == 1 and len(folded) == 1:
-        alternatives.append(wq.Term(f"{FOLD_PREFIX}{group}", folded[0], boost=FOLD_BOOST))
-    return wq.Or(alternatives)
+    """One clause in the group's text field: a term, or a phrase when it analyses to several
+    tokens (a quoted phrase, or a word such as "e-mail" or "U.S."); a single word also matches
+    its folded form in the group's folded field (which has no positions, so a phrase is
+    matched exactly or not at all)."""
+    field = text_field(group)
+    if len(terms) > 1:
+        return wq.Phrase(field, terms)
+    exact = wq.Term(field, terms[0])
+    if len(folded) != 1:
+        return exact
+    return wq.Or([exact, wq.Term(f"{FOLD_PREFIX}{group}", folded[0], boost=FOLD_BOOST)])
 
 
 def positive_terms(clauses: Sequence[Clause], schema: Schema, group: str) -> set[str]:
     """The analysed terms of one field set that snippets should highlight."""
-    analyzer = schema[f"body_{group}"].analyzer
+    analyzer = schema[text_field(group)].analyzer
     return {t.text for c in clauses if not c.excluded for t in analyzer(c.text, mode="query")}

@@ -1,7 +1,7 @@
 """\"More like this\": articles related to one article, same language first.
 
 The article's key terms (Whoosh's Bo1 model over its own title, lead and body, analysed with
-its language's analyzer) become a weighted OR query over that language's fields; other
+its language's analyzer) become a weighted OR query over that language's text field; other
 languages fill the remaining places when their fields share terms (names, places, numbers).
 """
 
@@ -13,8 +13,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from .query import FIELD_BOOSTS
-from .schema import TEXT_PARTS, group_for, language_groups
+from .schema import TEXT_PARTS, group_for, language_groups, text_field
 
 KEY_TERMS = 12
 
@@ -50,7 +49,7 @@ def related(searcher: Searcher, article_id: str, limit: int = 5) -> RelatedRespo
     schema = searcher.schema
     own = group_for(schema, lang)
     text = " ".join(stored.get(part) or "" for part in TEXT_PARTS)
-    terms = searcher.key_terms_from_text(f"body_{own}", text, numterms=KEY_TERMS, normalize=True)
+    terms = searcher.key_terms_from_text(text_field(own), text, numterms=KEY_TERMS, normalize=True)
     if not terms:
         return RelatedResponse(article_id, lang)
 
@@ -61,10 +60,9 @@ def related(searcher: Searcher, article_id: str, limit: int = 5) -> RelatedRespo
             break
         query = wq.Or(
             [
-                wq.Term(f"{part}_{group}", term, boost=weight * FIELD_BOOSTS[part])
+                wq.Term(text_field(group), term, boost=weight)
                 for group in groups
                 for term, weight in terms
-                for part in TEXT_PARTS
             ]
         )
         mask = wq.Or([wq.Term("id", searcher.stored_fields(d)["id"]) for d in seen])

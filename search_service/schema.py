@@ -1,10 +1,12 @@
 """The Whoosh schema: display fields stored once, searchable text in one field set per language.
 
-Each language with a dedicated analyzer gets ``title_<code>``, ``lead_<code>`` and
-``body_<code>``; an article's text goes only into the fields of its own language, so every
-field has one analyzer and BM25F statistics per language stay clean. Latin-script languages
-also get ``fold_<code>``: title, lead and body once more with diacritics folded, the secondary
-signal that lets ``Qarabag`` find ``Qarabağ``.
+Each language with a dedicated analyzer gets ``text_<code>``: the article's title, lead and
+body in one field, each part's words weighted (:class:`.spellfield.WeightedText`), so a word
+costs one posting-list look-up and BM25F normalises one length. An article's text goes only
+into the fields of its own language, so every field has one analyzer and its statistics stay
+clean. ``title_<code>`` holds the title alone, for as-you-type title suggestions. Latin-script
+languages also get ``fold_<code>``: title, lead and body once more with diacritics folded, the
+secondary signal that lets ``Qarabag`` find ``Qarabağ``.
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ from collections.abc import Iterable
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import GENERIC, analyzer_for, folded_analyzer_for
-from .spellfield import SpelledText
+from .spellfield import Parts, SpelledText, WeightedText
 
-# Bump when a change needs a full reindex; a build records the version it was made with.
+# Bump when a change needs a full reindex; a build records the version it was made with, and
+# a build of another version is not served (see store.IndexStore.open_current).
 SCHEMA_VERSION = 3
-TEXT_PARTS = ("title", "lead", "body")
+# The weight of each part's words in the text field (a title word counts three times).
+FIELD_BOOSTS = {"title": 3.0, "lead": 1.5, "body": 1.0}
+TEXT_PARTS = tuple(FIELD_BOOSTS)
+TEXT_PREFIX = "text_"
+TITLE_PREFIX = "title_"
 FOLD_PREFIX = "fold_"
 
 
@@ -43,11 +50,11 @@ def build_schema(languages: Iterable[str]) -> Schema:
     )
     for group in (*languages, GENERIC):
         analyzer = analyzer_for(group)
-        for part in TEXT_PARTS:
-            # Title and body also keep unstemmed words for "did you mean" and suggestions.
-            spelled = part != "lead"
-            field = SpelledText if spelled else TEXT
-            schema.add(f"{part}_{group}", field(analyzer=analyzer, phrase=True, spelling=spelled))
+        # Both keep their words unstemmed too, for "did you mean" and suggestions.
+        schema.add(f"{TEXT_PREFIX}{group}", WeightedText(analyzer=analyzer, spelling=True))
+        schema.add(
+            f"{TITLE_PREFIX}{group}", SpelledText(analyzer=analyzer, phrase=False, spelling=True)
+        )
         folded = folded_analyzer_for(group)
         if folded is not None:
             schema.add(f"{FOLD_PREFIX}{group}", TEXT(analyzer=folded, phrase=False))
@@ -55,11 +62,24 @@ def build_schema(languages: Iterable[str]) -> Schema:
 
 
 def language_groups(schema: Schema) -> list[str]:
-    """The field-set suffixes present in a (possibly older) schema, generic last."""
-    groups = [name.removeprefix("body_") for name in schema.names() if name.startswith("body_")]
+    """The field-set suffixes present in a schema, generic last."""
+    groups = [
+        name.removeprefix(TEXT_PREFIX) for name in schema.names() if name.startswith(TEXT_PREFIX)
+    ]
     return sorted(groups, key=lambda group: (group == GENERIC, group))
 
 
 def group_for(schema: Schema, lang: str) -> str:
     """The field set an article in ``lang`` is indexed into."""
-    return lang if f"body_{lang}" in schema else GENERIC
+    return lang if f"{TEXT_PREFIX}{lang}" in schema else GENERIC
+
+
+def text_field(group: str) -> str:
+    """The name of a field set's weighted text field."""
+    return f"{TEXT_PREFIX}{group}"
+
+
+def text_value(title: str, lead: str, body: str) -> Parts:
+    """The value of a text field: the non-empty parts, each with its weight."""
+    texts = {"title": title, "lead": lead, "body": body}
+    return Parts(tuple((texts[part], FIELD_BOOSTS[part]) for part in TEXT_PARTS if texts[part]))

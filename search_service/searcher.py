@@ -23,7 +23,7 @@ from . import query as reader_query
 from . import recency, scoring, spelling
 from .config import Config
 from .limits import run_with_deadline
-from .schema import TEXT_PARTS, group_for, language_groups
+from .schema import group_for, language_groups, text_field
 from .synonyms import EMPTY, Synonyms
 from .synonyms import for_setting as synonyms_for_setting
 
@@ -206,12 +206,12 @@ def _analysed(
     schema: Schema, clause: reader_query.Clause, groups: list[str]
 ) -> Iterator[tuple[str, list[str]]]:
     for group in groups:
-        field = f"body_{group}"
+        field = text_field(group)
         yield field, [t.text for t in schema[field].analyzer(clause.text, mode="query")]
 
 
 def _has_text(searcher: Searcher, group: str) -> bool:
-    return any(searcher.field_length(f"{part}_{group}") for part in TEXT_PARTS)
+    return bool(searcher.field_length(text_field(group)))
 
 
 def _ranked(results: Any, sort: str) -> list[tuple[Any, float | None]]:
@@ -297,7 +297,7 @@ class _Snippets:
                 reader_query.positive_terms(self.clauses, self.schema, group)
             )
         terms = self._terms[group]
-        analyzer = self.schema[f"body_{group}"].analyzer
+        analyzer = self.schema[text_field(group)].analyzer
         title = fields.get("title", "")
         return Hit(
             id=fields["id"],

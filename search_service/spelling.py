@@ -1,7 +1,7 @@
 """\"Did you mean …?\": corrections for query words that are rare or absent in the index.
 
-Candidates come from the index's own vocabulary, per language: the title and body fields keep
-their words unstemmed in a spelling sub-field (:mod:`.spellfield`), and Whoosh's Levenshtein
+Candidates come from the index's own vocabulary, per language: the text field keeps its
+words unstemmed in a spelling sub-field (:mod:`.spellfield`), and Whoosh's Levenshtein
 automaton walks that lexicon (``reader.terms_within``). A word is only corrected when it
 matches none of the results and a candidate within one or two edits is clearly more frequent.
 """
@@ -15,7 +15,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import query as reader_query
-from .schema import FOLD_PREFIX, TEXT_PARTS
+from .schema import FOLD_PREFIX, text_field
 
 # A word found in more documents than this is never "rare", whatever the results hold.
 RARE_DOCUMENTS = 2
@@ -59,7 +59,7 @@ def _correct(
     for group in groups:
         query_terms = _terms(schema, group, word)
         found += sum(_documents(reader, group, term) for term in query_terms)
-        terms += [wq.Term(f"{part}_{group}", t) for t in query_terms for part in TEXT_PARTS]
+        terms += [wq.Term(text_field(group), t) for t in query_terms]
         # The word as a search also matches it without diacritics ("qarabag", "xezer"): that
         # is the same word, found, not a misspelling.
         folded = f"{FOLD_PREFIX}{group}"
@@ -73,42 +73,36 @@ def _correct(
     # on documents, and then the form readers use most wins (нефтъ → нефть, not нефте).
     best: tuple[int, int, int, str] | None = None
     for group in groups:
-        surface = [t.text for t in schema[f"body_{group}"].analyzer(word, no_morph=True)]
+        field = text_field(group)
+        surface = [t.text for t in schema[field].analyzer(word, no_morph=True)]
         if len(surface) != 1:
             continue
         typed = surface[0]
         maxdist = 1 if len(typed) <= 4 else 2
-        for part in ("title", "body"):
-            field = f"{part}_{group}"
-            if field not in schema:
+        spelling = schema[field].spelling_fieldname(field)
+        # Whoosh's automaton counts a swap of neighbours ("teh") as two edits: ask for two
+        # and keep what is within ``maxdist`` counting a swap as one.
+        for candidate in reader.terms_within(spelling, typed, 2, prefix=1):
+            distance = edit_distance(typed, candidate)
+            if candidate == typed or distance > maxdist:
                 continue
-            spelling = schema[field].spelling_fieldname(field)
-            # Whoosh's automaton counts a swap of neighbours ("teh") as two edits: ask for
-            # two and keep what is within ``maxdist`` counting a swap as one.
-            for candidate in reader.terms_within(spelling, typed, 2, prefix=1):
-                distance = edit_distance(typed, candidate)
-                if candidate == typed or distance > maxdist:
-                    continue
-                documents = sum(
-                    _documents(reader, group, t) for t in _terms(schema, group, candidate)
-                )
-                if documents < max(1, BETTER_BY * found):
-                    continue
-                form = reader.doc_frequency(spelling, candidate)
-                key = (distance, -documents, -form, candidate)
-                if best is None or key < best:
-                    best = key
+            documents = sum(_documents(reader, group, t) for t in _terms(schema, group, candidate))
+            if documents < max(1, BETTER_BY * found):
+                continue
+            form = reader.doc_frequency(spelling, candidate)
+            key = (distance, -documents, -form, candidate)
+            if best is None or key < best:
+                best = key
     return None if best is None else best[-1]
 
 
 def _terms(schema, group: str, word: str) -> list[str]:
-    return [t.text for t in schema[f"body_{group}"].analyzer(word, mode="query")]
+    return [t.text for t in schema[text_field(group)].analyzer(word, mode="query")]
 
 
 def _documents(reader, group: str, term: str) -> int:
-    """Documents of one language containing ``term`` in title, lead or body (an upper bound:
-    one document may count in several fields)."""
-    return max(reader.doc_frequency(f"{part}_{group}", term) for part in TEXT_PARTS)
+    """Documents of one language containing ``term`` in title, lead or body."""
+    return reader.doc_frequency(text_field(group), term)
 
 
 def _same_case(typed: str, word: str) -> str:

@@ -71,9 +71,17 @@ class IndexStore:
         return self._build_at(self.root / PREVIOUS)
 
     def open_current(self) -> tuple[Build, whoosh_index.Index]:
+        """The live build, open; a build made for another field layout needs a reindex, as
+        searching or updating it with this version's fields would silently find nothing."""
         build = self.current()
         if build is None:
             raise IndexUnavailable(f"no index has been built in {self.root} yet")
+        version = build.info.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise IndexUnavailable(
+                f"build {build.id} has schema version {version}, this version needs "
+                f"{SCHEMA_VERSION}: run `search-service reindex`"
+            )
         return build, whoosh_index.open_dir(str(build.path))
 
     def builds(self) -> list[Build]:

@@ -3,10 +3,10 @@ frequent phrases from the index's own vocabulary, and the titles of articles tha
 typed so far.
 
 Matching ignores case and diacritics (``qarabag`` finds ``Qarabağ``, ``baki`` finds
-``Bakı``). The vocabulary of each language — the unstemmed words of titles and bodies with
-their document counts, from the spelling sub-fields — is read once per index generation into
-sorted in-memory arrays, so a keystroke costs a binary search plus one small title query.
-Frequent phrases (:mod:`.phrases`) are held the same way.
+``Bakı``). The vocabulary of each language — the unstemmed words of titles and of the whole
+text with their document counts, from the spelling sub-fields — is read once per index
+generation into sorted in-memory arrays, so a keystroke costs a binary search plus one small
+title query. Frequent phrases (:mod:`.phrases`) are held the same way.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from whoosh.searching import Searcher
 from . import recency
 from .analysis import GENERIC
 from .phrases import MAX_WORDS, count_phrases
-from .schema import group_for, language_groups
+from .schema import TITLE_PREFIX, group_for, language_groups, text_field
 
-# Body words found in fewer articles are left out of completions (mostly typos and rare
-# names); every title word counts.
-MIN_BODY_DOCUMENTS = 2
+# Words found in fewer articles are left out of completions (mostly typos and rare names),
+# unless they are in a title.
+MIN_DOCUMENTS = 2
 # Completions of the partial word that title matching considers: enough to cover what the
 # reader probably means, few enough that the title query reads only a few posting lists.
 TITLE_CANDIDATES = 4
@@ -142,10 +142,8 @@ class _Vocabularies:
 def _read_lexicon(searcher: Searcher, group: str) -> Lexicon:
     schema, reader = searcher.schema, searcher.reader()
     counts: dict[str, int] = {}
-    for part in ("title", "body"):
-        name = f"{part}_{group}"
-        if name not in schema:
-            continue
+    for name in (f"{TITLE_PREFIX}{group}", text_field(group)):
+        title = name.startswith(TITLE_PREFIX)
         spelling = schema[name].spelling_fieldname(name)
         # Segment by segment, adding up: Whoosh's merged view of several segments costs about
         # ten times as much per term (at 100k articles, 45 s instead of 4 for Russian).
@@ -155,7 +153,7 @@ def _read_lexicon(searcher: Searcher, group: str) -> Lexicon:
                 documents[raw] = documents.get(raw, 0) + info.doc_frequency()
         for raw, found in documents.items():
             word = raw.decode("utf-8")
-            if (part == "title" or found >= MIN_BODY_DOCUMENTS) and not word.isdigit():
+            if (title or found >= MIN_DOCUMENTS) and not word.isdigit():
                 counts[word] = max(counts.get(word, 0), found)
     return Lexicon(counts)
 
@@ -253,7 +251,7 @@ def _titles(
     schema, reader = searcher.schema, searcher.reader()
     per_group = []
     for group, words in resolved.items():
-        field = f"title_{group}"
+        field = f"{TITLE_PREFIX}{group}"
         analyzer = schema[field].analyzer
 
         def selective(term: str, field: str = field) -> bool:

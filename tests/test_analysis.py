@@ -219,19 +219,19 @@ def test_schema_survives_pickling_with_working_analyzers():
     def analysed(field: str, text: str) -> list[str]:
         return [token.text for token in schema[field].analyzer(text)]
 
-    assert analysed("body_en", "elections running") == ["elect", "run"]
+    assert analysed("text_en", "elections running") == ["elect", "run"]
     assert analysed("title_ru", "парламентом ещё") == terms("ru", "парламент еще")
-    assert analysed("lead_az", "BAKI İQTİSADİYYAT") == ["bakı", "iqtisadiyyat"]
+    assert analysed("text_az", "BAKI İQTİSADİYYAT") == ["bakı", "iqtisadiyyat"]
     assert analysed("title_az", "Bakıda") == ["bakı"]
-    assert analysed("body_tr", "BAKI") == terms("tr", "bakı")
-    assert analysed(f"body_{GENERIC}", "ﬁnance ЁЖ") == ["finance", "еж"]
+    assert analysed("text_tr", "BAKI") == terms("tr", "bakı")
+    assert analysed(f"text_{GENERIC}", "ﬁnance ЁЖ") == ["finance", "еж"]
 
 
 def test_schema_has_a_field_set_per_language_plus_generic():
     schema = build_schema(SITE_LANGUAGES)
     for group in (*SITE_LANGUAGES, GENERIC):
-        for part in ("title", "lead", "body"):
-            assert f"{part}_{group}" in schema
+        for prefix in ("text_", "title_"):
+            assert f"{prefix}{group}" in schema
 
 
 def test_normalize_filter_pickles_with_its_turkic_setting():

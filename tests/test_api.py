@@ -7,6 +7,7 @@ Every test runs the real app over a real index built on disk from the articles b
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -14,6 +15,7 @@ from conftest import write_jsonl
 
 from search_service import config as settings
 from search_service import create_app, indexer
+from search_service.errors import IndexUnavailable
 from search_service.sources import read_sources
 from search_service.store import IndexStore
 
@@ -165,6 +167,16 @@ def test_search_is_503_index_unavailable_when_no_index_exists(tmp_path):
     client = create_app({"index_dir": tmp_path}).test_client()
 
     assert_json_error(client.get("/search?q=ferry"), 503, "index_unavailable")
+
+
+def test_a_build_with_an_older_field_layout_is_503_until_reindexed(filters_client):
+    build = IndexStore(filters_client.index_dir).current()
+    info = json.loads((build.path / "build.json").read_text())
+    (build.path / "build.json").write_text(json.dumps({**info, "schema_version": 2}))
+
+    assert_json_error(filters_client.http.get("/search?q=ferry"), 503, "index_unavailable")
+    with pytest.raises(IndexUnavailable, match=r"schema version 2, .*reindex"):
+        IndexStore(filters_client.index_dir).open_current()
 
 
 # Parameters and errors ---------------------------------------------------------------------

@@ -107,7 +107,7 @@ def test_a_build_whose_document_count_differs_from_what_was_read_never_goes_live
     with store.writing("test"):
         build_id, partial, ix = store.create_partial(build_schema(config.languages))
         writer = ix.writer()
-        writer.add_document(id="only-one", lang="en", title_en="A single gull")
+        writer.add_document(id="only-one", lang="en", title="A single gull")
         writer.commit()
 
         with pytest.raises(BuildFailed, match="has 1 documents, expected 2; the live"):

@@ -142,6 +142,17 @@ def test_quoted_phrase_matches_only_the_words_in_that_order(bank_client):
     assert ids(bank_client.search('"central bank"')) == ["central-bank"]
 
 
+def test_a_phrase_never_spans_the_end_of_the_title_and_the_start_of_the_lead(search_client):
+    client = search_client(
+        [
+            article("split", "Ferry timetable for the island", "Harbour crews begin repairs", "."),
+            article("whole", "Notes", "The island harbour reopened on Friday", "."),
+        ]
+    )
+
+    assert ids(client.search('"island harbour"')) == ["whole"]
+
+
 def test_phrase_in_guillemets_uses_russian_stemming(bank_client):
     assert ids(bank_client.search("«центрального банка»")) == ["ru-bank"]
     assert bank_client.search("«банка центрального»")["total"] == 0

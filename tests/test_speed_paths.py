@@ -88,3 +88,19 @@ def test_a_match_near_the_end_of_a_long_body_is_marked_in_a_cut_passage(search_c
     assert "<mark>lighthouse</mark>" in hit["snippet"]
     assert hit["snippet"].startswith("…")
     assert len(hit["snippet"]) < 400
+
+
+def test_a_field_without_lengths_is_looked_up_on_disk_once_per_segment(make_index):
+    """Whoosh's own reader stats the disk for every posting of such a field while writing."""
+    _, ix = IndexStore(make_index(ARTICLES)).open_current()
+    [segment] = ix._segments()
+    lengths = segment.codec().per_document_reader(ix.storage, segment)
+    looked_up = []
+    has_column = lengths.has_column
+    lengths.has_column = lambda name: looked_up.append(name) or has_column(name)
+
+    for _ in range(3):
+        assert lengths.doc_field_length(0, "spell_text_en") == 0
+    assert lengths.doc_field_length(0, "text_en") > 0
+
+    assert len(looked_up) == 2
