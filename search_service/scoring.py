@@ -1,8 +1,9 @@
 """How a match scores: the BM25F parameters, in one place.
 
-Whoosh scores each field a query term matches with BM25 and adds the fields up, weighted by
-the field boosts of the query (query.py). ``K1`` is how soon repeating a term stops adding
-score; ``B`` how strongly a long field is discounted against an average one.
+Each language's text is one field whose words count by the part they are in (title 3, lead
+1.5, body 1; see spellfield.WeightedText); Whoosh scores it with BM25 and adds the folded
+field's score (query.py). ``K1`` is how soon repeating a term stops adding score; ``B`` how
+strongly a long text is discounted against an average one.
 
 ``B`` is 0.5 rather than the textbook 0.75: articles and posts range from two lines to many
 pages, and a long story that mentions a word is usually about it, not merely wordy. Measured
@@ -25,7 +26,8 @@ def weighting() -> scoring.WeightingModel:
 
 def searcher_for(searcher: Searcher) -> Searcher:
     """A searcher over the same reader that scores with these parameters, whatever the caller
-    opened it with. Cheap: it shares the open reader and closes nothing."""
+    opened it with (the serving handle opens its searchers with them already). Cheap: it
+    shares the open reader and closes nothing."""
     current = searcher.weighting
     if isinstance(current, scoring.BM25F) and (current.B, current.K1) == (B, K1):
         return searcher

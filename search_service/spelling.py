@@ -1,9 +1,9 @@
 """\"Did you mean …?\": corrections for query words that are rare or absent in the index.
 
-Candidates come from the index's own vocabulary, per language: the text field keeps its
-words unstemmed in a spelling sub-field (:mod:`.spellfield`), and Whoosh's Levenshtein
-automaton walks that lexicon (``reader.terms_within``). A word is only corrected when it
-matches none of the results and a candidate within one or two edits is clearly more frequent.
+Candidates come from the index's own vocabulary, per language: the unstemmed words of its
+articles (:mod:`.vocabulary`, the same words suggestions complete), searched in memory for
+words within one or two edits. A word is only corrected when it matches none of the results
+and a candidate is clearly more frequent.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from whoosh.searching import Searcher
 
 from . import query as reader_query
 from .schema import FOLD_PREFIX, text_field
+from .vocabulary import VOCABULARIES
 
 # A word found in more documents than this is never "rare", whatever the results hold.
 RARE_DOCUMENTS = 2
@@ -80,11 +81,8 @@ def _correct(
         typed = surface[0]
         maxdist = 1 if len(typed) <= 4 else 2
         spelling = schema[field].spelling_fieldname(field)
-        # Whoosh's automaton counts a swap of neighbours ("teh") as two edits: ask for two
-        # and keep what is within ``maxdist`` counting a swap as one.
-        for candidate in reader.terms_within(spelling, typed, 2, prefix=1):
-            distance = edit_distance(typed, candidate)
-            if candidate == typed or distance > maxdist:
+        for candidate, distance in VOCABULARIES.get(searcher, group).near(typed, maxdist):
+            if candidate == typed or candidate[:1] != typed[:1]:
                 continue
             documents = sum(_documents(reader, group, t) for t in _terms(schema, group, candidate))
             if documents < max(1, BETTER_BY * found):
@@ -111,18 +109,3 @@ def _same_case(typed: str, word: str) -> str:
     if typed[:1].isupper():
         return word[:1].upper() + word[1:]
     return word
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Edit distance counting insertions, deletions, substitutions and swaps of neighbouring
-    letters (optimal string alignment): "cenrtal" is one typo away from "central"."""
-    rows = [list(range(len(b) + 1))]
-    for i, char_a in enumerate(a, 1):
-        row = [i]
-        for j, char_b in enumerate(b, 1):
-            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (char_a != char_b))
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                cost = min(cost, rows[-2][j - 2] + 1)
-            row.append(cost)
-        rows.append(row)
-    return rows[-1][-1]

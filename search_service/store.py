@@ -33,6 +33,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
+from . import scoring
 from .errors import BuildFailed, IndexUnavailable, LockTimeout
 from .schema import SCHEMA_VERSION
 
@@ -269,11 +270,11 @@ class IndexHandle:
                 except (OSError, whoosh_index.EmptyIndexError) as exc:
                     raise IndexUnavailable(f"the live index cannot be opened: {exc}") from exc
                 self._build, self._index, self._target = build, ix, target
-                self._searcher = ix.searcher()
+                self._searcher = ix.searcher(weighting=scoring.weighting())
             elif not self._searcher.up_to_date():
                 # A fresh searcher rather than Searcher.refresh(): refresh closes readers that
                 # another thread may still be reading from. The old one closes when released.
-                self._searcher = self._index.searcher()
+                self._searcher = self._index.searcher(weighting=scoring.weighting())
             assert self._build is not None
             return self._build, self._searcher
 

@@ -1,22 +1,15 @@
 """As-you-type suggestions: completions of the reader's last (possibly partial) word and
-frequent phrases from the index's own vocabulary, and the titles of articles that match what is
-typed so far.
+frequent phrases from the index's own vocabulary (:mod:`.vocabulary`), and the titles of
+articles that match what is typed so far.
 
 Matching ignores case and diacritics (``qarabag`` finds ``Qarabağ``, ``baki`` finds
-``Bakı``). The vocabulary of each language — the unstemmed words of titles and of the whole
-text with their document counts, from the spelling sub-fields — is read once per index
-generation into sorted in-memory arrays, so a keystroke costs a binary search plus one small
-title query. Frequent phrases (:mod:`.phrases`) are held the same way.
+``Bakı``); a keystroke costs binary searches in memory plus one small title query.
 """
 
 from __future__ import annotations
 
-import bisect
-import heapq
 import re
-import threading
 import time
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,31 +19,18 @@ from whoosh.searching import Searcher
 
 from . import recency
 from .analysis import GENERIC
-from .phrases import MAX_WORDS, count_phrases
-from .schema import TITLE_PREFIX, group_for, language_groups, text_field
+from .phrases import MAX_WORDS
+from .schema import TITLE_PREFIX, group_for, language_groups
+from .vocabulary import VOCABULARIES, Lexicon, fold
 
-# Words found in fewer articles are left out of completions (mostly typos and rare names),
-# unless they are in a title.
-MIN_DOCUMENTS = 2
 # Completions of the partial word that title matching considers: enough to cover what the
 # reader probably means, few enough that the title query reads only a few posting lists.
 TITLE_CANDIDATES = 4
 # Titles a term may be in and still anchor the title query (see _titles).
 MAX_ANCHOR_TITLES = 200
-# Phrase counts are kept across updates of the live build for this long: counting costs up to
-# a second or two per language, and what is frequent changes slowly.
-PHRASE_REFRESH_SECONDS = 300
 # A single letter says too little to pick titles by (and would match most of them).
 MIN_TITLE_PREFIX = 2
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-# Letters that do not decompose into a base letter plus a mark under NFKD.
-_FOLD = str.maketrans({"ı": "i", "ə": "e", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae"})
-
-
-def fold(text: str) -> str:
-    """Case- and diacritics-insensitive key: ``Qarabağ`` → ``qarabag``, ``Ёлка`` → ``елка``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
 
 
 @dataclass(frozen=True)
@@ -70,95 +50,6 @@ class SuggestResponse:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class Lexicon:
-    """One language's words, sorted by folded form, with their document counts."""
-
-    def __init__(self, counts: dict[str, int]) -> None:
-        entries = sorted((fold(word), -count, word) for word, count in counts.items())
-        self.keys = [key for key, _, _ in entries]
-        self.words = [word for _, _, word in entries]
-        self.counts = [-count for _, count, _ in entries]
-        self._top: dict[str, list[tuple[int, str]]] = {}
-
-    def complete(self, prefix: str, limit: int) -> list[tuple[int, str]]:
-        """The most frequent words whose folded form starts with ``prefix``: (count, word)."""
-        cached = self._top.get(prefix)
-        if cached is not None and len(cached) >= limit:
-            return cached[:limit]
-        start = bisect.bisect_left(self.keys, prefix)
-        end = bisect.bisect_left(self.keys, prefix + "\U0010ffff", start)
-        top = heapq.nlargest(limit, zip(self.counts[start:end], self.words[start:end], strict=True))
-        if end - start > 500 and len(self._top) < 50_000:
-            self._top[prefix] = top  # short prefixes span many words: remember them
-        return top
-
-    def exact(self, word: str) -> str | None:
-        """The most frequent word that folds to the same key as ``word``."""
-        key = fold(word)
-        start = bisect.bisect_left(self.keys, key)
-        end = bisect.bisect_right(self.keys, key + "\x00", start)
-        found = [(self.counts[i], self.words[i]) for i in range(start, end) if self.keys[i] == key]
-        return max(found)[1] if found else None
-
-
-class _Vocabularies:
-    """The word and phrase lexicons of the live index, read again when the index changes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: Any = None
-        self._lexicons: dict[str, Lexicon] = {}
-        # group → (build, generation, when counted, phrases)
-        self._phrases: dict[str, tuple[str, int, float, Lexicon]] = {}
-
-    def get(self, searcher: Searcher, group: str) -> Lexicon:
-        key = (id(searcher.reader()), searcher.reader().generation())
-        with self._lock:
-            if key != self._key:
-                self._key, self._lexicons = key, {}
-            lexicon = self._lexicons.get(group)
-            if lexicon is None:
-                lexicon = self._lexicons[group] = _read_lexicon(searcher, group)
-            return lexicon
-
-    def phrases(self, searcher: Searcher, build: str, group: str) -> Lexicon:
-        """The group's frequent phrases: counted again for a new build, and after an update
-        of the live one once they are :data:`PHRASE_REFRESH_SECONDS` old."""
-        generation, now = searcher.reader().generation(), time.monotonic()
-        with self._lock:
-            known = self._phrases.get(group)
-            if (
-                known is None
-                or known[0] != build
-                or (known[1] != generation and now - known[2] >= PHRASE_REFRESH_SECONDS)
-            ):
-                known = (build, generation, now, Lexicon(count_phrases(searcher.reader(), group)))
-                self._phrases[group] = known
-            return known[3]
-
-
-def _read_lexicon(searcher: Searcher, group: str) -> Lexicon:
-    schema, reader = searcher.schema, searcher.reader()
-    counts: dict[str, int] = {}
-    for name in (f"{TITLE_PREFIX}{group}", text_field(group)):
-        title = name.startswith(TITLE_PREFIX)
-        spelling = schema[name].spelling_fieldname(name)
-        # Segment by segment, adding up: Whoosh's merged view of several segments costs about
-        # ten times as much per term (at 100k articles, 45 s instead of 4 for Russian).
-        documents: dict[bytes, int] = {}
-        for leaf, _ in reader.leaf_readers():
-            for raw, info in leaf.iter_field(spelling):
-                documents[raw] = documents.get(raw, 0) + info.doc_frequency()
-        for raw, found in documents.items():
-            word = raw.decode("utf-8")
-            if (title or found >= MIN_DOCUMENTS) and not word.isdigit():
-                counts[word] = max(counts.get(word, 0), found)
-    return Lexicon(counts)
-
-
-VOCABULARIES = _Vocabularies()
 
 
 def suggest(

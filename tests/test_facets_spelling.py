@@ -11,7 +11,7 @@ import pytest
 
 from search_service import create_app
 from search_service.sources import SAMPLE_CORPUS
-from search_service.spelling import edit_distance
+from search_service.vocabulary import Lexicon
 
 SAMPLE = [json.loads(line) for line in SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()]
 
@@ -157,12 +157,18 @@ def test_did_you_mean_never_corrects_a_rare_word_found_in_the_results(search_cli
     assert client.search("parliamnt")["did_you_mean"] == "parliament"
 
 
-def test_edit_distance():
-    assert edit_distance("qarabag", "qarabağ") == 1
-    assert edit_distance("parliment", "parliament") == 1
-    assert edit_distance("", "abc") == 3
-    assert edit_distance("kitten", "sitting") == 3
-    assert edit_distance("cenrtal", "central") == 1  # a swap of neighbours is one typo
+def test_candidates_are_the_words_within_the_edit_distance_under_the_same_letter():
+    lexicon = Lexicon(
+        {"qarabağ": 5, "parliament": 9, "central": 4, "sitting": 2, "tentral": 1, "zentral": 3}
+    )
+    assert lexicon.near("qarabag", 1) == [("qarabağ", 1)]
+    assert lexicon.near("parliment", 1) == [("parliament", 1)]
+    assert lexicon.near("kitten", 2) == []  # "sitting" is three edits away
+    # A swap of neighbours is one typo; words under another first letter are not candidates
+    # here ("zentral"), whatever their distance.
+    assert sorted(lexicon.near("cenrtal", 1)) == [("central", 1)]
+    assert sorted(lexicon.near("cenrtal", 2)) == [("central", 1)]
+    assert sorted(lexicon.near("tentral", 2)) == [("tentral", 0)]
 
 
 def _ranked(client, q):

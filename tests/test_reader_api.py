@@ -174,6 +174,36 @@ def test_suggest_sees_an_added_article_on_the_next_request(search_client, make_i
     assert {"zephyrine", "zeppelin"} <= {t.casefold() for t in texts}
 
 
+def test_an_update_reads_only_the_new_segment_into_the_suggest_vocabulary(search_client, cli):
+    """At 100,000 articles a language's vocabulary takes seconds to read: an update of the
+    live build must not make the next keystroke in every worker pay for that again."""
+    from conftest import write_jsonl
+
+    from search_service.store import IndexHandle, IndexStore
+    from search_service.suggest import VOCABULARIES
+
+    # Enough articles that Whoosh keeps the build's segment rather than merging it with the
+    # update's (it merges only small segments).
+    articles = [
+        {"id": f"a{n}", "lang": "en", "title": f"Zephyrine harbour opens pier {n}", "body": "x"}
+        for n in range(40)
+    ]
+    client = search_client(articles)
+    handle = IndexHandle(IndexStore(client.index_dir))
+    before = VOCABULARIES.get(handle.searcher()[1], "en").lexicons
+
+    extra = write_jsonl(
+        client.index_dir.parent / "extra.jsonl",
+        [{"id": "b", "lang": "en", "title": "Zeppelin museum", "body": "y"}],
+    )
+    assert cli("add", extra, "--index-dir", client.index_dir).returncode == 0
+    after = VOCABULARIES.get(handle.searcher()[1], "en")
+
+    assert len(after.lexicons) == len(before) + 1
+    assert all(any(old is new for new in after.lexicons) for old in before)
+    assert [word for _, word in after.complete("ze", 5)] == ["zephyrine", "zeppelin"]
+
+
 RELATED_ARTICLES = [
     {"id": "dam", "lang": "en", "title": "River dam flood warning", "body": "The river dam "
      "spillway opened after the flood; engineers watch the reservoir level."},
