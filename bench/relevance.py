@@ -39,7 +39,7 @@ from whoosh.analysis import Filter
 
 from bench.metrics import evaluate, ndcg_at
 from search_service import config as settings
-from search_service import indexer
+from search_service import indexer, scoring
 from search_service.schema import FIELD_BOOSTS
 from search_service.searcher import SearchRequest, search, settings_options
 from search_service.sources import read_sources
@@ -305,11 +305,18 @@ def main(argv: list[str] | None = None) -> int:
         "(stopwords, fold), to measure what each one brings",
     )
     parser.add_argument(
+        "--bm25-b",
+        type=float,
+        default=scoring.B,
+        help=f"experiment: BM25F length normalisation for our searches (default {scoring.B})",
+    )
+    parser.add_argument(
         "--per-query",
         type=Path,
         help="write each query's nDCG@10 per engine to this TSV (set, qid, engines…, query)",
     )
     args = parser.parse_args(argv)
+    scoring.B = args.bm25_b
     use_az_stemmer(args.az_stemmer)
     switch_off({name.strip() for name in args.without.split(",") if name.strip()})
     engines = [name.strip() for name in args.engines.split(",") if name.strip()]
