@@ -12,7 +12,8 @@ are read by path and never copied. Three ways to load the service:
   with p95 at most ``--p95-ms`` (no errors, at least 95 % of the offered rate answered).
 
 Open-loop latency counts from the moment a request was due, so a service that falls behind
-shows it in the percentiles. ::
+shows it in the percentiles. ``--zipf 1`` repeats popular queries as search logs do (the
+result cache's case); ``--no-cache`` makes every request search. ::
 
     # start gunicorn (the Procfile's web process) over an index, then find its capacity
     python bench/load.py --serve /tmp/ix --workers 2 --capacity \
@@ -103,6 +104,13 @@ def main() -> None:
     )
     parser.add_argument("--max-queries", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--zipf",
+        type=float,
+        metavar="S",
+        help="draw the stream with Zipf weights (s=1 is typical of search logs) so popular "
+        "queries repeat, as they do on a site; default: each query in turn",
+    )
     parser.add_argument("--warmup", type=int, default=200, help="requests before measuring")
     parser.add_argument("--clients", type=_numbers(int), default=[], help="e.g. 1,4,16")
     parser.add_argument("--requests", type=int, default=1000, help="per closed-loop run")
@@ -117,6 +125,8 @@ def main() -> None:
     if not (args.clients or args.rates or args.capacity):
         parser.error("say what to run: --clients, --rates and/or --capacity")
     stream = load_queries(args.queries, args.titles, args.max_queries, args.seed)
+    if args.zipf:
+        stream = service.zipf_stream(stream, 20 * len(stream), args.seed, args.zipf)
     report: dict = {"queries": len(stream)}
     with contextlib.ExitStack() as stack:
         if args.serve:

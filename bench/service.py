@@ -11,6 +11,7 @@ import contextlib
 import http.client
 import math
 import os
+import random
 import re
 import shlex
 import signal
@@ -160,6 +161,13 @@ def percentiles(samples: Sequence[float]) -> dict[str, float]:
 
     mean = round(statistics.fmean(ordered), 2) if ordered else 0.0
     return {"p50": at(50), "p95": at(95), "p99": at(99), "max": at(100), "mean": mean}
+
+
+def zipf_stream(queries: Sequence[str], count: int, seed: int, s: float = 1.0) -> list[str]:
+    """``count`` queries drawn with Zipf weights (the k-th most popular weighs 1/k^s), the
+    skew of real search logs: a few queries are asked again and again."""
+    weights = [1 / (rank**s) for rank in range(1, len(queries) + 1)]
+    return random.Random(seed).choices(list(queries), weights, k=count)
 
 
 def get_search(port: int, q: str, tally: Tally, since: float | None = None) -> None:

@@ -367,17 +367,12 @@ def profile_ours(runner: Ours, queries: list[dict[str, str]], out: Path) -> str:
 # HTTP mode --------------------------------------------------------------------------------
 
 
-def zipf_stream(queries: list[dict[str, str]], count: int, seed: int, s: float = 1.0) -> list[str]:
-    weights = [1 / (rank**s) for rank in range(1, len(queries) + 1)]
-    return [q["q"] for q in random.Random(seed).choices(queries, weights, k=count)]
-
-
 def run_http(index_dir: Path, queries: list[dict[str, str]], args: argparse.Namespace) -> dict:
     """The query set in turn with the result cache off (every request searches), then the
     Zipf stream with the cache on (its default size), each at every client count."""
     uniform = [q["q"] for q in queries]
     uniform = (uniform * (args.http_requests // len(uniform) + 1))[: args.http_requests]
-    skewed = zipf_stream(queries, args.http_requests, args.seed)
+    skewed = service.zipf_stream([q["q"] for q in queries], args.http_requests, args.seed)
     results: dict[str, Any] = {
         "workers": args.workers,
         "zipf_repeat_share": round(1 - len(set(skewed)) / len(skewed), 3),
