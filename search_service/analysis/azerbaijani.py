@@ -32,7 +32,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from whoosh.analysis import Filter, Token
+from whoosh.analysis import Token
+
+from .filters import ValueFilter
 
 BACK = frozenset("aıou")
 FRONT = frozenset("eəiöü")
@@ -176,17 +178,11 @@ def stem(word: str, *, harmony: bool = True) -> str:
     return word
 
 
-class AzerbaijaniStemFilter(Filter):
+class AzerbaijaniStemFilter(ValueFilter):
     """Applies :func:`stem` to every token; a module-level class, so the schema pickles."""
 
     def __init__(self, harmony: bool = True) -> None:
         self.harmony = harmony
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.harmony == self.harmony
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.harmony))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:

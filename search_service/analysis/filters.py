@@ -26,17 +26,22 @@ def normalize(text: str, *, turkic: bool = False) -> str:
     return text.casefold().replace(_I_WITH_DOT, "i").replace("ё", "е")
 
 
-class NormalizeFilter(Filter):
+class ValueFilter(Filter):
+    """A filter equal to, and hashing like, another of its class with the same settings, so
+    analyzers built from the same parts compare equal (Whoosh compares fields' analyzers)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(vars(self).items()))))
+
+
+class NormalizeFilter(ValueFilter):
     """Applies :func:`normalize` to every token."""
 
     def __init__(self, turkic: bool = False) -> None:
         self.turkic = turkic
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.turkic == self.turkic
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.turkic))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
@@ -48,17 +53,11 @@ class NormalizeFilter(Filter):
 APOSTROPHES = "'’ʼ"
 
 
-class ApostropheSuffixFilter(Filter):
+class ApostropheSuffixFilter(ValueFilter):
     """Drops what follows an apostrophe inside a token: Turkish and Azerbaijani spelling puts
     the inflection of a proper noun there (``Broncos'un``, ``Bakı'ya``), and the noun alone is
     the word. The tokenizer keeps such a token whole, so the suffix is not indexed (or
     required by a query) as a word of its own."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
@@ -82,14 +81,8 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
-class FoldFilter(Filter):
+class FoldFilter(ValueFilter):
     """Applies :func:`fold` to every token (after :class:`NormalizeFilter`)."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:

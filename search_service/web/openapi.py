@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __name__ as package
+from ..articles import FIELDS as ARTICLE_FIELDS
 
 STR = {"type": "string"}
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -66,18 +67,7 @@ ADMIN_ERRORS = _errors(
     _404="The admin API is disabled (SEARCH_ADMIN_TOKEN unset), or no such job.",
     _413="The body is over SEARCH_ADMIN_MAX_BODY or the batch over its size limit.",
 )
-ARTICLE_TEXT_FIELDS = [
-    "id",
-    "title",
-    "lead",
-    "body",
-    "lang",
-    "url",
-    "category",
-    "author",
-    "published",
-    "updated",
-]
+ARTICLE_TEXT_FIELDS = [name for name in ARTICLE_FIELDS if name != "tags"]
 NO_INDEX = _errors(_503="No index has been built yet.")
 ARTICLE_ID = _param(
     "article_id", "The article's id.", {**STR, "minLength": 1}, where="path", required=True
