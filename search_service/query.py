@@ -231,7 +231,7 @@ def _clause_query(group: str, terms: list[str], folded: Sequence[str] = ()) -> w
     return wq.Or([exact, wq.Term(f"{FOLD_PREFIX}{group}", folded[0], boost=FOLD_BOOST)])
 
 
-def positive_terms(clauses: Sequence[Clause], schema: Schema, group: str) -> set[str]:
-    """The analysed terms of one field set that snippets should highlight."""
-    analyzer = schema[text_field(group)].analyzer
+def positive_terms(clauses: Sequence[Clause], schema: Schema, field: str) -> set[str]:
+    """The terms of ``field`` (a group's text or folded field) that snippets should highlight."""
+    analyzer = schema[field].analyzer
     return {t.text for c in clauses if not c.excluded for t in analyzer(c.text, mode="query")}

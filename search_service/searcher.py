@@ -23,7 +23,7 @@ from . import query as reader_query
 from . import recency, scoring, spelling
 from .config import Config
 from .limits import run_with_deadline
-from .schema import group_for, language_groups, text_field
+from .schema import FOLD_PREFIX, group_for, language_groups, text_field
 from .synonyms import EMPTY, Synonyms
 from .synonyms import for_setting as synonyms_for_setting
 
@@ -284,38 +284,46 @@ class _Snippets:
 
     def __init__(self, clauses: list[reader_query.Clause], schema: Any, chars: int) -> None:
         self.clauses, self.schema, self.chars = clauses, schema, chars
-        self._terms: dict[str, frozenset[str]] = {}
+        self._terms: dict[str, list[tuple[frozenset[str], Any]]] = {}
         self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
         self.formatter = MarkFormatter()
         self.passage = highlight.ContextFragmenter(maxchars=chars, surround=chars // 3)
+        self.scorer = highlight.BasicFragmentScorer()
 
     def hit(self, fields: Any, score: float | None) -> Hit:
         lang = fields.get("lang", "")
         group = group_for(self.schema, lang)
         if group not in self._terms:
-            self._terms[group] = frozenset(
-                reader_query.positive_terms(self.clauses, self.schema, group)
-            )
-        terms = self._terms[group]
-        analyzer = self.schema[text_field(group)].analyzer
+            self._terms[group] = self._term_sets(group)
         title = fields.get("title", "")
         return Hit(
             id=fields["id"],
             title=title,
-            title_html=self._mark(title, terms, analyzer, highlight.WholeFragmenter())
+            title_html=self._mark(title, self._terms[group], highlight.WholeFragmenter())
             or html.escape(title, quote=False),
             url=fields.get("url", ""),
             lang=lang,
             category=fields.get("category", ""),
             published=fields.get("published", ""),
-            snippet=self._snippet(fields, terms, analyzer),
+            snippet=self._snippet(fields, self._terms[group]),
             score=None if score is None else round(score, 4),
         )
 
-    def _snippet(self, fields: Any, terms: Collection[str], analyzer: Any) -> str:
+    def _term_sets(self, group: str) -> list[tuple[frozenset[str], Any]]:
+        """What to highlight in a group's articles, in turn: the query's terms as the text
+        field analyses them, then as the folded field does (so ``Baki`` marks ``Bakı``)."""
+        sets = []
+        for name in (text_field(group), f"{FOLD_PREFIX}{group}"):
+            if name in self.schema:
+                terms = reader_query.positive_terms(self.clauses, self.schema, name)
+                sets.append((frozenset(terms), self.schema[name].analyzer))
+        return sets
+
+    def _snippet(self, fields: Any, term_sets: list[tuple[frozenset[str], Any]]) -> str:
+        terms = term_sets[0][0]
         for part in ("body", "lead"):
             text, cut_head, cut_tail = self._window(fields.get(part, ""), terms)
-            marked = self._mark(text, terms, analyzer, self.passage)
+            marked = self._mark(text, term_sets, self.passage)
             if marked:
                 if cut_head and not marked.startswith(ELLIPSIS):
                     marked = ELLIPSIS + marked
@@ -354,7 +362,27 @@ class _Snippets:
             end = space if space > start else end
         return text[start:end], start > 0, end < len(text)
 
-    def _mark(self, text: str, terms: Collection[str], analyzer: Any, fragmenter: Any) -> str:
-        if not text or not terms:
+    def _mark(self, text: str, term_sets: list[tuple[frozenset[str], Any]], fragmenter) -> str:
+        """``text`` with the words matching the query marked: a word counts when the text
+        field's analysis of it is a query term, or the folded field's is (``Baki`` marks
+        ``Bakı``, next to ``yol`` marking ``yollar``). Whoosh's ``highlight`` with a matcher
+        that knows both analyses."""
+        if not text or not any(terms for terms, _ in term_sets):
             return ""
-        return highlight.highlight(text, terms, analyzer, fragmenter, self.formatter, top=1)
+        (terms, analyzer), *folded = term_sets
+        starts = {
+            token.startchar
+            for other_terms, other in folded
+            for token in other(text, chars=True, mode="query", removestops=False)
+            if token.text in other_terms
+        }
+
+        def matched(tokens: Iterator[Any]) -> Iterator[Any]:
+            for token in tokens:
+                token.matched = token.text in terms or token.startchar in starts
+                yield token
+
+        tokens = matched(analyzer(text, chars=True, mode="query", removestops=False))
+        fragments = fragmenter.fragment_tokens(text, tokens)
+        best = highlight.top_fragments(fragments, 1, self.scorer, highlight.FIRST)
+        return self.formatter(text, best)

@@ -87,6 +87,13 @@ def test_query_without_diacritics_finds_the_diacritic_form(index, run_search):
     assert ids(run_search(index, "ticaret buyuyor", lang="tr")) == ["tr"]
 
 
+def test_a_match_without_diacritics_is_highlighted_too(index, run_search):
+    [hit] = run_search(index, "qarabagda yol").results
+    assert hit.title_html == "<mark>Qarabağda</mark> yeni <mark>yol</mark> açıldı"
+    [hit] = run_search(index, "ticaret buyuyor", lang="tr").results
+    assert hit.title_html == "Azerbaycan ile <mark>ticaret</mark> <mark>büyüyor</mark>"
+
+
 def test_exact_form_ranks_above_a_folded_match(index, run_search):
     assert ids(run_search(index, "Ozbek")) == ["az-ascii", "az-uzb"]
     assert ids(run_search(index, "Özbək")) == ["az-uzb", "az-ascii"]
