@@ -34,23 +34,30 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any] | str]) -> Path:
     return path
 
 
+def build_index(
+    folder: Path, articles: Iterable[dict[str, Any]] | None = None, **overrides: Any
+) -> Path:
+    """A real index in ``folder``/index of article dicts (or the sample corpus), built by the
+    real indexer; its directory."""
+    index_dir = folder / "index"
+    config = settings.load({}, index_dir=index_dir, **overrides)
+    source: Any = SAMPLE_CORPUS
+    if articles is not None:
+        source = write_jsonl(folder / "articles.jsonl", articles)
+    summary = indexer.rebuild(IndexStore(index_dir), read_sources([source]), config)
+    assert summary.rejected == 0
+    return index_dir
+
+
 @pytest.fixture
 def make_index(tmp_path: Path) -> Callable[..., Path]:
     """Build a real index from article dicts (or the sample corpus) and return its directory."""
     counter = iter(range(1000))
 
     def build(articles: Iterable[dict[str, Any]] | None = None, **overrides: Any) -> Path:
-        n = next(counter)
-        index_dir = tmp_path / f"index-{n}"
-        config = settings.load({}, index_dir=index_dir, **overrides)
-        if articles is None:
-            source: Any = SAMPLE_CORPUS
-        else:
-            source = write_jsonl(tmp_path / f"articles-{n}.jsonl", articles)
-        store = IndexStore(index_dir)
-        summary = indexer.rebuild(store, read_sources([source]), config)
-        assert summary.rejected == 0
-        return index_dir
+        folder = tmp_path / f"index-{next(counter)}"
+        folder.mkdir()
+        return build_index(folder, articles, **overrides)
 
     return build
 
@@ -58,10 +65,7 @@ def make_index(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One index of the built-in sample corpus, shared read-only by tests that only search."""
-    index_dir = tmp_path_factory.mktemp("sample") / "index"
-    config = settings.load({}, index_dir=index_dir)
-    indexer.rebuild(IndexStore(index_dir), read_sources([SAMPLE_CORPUS]), config)
-    return index_dir
+    return build_index(tmp_path_factory.mktemp("sample"))
 
 
 @pytest.fixture

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from conftest import build_index
 
-from search_service import config as settings
-from search_service import indexer
 from search_service.analysis.filters import fold
 from search_service.analysis.stopwords import stop_words
 from search_service.query import build, parse
 from search_service.schema import build_schema
-from search_service.sources import read_sources
-from search_service.store import IndexStore
 
 ARTICLES = [
     {"id": "who", "lang": "en", "title": "The Who play live in Glasgow", "body": "A concert."},
@@ -29,12 +24,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("language")
-    source = root / "articles.jsonl"
-    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES))
-    config = settings.load({}, index_dir=root / "index")
-    indexer.rebuild(IndexStore(root / "index"), read_sources([source]), config)
-    return root / "index"
+    return build_index(tmp_path_factory.mktemp("language"), ARTICLES)
 
 
 def ids(response) -> list[str]:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
+from conftest import build_index
 
-from search_service import config as settings
-from search_service import create_app, indexer, synonyms
+from search_service import create_app, synonyms
 from search_service.cli import main
-from search_service.sources import read_sources
-from search_service.store import IndexStore
 
 ARTICLES = [
     {"id": "en-lit", "lang": "en", "title": "Karabakh roads reopen", "body": "Roads reopen."},
@@ -24,12 +21,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("synonyms")
-    source = root / "articles.jsonl"
-    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES))
-    config = settings.load({}, index_dir=root / "index")
-    indexer.rebuild(IndexStore(root / "index"), read_sources([source]), config)
-    return root / "index"
+    return build_index(tmp_path_factory.mktemp("synonyms"), ARTICLES)
 
 
 def test_parse_maps_each_entry_to_the_rest_of_its_group():
