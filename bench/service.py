@@ -23,7 +23,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,20 +194,7 @@ def closed_loop(port: int, stream: Sequence[str], clients: int) -> dict:
     """``clients`` threads take the next query of ``stream`` as soon as their previous one
     answers, until the stream is used up."""
     tally = Tally()
-    position = iter(range(len(stream)))
-    lock = threading.Lock()
-
-    def client() -> None:
-        while True:
-            with lock:
-                n = next(position, None)
-            if n is None:
-                return
-            get_search(port, stream[n], tally)
-
-    started = time.perf_counter()
-    _run_threads(client, clients)
-    tally.seconds = time.perf_counter() - started
+    tally.seconds = _share(len(stream), lambda n: get_search(port, stream[n], tally), clients)
     return tally.summary()
 
 
@@ -217,35 +204,40 @@ def open_loop(port: int, stream: Sequence[str], rate: float, seconds: float) -> 
     due, so a service that falls behind shows it in the percentiles (no coordinated omission).
     """
     tally = Tally()
-    due = [i / rate for i in range(max(1, int(rate * seconds)))]
-    position = iter(range(len(due)))
-    lock = threading.Lock()
-    # Enough senders that a slow answer never delays the next send in the schedule.
-    senders = min(256, max(4, int(rate * 2)))
     start = time.perf_counter()
 
-    def sender() -> None:
+    def send(n: int) -> None:
+        when = start + n / rate
+        delay = when - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        get_search(port, stream[n % len(stream)], tally, since=when)
+
+    # Enough senders that a slow answer never delays the next send in the schedule.
+    senders = min(256, max(4, int(rate * 2)))
+    _share(max(1, int(rate * seconds)), send, senders)
+    tally.seconds = time.perf_counter() - start
+    return {**tally.summary(), "offered_rps": rate}
+
+
+def _share(count: int, work: Callable[[int], None], threads: int) -> float:
+    """``work(0)`` … ``work(count - 1)`` on ``threads`` threads, each taking the next number
+    when it is free; the seconds it all took."""
+    numbers = iter(range(count))
+    lock = threading.Lock()
+
+    def worker() -> None:
         while True:
             with lock:
-                n = next(position, None)
+                n = next(numbers, None)
             if n is None:
                 return
-            when = start + due[n]
-            delay = when - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            get_search(port, stream[n % len(stream)], tally, since=when)
+            work(n)
 
-    _run_threads(sender, senders)
-    tally.seconds = time.perf_counter() - start
-    summary = tally.summary()
-    summary["offered_rps"] = rate
-    return summary
-
-
-def _run_threads(target, count: int) -> None:
-    threads = [threading.Thread(target=target) for _ in range(count)]
-    for thread in threads:
+    started = time.perf_counter()
+    running = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in running:
         thread.start()
-    for thread in threads:
+    for thread in running:
         thread.join()
+    return time.perf_counter() - started
