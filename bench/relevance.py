@@ -311,12 +311,20 @@ def main(argv: list[str] | None = None) -> int:
         help=f"experiment: BM25F length normalisation for our searches (default {scoring.B})",
     )
     parser.add_argument(
+        "--language-b",
+        help="experiment: B for some languages' text, as lang=value pairs replacing the "
+        f"shipped ones ({','.join(f'{k}={v}' for k, v in scoring.LANGUAGE_B.items())})",
+    )
+    parser.add_argument(
         "--per-query",
         type=Path,
         help="write each query's nDCG@10 per engine to this TSV (set, qid, engines…, query)",
     )
     args = parser.parse_args(argv)
     scoring.B = args.bm25_b
+    if args.language_b is not None:
+        pairs = (pair.split("=") for pair in args.language_b.split(",") if pair.strip())
+        scoring.LANGUAGE_B = {lang.strip(): float(value) for lang, value in pairs}
     use_az_stemmer(args.az_stemmer)
     switch_off({name.strip() for name in args.without.split(",") if name.strip()})
     engines = [name.strip() for name in args.engines.split(",") if name.strip()]

@@ -92,6 +92,29 @@ def test_a_word_in_a_short_text_outranks_the_same_word_once_in_a_long_one(search
     assert ids(client.search("ferry")) == ["short", "long"]
 
 
+def test_russian_text_is_discounted_for_length_less_than_english(search_client):
+    # scoring.LANGUAGE_B: B is 0.5 for Russian text, 0.75 for the rest. The same short and long
+    # article in each language (no stop words, so equal lengths), one mention of the word
+    # each: the long one keeps more of the short one's score in Russian.
+    texts = {
+        "en": ("News", "council members approved budget plans ", "ferry"),
+        "ru": ("Новости", "депутаты совета одобрили бюджетные планы ", "паром"),
+    }
+
+    def kept(lang: str) -> float:
+        title, filler, word = texts[lang]
+        client = search_client(
+            [
+                article("short", title, "", word, lang),
+                article("long", title, "", filler * 6 + word, lang),
+            ]
+        )
+        short, long = (hit["score"] for hit in client.search(word)["results"])
+        return long / short
+
+    assert kept("ru") > kept("en") * 1.1
+
+
 def test_articles_with_every_word_rank_before_those_with_some(ranking_client):
     body = ranking_client.search("orchard cheese")
 
