@@ -222,8 +222,8 @@ SETTINGS: dict[str, Setting] = {
     "search_time_limit": Setting(
         "SEARCH_TIME_LIMIT",
         "2",
-        "Seconds a search may spend collecting matches; after that it returns what it found so "
-        'far, flagged `"partial": true`.',
+        "Seconds a search may spend collecting matches; after that it searches no further index "
+        'segment and answers with what it found, flagged `"partial": true`.',
         _positive_float,
     ),
     "query_log": Setting(

@@ -1,40 +1,28 @@
 """Facet counts for a whole result set (not just one page): per language, category and year.
 
-Counted by Whoosh while it collects the matches (``groupedby`` with ``Count``), from the
-sortable columns, so no stored document is read.
+Counted from the sortable columns (read once per segment, see :mod:`.matching`), so no
+stored document is read.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from whoosh.searching import Searcher
 
-from whoosh import sorting
+from . import columns, matching
 
-FACETS = ("lang", "category", "year")
+# Each facet and the column it counts; years are counted per day and summed below.
+FACETS = {"lang": "lang", "category": "category", "year": "published_day"}
 _LAST_YEAR = 9999  # published_day stores a missing date as its column's maximum
 
 
-def search_options() -> dict[str, Any]:
-    """Keyword arguments for ``Searcher.search`` that make it count the facets."""
-    return {
-        "groupedby": {
-            "lang": sorting.FieldFacet("lang"),
-            "category": sorting.FieldFacet("category"),
-            # Counted per day and summed per year below: a TranslateFacet would see the
-            # column's encoded sort keys, not the days.
-            "year": sorting.FieldFacet("published_day"),
-        },
-        "maptype": sorting.Count,
-    }
-
-
-def counts(results: Any) -> dict[str, dict[str, int]]:
+def counts(searcher: Searcher, matches: matching.Matches) -> dict[str, dict[str, int]]:
     """``{"lang": {"en": 12, ...}, "category": {...}, "year": {"2025": 3, ...}}``, each
     ordered by count (highest first), then value; missing values are left out."""
     facets: dict[str, dict[str, int]] = {}
-    for name in FACETS:
+    for name, column in FACETS.items():
         totals: dict[str, int] = {}
-        for value, count in results.groups(name).items():
+        grouped = matches.count_by(columns.codes(searcher, column))
+        for value, count in grouped.items():
             if isinstance(value, bytes):
                 value = value.decode("utf-8")
             if value in ("", None):

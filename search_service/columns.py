@@ -1,0 +1,109 @@
+"""Per-segment arrays of an index's columns: field lengths, sortable fields, deletions.
+
+Whoosh reads a column one document at a time; scoring, counting and sorting whole result sets
+with numpy (:mod:`.matching`, :mod:`.facets`, :mod:`.recency`) need them as arrays. A segment
+never changes once written (its deletions only grow, so they are keyed by their count), so
+each array is read once per segment and shared by every search of the worker: an update
+costs only its new segment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+from whoosh.util.numeric import _length_byte_cache
+
+# Field length of each stored length byte; a missing length counts as 1, as Whoosh's scorer
+# asks for it with that default.
+_LENGTHS = np.asarray(_length_byte_cache, dtype=np.float64)
+_LENGTHS[0] = 1.0
+
+
+def field_lengths(reader: IndexReader, field: str) -> np.ndarray:
+    """Each document's length in ``field`` (as Whoosh stores it: one byte, log-scaled)."""
+    return _per_segment(reader, "lengths", field, _read_lengths)
+
+
+def deleted(reader: IndexReader) -> np.ndarray:
+    """The segment's deleted document numbers."""
+    gone = reader.deleted_docs_set
+    return _cached(("deleted", _segment_id(reader), len(gone)), lambda: np.fromiter(gone, np.int64))
+
+
+def numbers(searcher: Searcher, field: str) -> np.ndarray:
+    """A numeric sortable column by index-wide document number, as stored (unsigned,
+    untranslated)."""
+
+    def load(reader: IndexReader, field: str) -> np.ndarray:
+        return np.fromiter(reader.column_reader(field, translate=False), np.uint64)
+
+    arrays = [_per_segment(leaf.reader(), "numbers", field, load) for leaf, _ in _leaves(searcher)]
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
+
+
+def codes(searcher: Searcher, field: str) -> list[tuple[int, np.ndarray, list[Any]]]:
+    """A sortable column, per segment: (its first document number, the code of each of its
+    documents' values, the value of each code), for counting documents per value."""
+    return [
+        (offset, *_per_segment(leaf.reader(), "codes", field, _read_codes))
+        for leaf, offset in _leaves(searcher)
+    ]
+
+
+def _leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
+    return searcher.leaf_searchers()
+
+
+def _read_codes(reader: IndexReader, field: str) -> tuple[np.ndarray, list[Any]]:
+    index: dict[Any, int] = {}
+    values = reader.column_reader(field)
+    found = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64)
+    return found, list(index)
+
+
+def _read_lengths(reader: Any, field: str) -> np.ndarray:
+    """The length column is one byte per document: read as one slice of the file rather
+    than one document at a time (through the segment's own cached column reader)."""
+    count = reader.doc_count_all()
+    column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return np.ones(count, dtype=np.float64)
+    raw = column._dbfile.get(column._basepos, column._count)
+    stored = np.zeros(count, dtype=np.uint8)
+    stored[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    return _LENGTHS[stored]
+
+
+def _segment_id(reader: IndexReader) -> str:
+    return reader.segment().segment_id()
+
+
+def _per_segment(reader: Any, kind: str, field: str, load: Callable[[Any, str], Any]) -> Any:
+    """``load(reader, field)``, once per segment, field and kind of array."""
+    return _cached((kind, _segment_id(reader), field), lambda: load(reader, field))
+
+
+# The oldest arrays are dropped once there are many (segments merged away, old builds).
+_CACHE: OrderedDict[tuple, Any] = OrderedDict()
+_CACHE_ENTRIES = 256
+_CACHE_LOCK = threading.Lock()
+
+
+def _cached(key: tuple, load: Callable[[], Any]) -> Any:
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    value = load()
+    with _CACHE_LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _CACHE_ENTRIES:
+            _CACHE.popitem(last=False)
+    return value

@@ -1,0 +1,189 @@
+"""Score a query over whole posting lists with numpy, instead of one matcher step per article.
+
+Whoosh evaluates a query tree by advancing a tree of matcher objects one posting at a time.
+Our trees are wide (each word as an exact and a folded term, in every language the query
+could be in), and each matching article costs about 90 µs of Python calls: a query matching
+1,000 of 100,000 articles took 90 ms. Here the same tree is evaluated per segment on whole
+arrays: a term's document numbers and weights come out of :mod:`.codec`'s blocks with
+``numpy.frombuffer``, BM25F is one vector expression, ``And`` an intersection, ``Or`` a union
+with summed scores. The scores are Whoosh's to float rounding (the tests compare them with
+Whoosh's own matchers), so relevance does not change, only its cost.
+
+Node types other than terms, and, or and and-not (phrases, ranges) are evaluated by their own
+Whoosh matcher and read out whole, so any query Whoosh can run is still answered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.scoring import BM25FScorer
+from whoosh.searching import Searcher
+
+from . import columns
+from .codec import LeafMatcher
+
+_EMPTY_IDS = np.empty(0, dtype=np.int64)
+_EMPTY_SCORES = np.empty(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Every matching article: index-wide document numbers (ascending) and their scores."""
+
+    docnums: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docnums)
+
+    def top(self, limit: int, keys: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The best ``limit`` (document number, score) pairs: highest score first (or highest
+        key, when ``keys`` by document number are given), ties by document number."""
+        order_by = self.scores if keys is None else keys[self.docnums]
+        picked = np.arange(len(self.docnums))
+        if limit < len(picked):
+            # Everything scoring at least the limit-th best, so ties at the edge stay ordered.
+            threshold = np.partition(order_by, len(order_by) - limit)[len(order_by) - limit]
+            picked = np.flatnonzero(order_by >= threshold)
+        order = picked[np.lexsort((self.docnums[picked], -order_by[picked]))][:limit]
+        pairs = zip(self.docnums[order].tolist(), self.scores[order].tolist(), strict=True)
+        return list(pairs)
+
+    def overlaps(self, other: Matches) -> bool:
+        return bool(np.isin(other.docnums, self.docnums, assume_unique=True).any())
+
+    def count_by(self, column: list[tuple[int, np.ndarray, list[Any]]]) -> dict[Any, int]:
+        """How many matches have each value of a column; see :func:`column_codes`."""
+        totals: dict[Any, int] = {}
+        for offset, codes, names in column:
+            start, end = np.searchsorted(self.docnums, [offset, offset + len(codes)])
+            counts = np.bincount(codes[self.docnums[start:end] - offset], minlength=len(names))
+            for code in np.flatnonzero(counts).tolist():
+                totals[names[code]] = totals.get(names[code], 0) + int(counts[code])
+        return totals
+
+
+def evaluate(
+    searcher: Searcher,
+    query: wq.Query,
+    allowed: Matches | None = None,
+    final: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    deadline: float | None = None,
+) -> tuple[Matches, bool]:
+    """Every article matching ``query`` with its score, as ``searcher`` scores it.
+
+    ``allowed`` restricts the matches to its documents; ``final`` rescales the scores of the
+    matches by document number (the recency boost). After ``deadline`` (a ``time.monotonic``
+    value) no further segment is searched, and the second value says the matches are partial.
+    """
+    docnums, scores, partial = [], [], False
+    for leaf_searcher, offset in _leaves(searcher):
+        if deadline is not None and time.monotonic() >= deadline:
+            partial = True
+            break
+        ids, leaf_scores = _Leaf(leaf_searcher).evaluate(query)
+        docnums.append(ids + offset)
+        scores.append(leaf_scores)
+    matches = Matches(_concatenate(docnums, _EMPTY_IDS), _concatenate(scores, _EMPTY_SCORES))
+    if allowed is not None:
+        keep = np.isin(matches.docnums, allowed.docnums, assume_unique=True)
+        matches = Matches(matches.docnums[keep], matches.scores[keep])
+    if final is not None and len(matches):
+        matches = Matches(matches.docnums, final(matches.docnums, matches.scores))
+    return matches, partial
+
+
+def _leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
+    return searcher.leaf_searchers()
+
+
+class _Leaf:
+    """One segment's part of an evaluation."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.deleted = self.reader.has_deletions()
+
+    def evaluate(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        """The segment's matches of ``node``: document numbers (ascending) and scores."""
+        if isinstance(node, wq.Term):
+            return self._term(node)
+        if isinstance(node, wq.CompoundQuery) and isinstance(node, (wq.And, wq.Or)):
+            if not node.subqueries:
+                return _EMPTY_IDS, _EMPTY_SCORES
+            if len(node.subqueries) == 1:  # as Whoosh does, a lone part keeps its own boost
+                return self.evaluate(node.subqueries[0])
+            parts = [self.evaluate(sub) for sub in node.subqueries]
+            ids, scores = _intersection(parts) if isinstance(node, wq.And) else _union(parts)
+            return ids, scores * node.boost if node.boost != 1 else scores
+        if isinstance(node, wq.AndNot):
+            ids, scores = self.evaluate(node.a)
+            excluded, _ = self.evaluate(node.b)
+            keep = ~np.isin(ids, excluded, assume_unique=True)
+            return ids[keep], scores[keep]
+        if node is wq.NullQuery:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        return self._by_matcher(node)
+
+    def _term(self, node: wq.Term) -> tuple[np.ndarray, np.ndarray]:
+        field, schema = node.fieldname, self.searcher.schema
+        if field not in schema:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        try:
+            text = schema[field].to_bytes(node.text)
+        except ValueError:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        if (field, text) not in self.reader:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        scorer = self.searcher.weighting.scorer(self.searcher, field, text)
+        matcher = self.reader.postings(field, text)
+        leaf = getattr(matcher, "child", matcher) if self.deleted else matcher
+        if not isinstance(leaf, LeafMatcher) or not isinstance(scorer, BM25FScorer):
+            return self._by_matcher(node)
+        ids, weights = leaf.all_arrays()
+        if self.deleted:
+            keep = ~np.isin(ids, columns.deleted(self.reader))
+            ids, weights = ids[keep], weights[keep]
+        lengths = columns.field_lengths(self.reader, field)[ids]
+        tf = weights.astype(np.float64)
+        k1, b = scorer.K1, scorer.B
+        scores = scorer.idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / scorer.avgfl))
+        return ids, scores * node.boost if node.boost != 1 else scores
+
+    def _by_matcher(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        """Any other query, through Whoosh's own matcher, read out whole."""
+        matcher = node.matcher(self.searcher)
+        ids, scores = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            scores.append(matcher.score())
+            matcher.next()
+        return np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64)
+
+
+def _intersection(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    ids, scores = parts[0]
+    for other_ids, other_scores in parts[1:]:
+        ids, mine, theirs = np.intersect1d(ids, other_ids, assume_unique=True, return_indices=True)
+        scores = scores[mine] + other_scores[theirs]
+    return ids, scores
+
+
+def _union(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    parts = [part for part in parts if len(part[0])]
+    if len(parts) <= 1:
+        return parts[0] if parts else (_EMPTY_IDS, _EMPTY_SCORES)
+    ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    scores = np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(ids))
+    return ids, scores
+
+
+def _concatenate(arrays: list[np.ndarray], empty: np.ndarray) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else empty

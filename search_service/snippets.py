@@ -1,0 +1,189 @@
+"""The highlighted title and passage of a result: query words marked, everything else escaped.
+
+A word is marked when the text field's analysis of it is a query term, or the folded field's
+is (``Baki`` marks ``Bakı``, next to ``yol`` marking ``yollar``). Whoosh's fragmenter picks the
+passage; the tokens it is given come from :class:`WordForms`, which analyses each distinct
+word once per worker instead of running the analyzer chain over every word of every result
+(that was half of a search's time).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Collection, Iterator
+from typing import Any
+
+from whoosh import highlight
+from whoosh.analysis import Token
+from whoosh.fields import Schema
+
+from . import query as reader_query
+from .schema import FOLD_PREFIX, group_for, text_field
+
+ELLIPSIS = "…"
+_WHITESPACE = re.compile(r"\s+")
+
+
+class MarkFormatter(highlight.Formatter):
+    """Wraps matches in <mark> and HTML-escapes everything else, so article text can never
+    inject markup; marks cut passages with an ellipsis."""
+
+    between = f" {ELLIPSIS} "
+
+    def _text(self, text: str) -> str:
+        return html.escape(_WHITESPACE.sub(" ", text), quote=False)
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{self._text(highlight.get_text(text, token, replace))}</mark>"
+
+    def format_fragment(self, fragment: Any, replace: bool = False) -> str:
+        text = fragment.text
+        inner = super().format_fragment(fragment, replace).strip()
+        head, tail = text[: fragment.startchar], text[fragment.endchar :]
+        before = ELLIPSIS if _has_words(head) else ""
+        after = ELLIPSIS if _has_words(tail) else self._text(tail.rstrip())
+        return f"{before}{inner}{after}"
+
+
+def _has_words(text: str) -> bool:
+    return any(char.isalnum() for char in text)
+
+
+class WordForms:
+    """What a field's analyzer makes of single words, remembered per field and word.
+
+    Our analyzers are a tokenizer followed by filters that each look at one token, so a word
+    analyses the same alone as in a sentence. Words repeat across results (Zipf), so a bounded
+    memory of them serves most words of most passages.
+    """
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self._forms: dict[tuple[str, str], str | None] = {}
+        self._lock = threading.Lock()
+
+    def form(self, field: str, analyzer: Any, word: str) -> str | None:
+        key = (field, word)
+        try:
+            return self._forms[key]
+        except KeyError:
+            pass
+        terms = [token.text for token in analyzer(word, mode="query", removestops=False)]
+        form = terms[0] if terms else None
+        with self._lock:
+            if len(self._forms) >= self.limit:
+                self._forms.clear()  # cheaper than LRU bookkeeping, and soon warm again
+            self._forms[key] = form
+        return form
+
+
+WORD_FORMS = WordForms()
+
+
+class _Terms:
+    """One language's query terms, exact and folded, and how to find them in text."""
+
+    def __init__(self, clauses: list[reader_query.Clause], schema: Schema, group: str) -> None:
+        self.fields = []
+        for name in (text_field(group), f"{FOLD_PREFIX}{group}"):
+            if name in schema:
+                terms = frozenset(reader_query.positive_terms(clauses, schema, name))
+                self.fields.append((name, schema[name].analyzer, terms))
+        self.exact = self.fields[0][2]
+        self.words = self.fields[0][1].items[0].expression  # the language's tokenizer
+        self.any = any(terms for _, _, terms in self.fields)
+
+    def tokens(self, text: str) -> Iterator[Token]:
+        """The tokens of ``text`` for the fragmenter, each ``matched`` or not; one reused
+        object, as Whoosh's own tokenizers do."""
+        (field, analyzer, exact), *folded = self.fields
+        token = Token(positions=False, chars=True, removestops=False, mode="query")
+        token.boost = 1.0
+        for found in self.words.finditer(text):
+            word = found.group()
+            form = WORD_FORMS.form(field, analyzer, word)
+            token.startchar, token.endchar = found.span()
+            token.text = form or word
+            token.matched = form in exact or any(
+                WORD_FORMS.form(name, other, word) in terms for name, other, terms in folded
+            )
+            yield token
+
+
+class Snippets:
+    """Builds the highlighted parts of each hit, analysing the query once per language."""
+
+    def __init__(self, clauses: list[reader_query.Clause], schema: Schema, chars: int) -> None:
+        self.clauses, self.schema, self.chars = clauses, schema, chars
+        self._terms: dict[str, _Terms] = {}
+        self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
+        self.formatter = MarkFormatter()
+        self.fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=chars // 3)
+        self.scorer = highlight.BasicFragmentScorer()
+
+    def title(self, fields: dict[str, Any]) -> str:
+        """The title as HTML, query words marked."""
+        title = fields.get("title", "")
+        marked = self._mark(title, self._for(fields), highlight.WholeFragmenter())
+        return marked or html.escape(title, quote=False)
+
+    def passage(self, fields: dict[str, Any]) -> str:
+        """A passage of about ``chars`` characters as HTML: from the body (else the lead)
+        around the query words, or the start of the text when none is in it."""
+        terms = self._for(fields)
+        for part in ("body", "lead"):
+            text, cut_head, cut_tail = self._window(fields.get(part, ""), terms.exact)
+            marked = self._mark(text, terms, self.fragmenter)
+            if marked:
+                if cut_head and not marked.startswith(ELLIPSIS):
+                    marked = ELLIPSIS + marked
+                if cut_tail and not marked.endswith(ELLIPSIS):
+                    marked += ELLIPSIS
+                return marked
+        text = fields.get("lead") or fields.get("body") or ""
+        if len(text) > self.chars:
+            text = text[: self.chars].rsplit(" ", 1)[0] + ELLIPSIS
+        return html.escape(text, quote=False)
+
+    def _for(self, fields: dict[str, Any]) -> _Terms:
+        group = group_for(self.schema, fields.get("lang", ""))
+        if group not in self._terms:
+            self._terms[group] = _Terms(self.clauses, self.schema, group)
+        return self._terms[group]
+
+    def _window(self, text: str, terms: Collection[str]) -> tuple[str, bool, bool]:
+        """A bounded stretch of ``text`` around its first likely match, and whether it was cut
+        at the start and at the end.
+
+        Highlighting looks at every word it is given, and the passage is at most ``chars``
+        long anyway. The match is found by looking for a word that starts with an analysed
+        term (stems are prefixes of most word forms); when none does, the window is the start
+        of the text, and the highlighter falls back as before.
+        """
+        span = 3 * self.chars
+        if len(text) <= span or not terms:
+            return text, False, False
+        key = frozenset(terms)
+        pattern = self._patterns.get(key)
+        if pattern is None:
+            alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+            pattern = self._patterns[key] = re.compile(rf"(?<!\w)(?:{alternatives})", re.I)
+        found = pattern.search(text)
+        start = max(0, found.start() - self.chars) if found else 0
+        end = min(len(text), start + span)
+        if start:
+            space = text.find(" ", start, start + 40)
+            start = space + 1 if space >= 0 else start
+        if end < len(text):
+            space = text.rfind(" ", end - 40, end)
+            end = space if space > start else end
+        return text[start:end], start > 0, end < len(text)
+
+    def _mark(self, text: str, terms: _Terms, fragmenter: Any) -> str:
+        if not text or not terms.any:
+            return ""
+        fragments = fragmenter.fragment_tokens(text, terms.tokens(text))
+        best = highlight.top_fragments(fragments, 1, self.scorer, highlight.FIRST)
+        return self.formatter(text, best)
