@@ -30,6 +30,8 @@ from .codec import LeafMatcher
 
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
 _EMPTY_SCORES = np.empty(0, dtype=np.float64)
+# A union of more than 1/_DENSE_FROM of a segment's documents is summed in dense arrays.
+_DENSE_FROM = 16
 
 
 @dataclass(frozen=True)
@@ -121,13 +123,18 @@ class _Leaf:
             if len(node.subqueries) == 1:  # as Whoosh does, a lone part keeps its own boost
                 return self.evaluate(node.subqueries[0])
             parts = [self.evaluate(sub) for sub in node.subqueries]
-            ids, scores = _intersection(parts) if isinstance(node, wq.And) else _union(parts)
+            if isinstance(node, wq.And):
+                ids, scores = _intersection(parts)
+            else:
+                ids, scores = _union(parts, self.reader.doc_count_all())
             return ids, scores * node.boost if node.boost != 1 else scores
         if isinstance(node, wq.AndNot):
             ids, scores = self.evaluate(node.a)
             excluded, _ = self.evaluate(node.b)
             keep = ~np.isin(ids, excluded, assume_unique=True)
             return ids[keep], scores[keep]
+        if isinstance(node, wq.Phrase) and node.slop == 1 and node.char_ranges is None:
+            return self._phrase(node)
         if node is wq.NullQuery:
             return _EMPTY_IDS, _EMPTY_SCORES
         return self._by_matcher(node)
@@ -157,6 +164,36 @@ class _Leaf:
         scores = scorer.idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / scorer.avgfl))
         return ids, scores * node.boost if node.boost != 1 else scores
 
+    def _phrase(self, node: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
+        """The articles with the words next to each other in order, scored as Whoosh scores a
+        phrase: the sum of its words' scores. Positions are read only for the articles that
+        have every word."""
+        field = node.fieldname
+        words = [wq.Term(field, word) for word in node.words]
+        ids, scores = _intersection([self._term(word) for word in words])
+        if not len(ids) or len(words) < 2:
+            return ids, scores
+        decode = self.searcher.schema[field].format.decode_positions
+        ends = None  # per article, the positions where the phrase so far ends
+        for word in words:
+            text = self.searcher.schema[field].to_bytes(word.text)
+            matcher = self.reader.postings(field, text)
+            leaf = getattr(matcher, "child", matcher) if self.deleted else matcher
+            if not isinstance(leaf, LeafMatcher):
+                return self._by_matcher(node)
+            found = [set(decode(value)) for value in leaf.values_for(ids)]
+            ends = (
+                found
+                if ends is None
+                else [
+                    {p for p in here if p - 1 in before}
+                    for before, here in zip(ends, found, strict=True)
+                ]
+            )
+        keep = np.fromiter((bool(e) for e in ends), bool, count=len(ids))
+        scores = scores[keep] * node.boost if node.boost != 1 else scores[keep]
+        return ids[keep], scores
+
     def _by_matcher(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         """Any other query, through Whoosh's own matcher, read out whole."""
         matcher = node.matcher(self.searcher)
@@ -169,17 +206,33 @@ class _Leaf:
 
 
 def _intersection(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The documents in every part, scores summed: each of the shortest part's documents is
+    looked up in the others (a binary search), so a rare word bounds the cost."""
+    parts = sorted(parts, key=lambda part: len(part[0]))
     ids, scores = parts[0]
     for other_ids, other_scores in parts[1:]:
-        ids, mine, theirs = np.intersect1d(ids, other_ids, assume_unique=True, return_indices=True)
-        scores = scores[mine] + other_scores[theirs]
+        if not len(ids):
+            break
+        where = np.searchsorted(other_ids, ids)
+        found = where < len(other_ids)
+        found[found] = other_ids[where[found]] == ids[found]
+        ids, scores = ids[found], scores[found] + other_scores[where[found]]
     return ids, scores
 
 
-def _union(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+def _union(parts: list[tuple[np.ndarray, np.ndarray]], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The documents in any part, scores summed. Large unions add into arrays over the whole
+    segment (``size`` documents), which is linear; small ones sort."""
     parts = [part for part in parts if len(part[0])]
     if len(parts) <= 1:
         return parts[0] if parts else (_EMPTY_IDS, _EMPTY_SCORES)
+    if sum(len(part[0]) for part in parts) * _DENSE_FROM > size:
+        scores, hit = np.zeros(size), np.zeros(size, dtype=bool)
+        for part_ids, part_scores in parts:
+            scores[part_ids] += part_scores  # a part never lists a document twice
+            hit[part_ids] = True
+        ids = np.flatnonzero(hit)
+        return ids, scores[ids]
     ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
     scores = np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(ids))
     return ids, scores

@@ -20,7 +20,7 @@ from .spellfield import Parts, SpelledText, WeightedText
 
 # Bump when a change needs a full reindex; a build records the version it was made with, and
 # a build of another version is not served (see store.IndexStore.open_current).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # The weight of each part's words in the text field (a title word counts three times).
 FIELD_BOOSTS = {"title": 3.0, "lead": 1.5, "body": 1.0}
 TEXT_PARTS = tuple(FIELD_BOOSTS)

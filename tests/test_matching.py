@@ -91,6 +91,30 @@ def test_evaluator_scores_every_match_as_whoosh_does(edited_index, text, match_a
         assert found[docnum] == pytest.approx(score, rel=1e-9)
 
 
+def test_a_phrase_needs_its_words_next_to_each_other_in_order(make_index):
+    index_dir = make_index(
+        [
+            {"id": "adjacent", "lang": "en", "title": "Rates", "body": "The central bank met."},
+            {
+                "id": "apart",
+                "lang": "en",
+                "title": "Square",
+                "body": "A bank in the central square.",
+            },
+            {"id": "reversed", "lang": "en", "title": "Notes", "body": "Bank central notes."},
+        ]
+    )
+    _, ix = IndexStore(index_dir).open_current()
+    with ix.searcher(weighting=scoring.weighting()) as searcher:
+        phrase = wq.Phrase("text_en", ["central", "bank"])
+        found, expected = numpy_scores(searcher, phrase), whoosh_scores(searcher, phrase)
+        ids = {searcher.stored_fields(docnum)["id"] for docnum in found}
+
+    assert ids == {"adjacent"}
+    assert found.keys() == expected.keys()
+    assert list(found.values()) == pytest.approx(list(expected.values()), rel=1e-9)
+
+
 def test_top_orders_by_score_then_document_number():
     import numpy as np
 
