@@ -11,6 +11,7 @@ secondary signal that lets ``Qarabag`` find ``Qarabağ``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -24,6 +25,10 @@ SCHEMA_VERSION = 5
 # The weight of each part's words in the text field (a title word counts three times).
 FIELD_BOOSTS = {"title": 3.0, "lead": 1.5, "body": 1.0}
 TEXT_PARTS = tuple(FIELD_BOOSTS)
+# An article without a lead has its first paragraph weighed as one when that paragraph is at
+# most this share of the body (see text_value).
+LEDE_SHARE = 0.25
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 TEXT_PREFIX = "text_"
 TITLE_PREFIX = "title_"
 FOLD_PREFIX = "fold_"
@@ -80,6 +85,22 @@ def text_field(group: str) -> str:
 
 
 def text_value(title: str, lead: str, body: str) -> Parts:
-    """The value of a text field: the non-empty parts, each with its weight."""
+    """The value of a text field: the non-empty parts, each with its weight.
+
+    A news article's opening paragraph (the lede) sums it up and carries the words of its
+    headline, so an article that comes without a lead has a short first paragraph of its body
+    weighed as the lead. A first paragraph that is much of the body (a post of two paragraphs,
+    a text in one block) is not a summary of it and stays body.
+    """
+    if not lead:
+        lead, body = _lede(body)
     texts = {"title": title, "lead": lead, "body": body}
     return Parts(tuple((texts[part], FIELD_BOOSTS[part]) for part in TEXT_PARTS if texts[part]))
+
+
+def _lede(body: str) -> tuple[str, str]:
+    """``body``'s first paragraph and the rest, when it is a lede; else no lead and ``body``."""
+    parts = _PARAGRAPH_BREAK.split(body, maxsplit=1)
+    if len(parts) == 2 and parts[1].strip() and len(parts[0]) <= LEDE_SHARE * len(body):
+        return parts[0], parts[1]
+    return "", body

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from search_service.schema import FIELD_BOOSTS, text_value
+
 
 def article(id: str, title: str, lead: str, body: str, lang: str = "en") -> dict[str, str]:
     return {"id": id, "lang": lang, "title": title, "lead": lead, "body": body}
@@ -113,6 +115,57 @@ def test_russian_text_is_discounted_for_length_less_than_english(search_client):
         return long / short
 
     assert kept("ru") > kept("en") * 1.1
+
+
+OPENING = "The ferry reached port on time."
+LATER = "Crowds waited on the quay all day."
+MORE = "\n\n".join(
+    [
+        "The council met again on Monday and agreed the plan for the next year.",
+        "Shops along the harbour stayed open late and the cafes were full.",
+        "Officials said the new timetable would start in the spring.",
+    ]
+)
+
+
+def test_a_short_opening_paragraph_weighs_as_the_lead_when_there_is_none(search_client):
+    # Same words, same length; only where "ferry" stands differs. "later" is indexed first,
+    # so it would win a tie.
+    client = search_client(
+        [
+            article("later", "Harbour news", "", f"{LATER}\n\n{MORE}\n\n{OPENING}"),
+            article("opening", "Harbour news", "", f"{OPENING}\n\n{MORE}\n\n{LATER}"),
+        ]
+    )
+    assert ids(client.search("ferry")) == ["opening", "later"]
+
+
+def test_an_article_with_a_lead_keeps_its_first_paragraph_as_body():
+    body = f"{OPENING}\n\n{MORE}"
+    assert text_value("Harbour news", "A lead", body).parts == (
+        ("Harbour news", FIELD_BOOSTS["title"]),
+        ("A lead", FIELD_BOOSTS["lead"]),
+        (body, FIELD_BOOSTS["body"]),
+    )
+
+
+def test_without_a_lead_a_short_first_paragraph_is_weighed_as_the_lead():
+    assert text_value("", "", f"{OPENING}\n \n{MORE}").parts == (
+        (OPENING, FIELD_BOOSTS["lead"]),
+        (MORE, FIELD_BOOSTS["body"]),
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"{MORE.replace(chr(10), ' ')}\n\n{OPENING}",  # the first paragraph is most of the text
+        OPENING,  # one paragraph
+        f"{OPENING}\n{MORE.replace(chr(10), ' ')}",  # a line break is not a paragraph break
+    ],
+)
+def test_a_first_paragraph_that_is_no_lede_stays_body(body):
+    assert text_value("", "", body).parts == ((body, FIELD_BOOSTS["body"]),)
 
 
 def test_articles_with_every_word_rank_before_those_with_some(ranking_client):
