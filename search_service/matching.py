@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.scoring import BM25FScorer
+from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.searching import Searcher
 
 from . import columns
@@ -152,16 +152,20 @@ class _Leaf:
         scorer = self.searcher.weighting.scorer(self.searcher, field, text)
         matcher = self.reader.postings(field, text)
         leaf = getattr(matcher, "child", matcher) if self.deleted else matcher
-        if not isinstance(leaf, LeafMatcher) or not isinstance(scorer, BM25FScorer):
+        if not isinstance(leaf, LeafMatcher) or not isinstance(scorer, (BM25FScorer, WeightScorer)):
             return self._by_matcher(node)
         ids, weights = leaf.all_arrays()
         if self.deleted:
             keep = ~np.isin(ids, columns.deleted(self.reader))
             ids, weights = ids[keep], weights[keep]
-        lengths = columns.field_lengths(self.reader, field)[ids]
         tf = weights.astype(np.float64)
-        k1, b = scorer.K1, scorer.B
-        scores = scorer.idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / scorer.avgfl))
+        if isinstance(scorer, WeightScorer):  # a field without lengths (lang, category, tag)
+            scores = tf
+        else:
+            lengths = columns.field_lengths(self.reader, field)[ids]
+            k1, b = scorer.K1, scorer.B
+            norm = k1 * ((1 - b) + b * lengths / scorer.avgfl)
+            scores = scorer.idf * (tf * (k1 + 1)) / (tf + norm)
         return ids, scores * node.boost if node.boost != 1 else scores
 
     def _phrase(self, node: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:

@@ -91,6 +91,23 @@ def test_evaluator_scores_every_match_as_whoosh_does(edited_index, text, match_a
         assert found[docnum] == pytest.approx(score, rel=1e-9)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        wq.Term("lang", "az"),
+        wq.Term("category", "economy"),
+        wq.NumericRange("published_day", 20240101, None),
+    ],
+    ids=["language", "category", "date range"],
+)
+def test_filters_match_as_whoosh_does(edited_index, query):
+    _, ix = IndexStore(edited_index).open_current()
+    with ix.searcher(weighting=scoring.weighting()) as searcher:
+        expected, found = whoosh_scores(searcher, query), numpy_scores(searcher, query)
+    assert expected
+    assert found == pytest.approx(expected)
+
+
 def test_a_phrase_needs_its_words_next_to_each_other_in_order(make_index):
     index_dir = make_index(
         [
