@@ -135,6 +135,11 @@ class _Leaf:
             return ids[keep], scores[keep]
         if isinstance(node, wq.Phrase) and node.slop == 1 and node.char_ranges is None:
             return self._phrase(node)
+        if isinstance(node, wq.NumericRange):  # an Or of the terms of its numeric trie
+            return self.evaluate(node.simplify(self.reader))
+        if isinstance(node, wq.ConstantScoreQuery):  # only the documents count
+            ids = np.unique(np.fromiter(node.child.docs(self.searcher), np.int64))
+            return ids, np.full(len(ids), float(node.score))
         if node is wq.NullQuery:
             return _EMPTY_IDS, _EMPTY_SCORES
         return self._by_matcher(node)
