@@ -22,11 +22,10 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.scoring import BM25FScorer, WeightScorer
+from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import columns
-from .codec import LeafMatcher
+from . import codec, columns
 
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
 _EMPTY_SCORES = np.empty(0, dtype=np.float64)
@@ -152,25 +151,28 @@ class _Leaf:
             text = schema[field].to_bytes(node.text)
         except ValueError:
             return _EMPTY_IDS, _EMPTY_SCORES
-        if (field, text) not in self.reader:
-            return _EMPTY_IDS, _EMPTY_SCORES
-        scorer = self.searcher.weighting.scorer(self.searcher, field, text)
-        matcher = self.reader.postings(field, text)
-        leaf = getattr(matcher, "child", matcher) if self.deleted else matcher
-        if not isinstance(leaf, LeafMatcher) or not isinstance(scorer, (BM25FScorer, WeightScorer)):
+        weighting = self.searcher.weighting
+        if not isinstance(weighting, BM25F):
             return self._by_matcher(node)
-        ids, weights = leaf.all_arrays()
+        matcher = codec.postings(self.reader, field, text)
+        if matcher is None:
+            return self._by_matcher(node) if (
+                field,
+                text,
+            ) in self.reader else _EMPTY_IDS, _EMPTY_SCORES
+        ids, weights = matcher.all_arrays()
         if self.deleted:
             keep = ~np.isin(ids, columns.deleted(self.reader))
             ids, weights = ids[keep], weights[keep]
         tf = weights.astype(np.float64)
-        if isinstance(scorer, WeightScorer):  # a field without lengths (lang, category, tag)
-            scores = tf
-        else:
+        if schema[field].scorable:  # BM25F, as whoosh.scoring.BM25FScorer computes it
+            top = self.searcher.get_parent()
+            idf, average = top.idf(field, text), top.avg_field_length(field) or 1
+            k1, b = weighting.K1, weighting._field_B.get(field, weighting.B)
             lengths = columns.field_lengths(self.reader, field)[ids]
-            k1, b = scorer.K1, scorer.B
-            norm = k1 * ((1 - b) + b * lengths / scorer.avgfl)
-            scores = scorer.idf * (tf * (k1 + 1)) / (tf + norm)
+            scores = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
+        else:  # a field without lengths (lang, category, tag): the weight, as Whoosh scores it
+            scores = tf
         return ids, scores * node.boost if node.boost != 1 else scores
 
     def _phrase(self, node: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
@@ -185,12 +187,12 @@ class _Leaf:
         decode = self.searcher.schema[field].format.decode_positions
         ends = None  # per article, the positions where the phrase so far ends
         for word in words:
-            text = self.searcher.schema[field].to_bytes(word.text)
-            matcher = self.reader.postings(field, text)
-            leaf = getattr(matcher, "child", matcher) if self.deleted else matcher
-            if not isinstance(leaf, LeafMatcher):
+            matcher = codec.postings(
+                self.reader, field, self.searcher.schema[field].to_bytes(word.text)
+            )
+            if matcher is None:
                 return self._by_matcher(node)
-            found = [set(decode(value)) for value in leaf.values_for(ids)]
+            found = [set(decode(value)) for value in matcher.values_for(ids)]
             ends = (
                 found
                 if ends is None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from typing import Any
 
 from whoosh import highlight
@@ -59,7 +59,7 @@ class WordForms:
     memory of them serves most words of most passages.
     """
 
-    def __init__(self, limit: int = 200_000) -> None:
+    def __init__(self, limit: int = 50_000) -> None:
         self.limit = limit
         self._forms: dict[tuple[str, str], str | None] = {}
         self._lock = threading.Lock()
@@ -94,22 +94,27 @@ class _Terms:
         self.exact = self.fields[0][2]
         self.words = self.fields[0][1].items[0].expression  # the language's tokenizer
         self.any = any(terms for _, _, terms in self.fields)
+        self._seen: dict[str, tuple[str, bool]] = {}  # this search's words: (term, matched)
 
-    def tokens(self, text: str) -> Iterator[Token]:
-        """The tokens of ``text`` for the fragmenter, each ``matched`` or not; one reused
-        object, as Whoosh's own tokenizers do."""
+    def matches(self, text: str) -> list[Token]:
+        """The words of ``text`` that match the query, as tokens for Whoosh's formatter."""
+        found = []
+        seen = self._seen
+        for word in self.words.finditer(text):
+            known = seen.get(word.group())
+            if known is None:
+                known = seen[word.group()] = self._judge(word.group())
+            if known[1]:
+                found.append(Token(text=known[0], startchar=word.start(), endchar=word.end()))
+        return found
+
+    def _judge(self, word: str) -> tuple[str, bool]:
         (field, analyzer, exact), *folded = self.fields
-        token = Token(positions=False, chars=True, removestops=False, mode="query")
-        token.boost = 1.0
-        for found in self.words.finditer(text):
-            word = found.group()
-            form = WORD_FORMS.form(field, analyzer, word)
-            token.startchar, token.endchar = found.span()
-            token.text = form or word
-            token.matched = form in exact or any(
-                WORD_FORMS.form(name, other, word) in terms for name, other, terms in folded
-            )
-            yield token
+        form = WORD_FORMS.form(field, analyzer, word)
+        matched = form in exact or any(
+            WORD_FORMS.form(name, other, word) in terms for name, other, terms in folded
+        )
+        return form or word, matched
 
 
 class Snippets:
@@ -120,13 +125,11 @@ class Snippets:
         self._terms: dict[str, _Terms] = {}
         self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
         self.formatter = MarkFormatter()
-        self.fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=chars // 3)
-        self.scorer = highlight.BasicFragmentScorer()
 
     def title(self, fields: dict[str, Any]) -> str:
         """The title as HTML, query words marked."""
         title = fields.get("title", "")
-        marked = self._mark(title, self._for(fields), highlight.WholeFragmenter())
+        marked = self._mark(title, self._for(fields), whole=True)
         return marked or html.escape(title, quote=False)
 
     def passage(self, fields: dict[str, Any]) -> str:
@@ -135,7 +138,7 @@ class Snippets:
         terms = self._for(fields)
         for part in ("body", "lead"):
             text, cut_head, cut_tail = self._window(fields.get(part, ""), terms.exact)
-            marked = self._mark(text, terms, self.fragmenter)
+            marked = self._mark(text, terms)
             if marked:
                 if cut_head and not marked.startswith(ELLIPSIS):
                     marked = ELLIPSIS + marked
@@ -181,9 +184,35 @@ class Snippets:
             end = space if space > start else end
         return text[start:end], start > 0, end < len(text)
 
-    def _mark(self, text: str, terms: _Terms, fragmenter: Any) -> str:
+    def _mark(self, text: str, terms: _Terms, whole: bool = False) -> str:
+        """``text`` (whole, or its best passage) with the query's words marked; "" when it
+        has none of them."""
         if not text or not terms.any:
             return ""
-        fragments = fragmenter.fragment_tokens(text, terms.tokens(text))
-        best = highlight.top_fragments(fragments, 1, self.scorer, highlight.FIRST)
-        return self.formatter(text, best)
+        matches = terms.matches(text)
+        if not matches:
+            return ""
+        start, end = (0, len(text)) if whole else self._best_passage(text, matches)
+        inside = [m for m in matches if m.startchar >= start and m.endchar <= end]
+        return self.formatter.format_fragment(highlight.Fragment(text, inside, start, end))
+
+    def _best_passage(self, text: str, matches: list[Token]) -> tuple[int, int]:
+        """The stretch of at most ``chars`` characters with the most different query words
+        (then the most matches, then the earliest), starting a little before its first match
+        and cut at word boundaries."""
+        best = None
+        for i, first in enumerate(matches):
+            start = max(0, first.startchar - self.chars // 3)
+            end = min(len(text), start + self.chars)
+            inside = [m for m in matches[i:] if m.endchar <= end]
+            rank = (len({m.text for m in inside}), len(inside))
+            if best is None or rank > best[0]:
+                best = (rank, start, end, first.startchar)
+        _, start, end, first_match = best
+        if start and text[start - 1].isalnum():  # do not start inside a word
+            space = text.find(" ", start, first_match)
+            start = space + 1 if space >= 0 else start
+        if end < len(text) and text[end].isalnum():  # nor end inside one
+            space = text.rfind(" ", first_match, end)
+            end = space if space > first_match else end
+        return start, end
