@@ -76,19 +76,23 @@ def evaluate(
     allowed: Matches | None = None,
     final: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     deadline: float | None = None,
+    terms: dict | None = None,
 ) -> tuple[Matches, bool]:
     """Every article matching ``query`` with its score, as ``searcher`` scores it.
 
     ``allowed`` restricts the matches to its documents; ``final`` rescales the scores of the
     matches by document number (the recency boost). After ``deadline`` (a ``time.monotonic``
     value) no further segment is searched, and the second value says the matches are partial.
+    ``terms``, a dict kept by the caller, remembers each term's matches for the next
+    evaluation of the same search (the every-word query, then the any-word one, then the
+    spelling check all read the same words).
     """
     docnums, scores, partial = [], [], False
     for leaf_searcher, offset in _leaves(searcher):
         if deadline is not None and time.monotonic() >= deadline:
             partial = True
             break
-        ids, leaf_scores = _Leaf(leaf_searcher).evaluate(query)
+        ids, leaf_scores = _Leaf(leaf_searcher, terms).evaluate(query)
         docnums.append(ids + offset)
         scores.append(leaf_scores)
     matches = Matches(_concatenate(docnums, _EMPTY_IDS), _concatenate(scores, _EMPTY_SCORES))
@@ -107,10 +111,11 @@ def _leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
 class _Leaf:
     """One segment's part of an evaluation."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, terms: dict | None = None) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.deleted = self.reader.has_deletions()
+        self.terms = {} if terms is None else terms
 
     def evaluate(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         """The segment's matches of ``node``: document numbers (ascending) and scores."""
@@ -144,6 +149,14 @@ class _Leaf:
         return self._by_matcher(node)
 
     def _term(self, node: wq.Term) -> tuple[np.ndarray, np.ndarray]:
+        key = (id(self.reader), node.fieldname, node.text)
+        found = self.terms.get(key)
+        if found is None:
+            found = self.terms[key] = self._unboosted_term(node)
+        ids, scores = found
+        return ids, scores * node.boost if node.boost != 1 else scores
+
+    def _unboosted_term(self, node: wq.Term) -> tuple[np.ndarray, np.ndarray]:
         field, schema = node.fieldname, self.searcher.schema
         if field not in schema:
             return _EMPTY_IDS, _EMPTY_SCORES
@@ -153,13 +166,10 @@ class _Leaf:
             return _EMPTY_IDS, _EMPTY_SCORES
         weighting = self.searcher.weighting
         if not isinstance(weighting, BM25F):
-            return self._by_matcher(node)
+            return self._by_matcher(wq.Term(field, node.text))
         matcher = codec.postings(self.reader, field, text)
         if matcher is None:
-            return self._by_matcher(node) if (
-                field,
-                text,
-            ) in self.reader else _EMPTY_IDS, _EMPTY_SCORES
+            return _EMPTY_IDS, _EMPTY_SCORES
         ids, weights = matcher.all_arrays()
         if self.deleted:
             keep = ~np.isin(ids, columns.deleted(self.reader))
@@ -173,7 +183,7 @@ class _Leaf:
             scores = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
         else:  # a field without lengths (lang, category, tag): the weight, as Whoosh scores it
             scores = tf
-        return ids, scores * node.boost if node.boost != 1 else scores
+        return ids, scores
 
     def _phrase(self, node: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
         """The articles with the words next to each other in order, scored as Whoosh scores a

@@ -130,8 +130,10 @@ def search(
     keys = _newest_first(searcher) if request.sort == "newest" else None
     deadline = time.monotonic() + time_limit if time_limit else None
 
+    terms: dict = {}  # each word's matches, read once for every query of this search
+
     def run(query: wq.Query) -> tuple[matching.Matches, bool]:
-        return matching.evaluate(searcher, query, allowed, rescale, deadline)
+        return matching.evaluate(searcher, query, allowed, rescale, deadline, terms)
 
     strict = reader_query.build(clauses, schema, groups, synonyms=synonyms)
     matches, partial = run(strict)
@@ -173,7 +175,7 @@ def search(
             request.q,
             clauses,
             groups,
-            lambda q: matches.overlaps(matching.evaluate(searcher, q)[0]),
+            lambda q: matches.overlaps(matching.evaluate(searcher, q, terms=terms)[0]),
         ),
         facets=facet_counts.counts(searcher, matches),
     )
