@@ -108,6 +108,20 @@ def _leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
     return searcher.leaf_searchers()
 
 
+def counter(searcher: Searcher, terms: dict) -> Callable[[str, str], int]:
+    """``frequency(field, text)``: how many live articles have a term, from the matches that
+    ``terms`` (see :func:`evaluate`) remembers, else from the index."""
+    readers = [leaf.reader() for leaf, _ in _leaves(searcher)]
+
+    def frequency(field: str, text: str) -> int:
+        found = [terms.get((id(reader), field, text)) for reader in readers]
+        if all(part is not None for part in found):
+            return sum(len(ids) for ids, _ in found)
+        return searcher.doc_frequency(field, text)
+
+    return frequency
+
+
 class _Leaf:
     """One segment's part of an evaluation."""
 

@@ -17,6 +17,7 @@ from whoosh import query as wq
 from whoosh.fields import Schema
 
 from .analysis import cyrillic_only, latin_script
+from .analysis.memo import query_terms
 from .analysis.stopwords import stop_words
 from .schema import FOLD_PREFIX, text_field
 from .synonyms import EMPTY, SYNONYM_BOOST, Synonyms
@@ -109,11 +110,10 @@ def build(
     for group in groups:
         if cyrillic and latin_script(group):
             continue  # a Cyrillic query cannot match English, Azerbaijani or Turkish text
-        analyzer = schema[text_field(group)].analyzer
         loose = _loose_stop_words(clauses, group)
         required, excluded = [], []
         for clause in clauses:
-            terms = [t.text for t in analyzer(clause.text, mode="query")]
+            terms = list(query_terms(schema, text_field(group), clause.text))
             if not terms or clause in loose:
                 continue  # punctuation only, or a stop word: nothing to match
             target = excluded if clause.excluded else required
@@ -174,10 +174,9 @@ def _with_alternatives(
     literal: wq.Query, group: str, schema: Schema, others: Sequence[str]
 ) -> wq.Query:
     """The literal clause or any of its synonyms, each synonym scoring a little lower."""
-    analyzer = schema[text_field(group)].analyzer
     options = [literal]
     for text in others:
-        terms = [t.text for t in analyzer(text, mode="query")]
+        terms = list(query_terms(schema, text_field(group), text))
         if terms:
             folded = _folded_terms(schema, group, Clause(text))
             options.append(_clause_query(group, terms, folded).with_boost(SYNONYM_BOOST))
@@ -198,7 +197,7 @@ def _folded_terms(schema: Schema, group: str, clause: Clause) -> list[str]:
     field = f"{FOLD_PREFIX}{group}"
     if field not in schema:
         return []
-    return [t.text for t in schema[field].analyzer(clause.text, mode="query")]
+    return list(query_terms(schema, field, clause.text))
 
 
 def _or_its_parts(
@@ -233,5 +232,4 @@ def _clause_query(group: str, terms: list[str], folded: Sequence[str] = ()) -> w
 
 def positive_terms(clauses: Sequence[Clause], schema: Schema, field: str) -> set[str]:
     """The terms of ``field`` (a group's text or folded field) that snippets should highlight."""
-    analyzer = schema[field].analyzer
-    return {t.text for c in clauses if not c.excluded for t in analyzer(c.text, mode="query")}
+    return {term for c in clauses if not c.excluded for term in query_terms(schema, field, c.text)}

@@ -19,6 +19,7 @@ from whoosh.searching import Searcher
 from . import columns, matching, recency, scoring, spelling
 from . import facets as facet_counts
 from . import query as reader_query
+from .analysis.memo import query_terms
 from .config import Config
 from .schema import group_for, language_groups, text_field
 from .snippets import Snippets
@@ -176,6 +177,7 @@ def search(
             clauses,
             groups,
             lambda q: matches.overlaps(matching.evaluate(searcher, q, terms=terms)[0]),
+            matching.counter(searcher, terms),
         ),
         facets=facet_counts.counts(searcher, matches),
     )
@@ -218,7 +220,7 @@ def _analysed(
 ) -> Iterator[tuple[str, list[str]]]:
     for group in groups:
         field = text_field(group)
-        yield field, [t.text for t in schema[field].analyzer(clause.text, mode="query")]
+        yield field, list(query_terms(schema, field, clause.text))
 
 
 def _has_text(searcher: Searcher, group: str) -> bool:

@@ -1,17 +1,16 @@
 """The highlighted title and passage of a result: query words marked, everything else escaped.
 
 A word is marked when the text field's analysis of it is a query term, or the folded field's
-is (``Baki`` marks ``Bakı``, next to ``yol`` marking ``yollar``). Whoosh's fragmenter picks the
-passage; the tokens it is given come from :class:`WordForms`, which analyses each distinct
-word once per worker instead of running the analyzer chain over every word of every result
-(that was half of a search's time).
+is (``Baki`` marks ``Bakı``, next to ``yol`` marking ``yollar``). The passage is the stretch
+with the most different query words; Whoosh's formatter escapes and marks it. Each distinct
+word is analysed once per worker (:mod:`.analysis.memo`) instead of running the analyzer chain
+over every word of every result (that was half of a search's time).
 """
 
 from __future__ import annotations
 
 import html
 import re
-import threading
 from collections.abc import Collection
 from typing import Any
 
@@ -20,6 +19,7 @@ from whoosh.analysis import Token
 from whoosh.fields import Schema
 
 from . import query as reader_query
+from .analysis.memo import query_terms
 from .schema import FOLD_PREFIX, group_for, text_field
 
 ELLIPSIS = "…"
@@ -51,41 +51,11 @@ def _has_words(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
 
-class WordForms:
-    """What a field's analyzer makes of single words, remembered per field and word.
-
-    Our analyzers are a tokenizer followed by filters that each look at one token, so a word
-    analyses the same alone as in a sentence. Words repeat across results (Zipf), so a bounded
-    memory of them serves most words of most passages.
-    """
-
-    def __init__(self, limit: int = 50_000) -> None:
-        self.limit = limit
-        self._forms: dict[tuple[str, str], str | None] = {}
-        self._lock = threading.Lock()
-
-    def form(self, field: str, analyzer: Any, word: str) -> str | None:
-        key = (field, word)
-        try:
-            return self._forms[key]
-        except KeyError:
-            pass
-        terms = [token.text for token in analyzer(word, mode="query", removestops=False)]
-        form = terms[0] if terms else None
-        with self._lock:
-            if len(self._forms) >= self.limit:
-                self._forms.clear()  # cheaper than LRU bookkeeping, and soon warm again
-            self._forms[key] = form
-        return form
-
-
-WORD_FORMS = WordForms()
-
-
 class _Terms:
     """One language's query terms, exact and folded, and how to find them in text."""
 
     def __init__(self, clauses: list[reader_query.Clause], schema: Schema, group: str) -> None:
+        self.schema = schema
         self.fields = []
         for name in (text_field(group), f"{FOLD_PREFIX}{group}"):
             if name in schema:
@@ -109,12 +79,12 @@ class _Terms:
         return found
 
     def _judge(self, word: str) -> tuple[str, bool]:
-        (field, analyzer, exact), *folded = self.fields
-        form = WORD_FORMS.form(field, analyzer, word)
-        matched = form in exact or any(
-            WORD_FORMS.form(name, other, word) in terms for name, other, terms in folded
+        (field, _, exact), *folded = self.fields
+        forms = query_terms(self.schema, field, word)
+        matched = bool(exact.intersection(forms)) or any(
+            terms.intersection(query_terms(self.schema, name, word)) for name, _, terms in folded
         )
-        return form or word, matched
+        return (forms[0] if forms else word), matched
 
 
 class Snippets:
@@ -165,7 +135,7 @@ class Snippets:
         term (stems are prefixes of most word forms); when none does, the window is the start
         of the text, and the highlighter falls back as before.
         """
-        span = 3 * self.chars
+        span = 2 * self.chars
         if len(text) <= span or not terms:
             return text, False, False
         key = frozenset(terms)
@@ -174,7 +144,7 @@ class Snippets:
             alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
             pattern = self._patterns[key] = re.compile(rf"(?<!\w)(?:{alternatives})", re.I)
         found = pattern.search(text)
-        start = max(0, found.start() - self.chars) if found else 0
+        start = max(0, found.start() - self.chars // 2) if found else 0
         end = min(len(text), start + span)
         if start:
             space = text.find(" ", start, start + 40)

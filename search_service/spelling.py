@@ -15,6 +15,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import query as reader_query
+from .analysis.memo import query_terms
 from .schema import FOLD_PREFIX, text_field
 from .vocabulary import VOCABULARIES
 
@@ -31,19 +32,23 @@ def did_you_mean(
     clauses: Sequence[reader_query.Clause],
     groups: Sequence[str],
     matched: Callable[[wq.Query], bool],
+    frequency: Callable[[str, str], int] | None = None,
 ) -> str | None:
     """The query with its misspelt words corrected, or None when there is nothing to fix.
 
     ``matched(query)`` says whether any result of the search matches ``query``; a word that
-    does is never corrected, however rare it is.
+    does is never corrected, however rare it is. ``frequency(field, term)``, the number of
+    articles with a term, defaults to the index's count; the search passes the counts of the
+    words it has just read.
     """
+    frequency = frequency or searcher.reader().doc_frequency
     corrections: dict[str, str] = {}
     for clause in clauses:
         if clause.excluded or clause.phrase or len(clause.text) < MIN_WORD_LENGTH:
             continue
         if clause.text in corrections:
             continue
-        better = _correct(searcher, clause.text, groups, matched)
+        better = _correct(searcher, clause.text, groups, matched, frequency)
         if better:
             corrections[clause.text] = better
     if not corrections:
@@ -53,20 +58,24 @@ def did_you_mean(
 
 
 def _correct(
-    searcher: Searcher, word: str, groups: Sequence[str], matched: Callable[[wq.Query], bool]
+    searcher: Searcher,
+    word: str,
+    groups: Sequence[str],
+    matched: Callable[[wq.Query], bool],
+    frequency: Callable[[str, str], int],
 ) -> str | None:
     schema, reader = searcher.schema, searcher.reader()
     found, terms = 0, []
     for group in groups:
-        query_terms = _terms(schema, group, word)
-        found += sum(_documents(reader, group, term) for term in query_terms)
-        terms += [wq.Term(text_field(group), t) for t in query_terms]
+        exact = _terms(schema, group, word)
+        found += sum(frequency(text_field(group), term) for term in exact)
+        terms += [wq.Term(text_field(group), t) for t in exact]
         # The word as a search also matches it without diacritics ("qarabag", "xezer"): that
         # is the same word, found, not a misspelling.
         folded = f"{FOLD_PREFIX}{group}"
         if folded in schema:
-            for term in (t.text for t in schema[folded].analyzer(word, mode="query")):
-                found += reader.doc_frequency(folded, term)
+            for term in query_terms(schema, folded, word):
+                found += frequency(folded, term)
                 terms.append(wq.Term(folded, term))
     if found > RARE_DOCUMENTS or (found and matched(wq.Or(terms))):
         return None
@@ -95,7 +104,7 @@ def _correct(
 
 
 def _terms(schema, group: str, word: str) -> list[str]:
-    return [t.text for t in schema[text_field(group)].analyzer(word, mode="query")]
+    return list(query_terms(schema, text_field(group), word))
 
 
 def _documents(reader, group: str, term: str) -> int:
