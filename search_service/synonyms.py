@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -41,8 +42,9 @@ class Synonyms:
     problems: tuple[str, ...] = ()
     groups: int = 0
 
-    @property
+    @cached_property
     def longest(self) -> int:
+        """Words in the longest entry (asked for every clause of every search)."""
         return max((len(k.split()) for k in self.alternatives), default=0)
 
     def lookup(self, text: str) -> tuple[str, ...]:
