@@ -90,20 +90,32 @@ def _per_segment(reader: Any, kind: str, field: str, load: Callable[[Any, str], 
     return _cached((kind, _segment_id(reader), field), lambda: load(reader, field))
 
 
-# The oldest arrays are dropped once there are many (segments merged away, old builds).
-_CACHE: OrderedDict[tuple, Any] = OrderedDict()
-_CACHE_ENTRIES = 256
+# The least recently used arrays are dropped once they hold more than this (segments merged
+# away and old builds leave theirs behind). A 100,000-article index needs about 12 MB.
+CACHE_BYTES = 64 * 2**20
+_CACHE: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+_cache_bytes = 0
 _CACHE_LOCK = threading.Lock()
 
 
 def _cached(key: tuple, load: Callable[[], Any]) -> Any:
+    global _cache_bytes
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
-            return _CACHE[key]
+            return _CACHE[key][0]
     value = load()
+    size = sum(part.nbytes for part in _arrays(value))
     with _CACHE_LOCK:
-        _CACHE[key] = value
-        while len(_CACHE) > _CACHE_ENTRIES:
-            _CACHE.popitem(last=False)
+        if key not in _CACHE:
+            _CACHE[key] = (value, size)
+            _cache_bytes += size
+        while _cache_bytes > CACHE_BYTES and len(_CACHE) > 1:
+            _, (_, dropped) = _CACHE.popitem(last=False)
+            _cache_bytes -= dropped
     return value
+
+
+def _arrays(value: Any) -> list[np.ndarray]:
+    parts = value if isinstance(value, tuple) else (value,)
+    return [part for part in parts if isinstance(part, np.ndarray)]

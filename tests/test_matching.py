@@ -5,14 +5,15 @@ deleted articles."""
 from __future__ import annotations
 
 import shutil
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
 from conftest import write_jsonl
 from whoosh import query as wq
 
+from search_service import columns, indexer, matching, scoring
 from search_service import config as settings
-from search_service import indexer, matching, scoring
 from search_service import query as reader_query
 from search_service.schema import language_groups
 from search_service.sources.jsonl import read_sources
@@ -140,3 +141,19 @@ def test_top_orders_by_score_then_document_number():
     )
     assert matches.top(3) == [(5, 3.0), (9, 3.0), (2, 1.0)]
     assert matches.top(10) == [(5, 3.0), (9, 3.0), (2, 1.0), (7, 1.0)]
+
+
+def test_per_segment_arrays_stay_within_their_memory_bound(edited_index, monkeypatch):
+    monkeypatch.setattr(columns, "_CACHE", OrderedDict())  # start empty: every array is read
+    monkeypatch.setattr(columns, "_cache_bytes", 0)
+    monkeypatch.setattr(columns, "CACHE_BYTES", 200)  # below one field's lengths array
+    _, ix = IndexStore(edited_index).open_current()
+    with ix.searcher(weighting=scoring.weighting()) as searcher:
+        for text in READER_QUERIES:
+            query = reader_query.build(
+                reader_query.parse(text), searcher.schema, language_groups(searcher.schema)
+            )
+            matching.evaluate(searcher, query)
+
+    assert len(columns._CACHE) == 1  # only the newest entry is kept
+    assert columns._cache_bytes == next(iter(columns._CACHE.values()))[1]
