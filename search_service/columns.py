@@ -48,24 +48,30 @@ def numbers(searcher: Searcher, field: str) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
 
 
-def codes(searcher: Searcher, field: str) -> list[tuple[int, np.ndarray, list[Any]]]:
+def codes(
+    searcher: Searcher, field: str, key: Callable[[Any], Any] | None = None
+) -> list[tuple[int, np.ndarray, list[Any]]]:
     """A sortable column, per segment: (its first document number, the code of each of its
-    documents' values, the value of each code), for counting documents per value."""
+    documents' values, the value of each code), for counting documents per value. ``key``
+    (a named function) maps each value first, such as a day to its year."""
+
+    def load(reader: IndexReader, field: str) -> tuple[np.ndarray, list[Any]]:
+        index: dict[Any, int] = {}
+        values = reader.column_reader(field)
+        if key is not None:
+            values = map(key, values)
+        found = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64)
+        return found, list(index)
+
+    kind = "codes" if key is None else f"codes:{key.__module__}.{key.__qualname__}"
     return [
-        (offset, *_per_segment(leaf.reader(), "codes", field, _read_codes))
+        (offset, *_per_segment(leaf.reader(), kind, field, load))
         for leaf, offset in _leaves(searcher)
     ]
 
 
 def _leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
     return searcher.leaf_searchers()
-
-
-def _read_codes(reader: IndexReader, field: str) -> tuple[np.ndarray, list[Any]]:
-    index: dict[Any, int] = {}
-    values = reader.column_reader(field)
-    found = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64)
-    return found, list(index)
 
 
 def _read_lengths(reader: Any, field: str) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Facet counts for a whole result set (not just one page): per language, category and year.
 
-Counted from the sortable columns (read once per segment, see :mod:`.matching`), so no
+Counted from the sortable columns (read once per segment, see :mod:`.columns`), so no
 stored document is read.
 """
 
@@ -10,27 +10,31 @@ from whoosh.searching import Searcher
 
 from . import columns, matching
 
-# Each facet and the column it counts; years are counted per day and summed below.
-FACETS = {"lang": "lang", "category": "category", "year": "published_day"}
 _LAST_YEAR = 9999  # published_day stores a missing date as its column's maximum
+
+
+def _year(day: int) -> int | None:
+    """The year of a ``published_day`` value (20250314 → 2025); None when undated."""
+    year = day // 10000
+    return None if year > _LAST_YEAR else year
+
+
+# Each facet, the column it counts and how a column value becomes the facet's value.
+FACETS = {"lang": ("lang", None), "category": ("category", None), "year": ("published_day", _year)}
 
 
 def counts(searcher: Searcher, matches: matching.Matches) -> dict[str, dict[str, int]]:
     """``{"lang": {"en": 12, ...}, "category": {...}, "year": {"2025": 3, ...}}``, each
     ordered by count (highest first), then value; missing values are left out."""
     facets: dict[str, dict[str, int]] = {}
-    for name, column in FACETS.items():
+    for name, (column, key) in FACETS.items():
         totals: dict[str, int] = {}
-        grouped = matches.count_by(columns.codes(searcher, column))
+        grouped = matches.count_by(columns.codes(searcher, column, key))
         for value, count in grouped.items():
             if isinstance(value, bytes):
                 value = value.decode("utf-8")
             if value in ("", None):
                 continue
-            if name == "year":
-                value = value // 10000
-                if value > _LAST_YEAR:
-                    continue
             totals[str(value)] = totals.get(str(value), 0) + count
         pairs = list(totals.items())
         pairs.sort(key=lambda pair: (-pair[1], pair[0]))
