@@ -9,8 +9,9 @@ arrays: a term's document numbers and weights come out of :mod:`.codec`'s blocks
 with summed scores. The scores are Whoosh's to float rounding (the tests compare them with
 Whoosh's own matchers), so relevance does not change, only its cost.
 
-Node types other than terms, and, or and and-not (phrases, ranges) are evaluated by their own
-Whoosh matcher and read out whole, so any query Whoosh can run is still answered.
+Terms, and, or, and-not, phrases and the filters' ranges are evaluated on arrays; any other
+node type by its own Whoosh matcher, read out whole, so any query Whoosh can run is still
+answered.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class Matches:
         return bool(np.isin(other.docnums, self.docnums, assume_unique=True).any())
 
     def count_by(self, column: list[tuple[int, np.ndarray, list[Any]]]) -> dict[Any, int]:
-        """How many matches have each value of a column; see :func:`column_codes`."""
+        """How many matches have each value of a column; see :func:`.columns.codes`."""
         totals: dict[Any, int] = {}
         for offset, codes, names in column:
             start, end = np.searchsorted(self.docnums, [offset, offset + len(codes)])
@@ -211,20 +212,15 @@ class _Leaf:
         decode = self.searcher.schema[field].format.decode_positions
         ends = None  # per article, the positions where the phrase so far ends
         for word in words:
-            matcher = codec.postings(
+            # Every word has postings here: the articles in ``ids`` have them all.
+            postings = codec.postings(
                 self.reader, field, self.searcher.schema[field].to_bytes(word.text)
             )
-            if matcher is None:
-                return self._by_matcher(node)
-            found = [set(decode(value)) for value in matcher.values_for(ids)]
-            ends = (
-                found
-                if ends is None
-                else [
-                    {p for p in here if p - 1 in before}
-                    for before, here in zip(ends, found, strict=True)
-                ]
-            )
+            found = [set(decode(value)) for value in postings.values_for(ids)]
+            if ends is not None:
+                pairs = zip(ends, found, strict=True)
+                found = [{p for p in here if p - 1 in before} for before, here in pairs]
+            ends = found
         keep = np.fromiter((bool(e) for e in ends), bool, count=len(ids))
         scores = scores[keep] * node.boost if node.boost != 1 else scores[keep]
         return ids[keep], scores
