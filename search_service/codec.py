@@ -202,9 +202,9 @@ class LeafMatcher(W3LeafMatcher):
 
 def postings(reader: Any, field: str, text: bytes) -> LeafMatcher | None:
     """A segment's postings of a term, from one look-up of it in the terms file, or None
-    when the segment lacks the term. Whoosh looks a term
-    up three times to check, score and read it: 0.1 ms a term, a millisecond a query.
-    Deleted documents are left in, for the caller to drop."""
+    when the segment lacks the term. Whoosh looks a term up three times to check, score and
+    read it: 0.1 ms a term, a millisecond a query. Deleted documents are left in, for the
+    caller to drop."""
     terms = reader._terms  # a segment's W3TermsReader
     try:
         info = terms.term_info(field, text)

@@ -115,12 +115,18 @@ def counter(searcher: Searcher, terms: dict) -> Callable[[str, str], int]:
     readers = [leaf.reader() for leaf, _ in _leaves(searcher)]
 
     def frequency(field: str, text: str) -> int:
-        found = [terms.get((id(reader), field, text)) for reader in readers]
+        found = [terms.get(_term_key(reader, field, text)) for reader in readers]
         if all(part is not None for part in found):
             return sum(len(ids) for ids, _ in found)
         return searcher.doc_frequency(field, text)
 
     return frequency
+
+
+def _term_key(reader: Any, field: str, text: str) -> tuple[int, str, str]:
+    """Where ``terms`` (see :func:`evaluate`) keeps a term's matches in one segment; the
+    segment readers live as long as the search."""
+    return id(reader), field, text
 
 
 class _Leaf:
@@ -164,7 +170,7 @@ class _Leaf:
         return self._by_matcher(node)
 
     def _term(self, node: wq.Term) -> tuple[np.ndarray, np.ndarray]:
-        key = (id(self.reader), node.fieldname, node.text)
+        key = _term_key(self.reader, node.fieldname, node.text)
         found = self.terms.get(key)
         if found is None:
             found = self.terms[key] = self._unboosted_term(node)
