@@ -39,11 +39,12 @@ from whoosh.analysis import Filter
 
 from bench.metrics import evaluate, ndcg_at
 from search_service import config as settings
-from search_service import indexer, scoring
-from search_service.schema import FIELD_BOOSTS
-from search_service.searcher import SearchRequest, search, settings_options
+from search_service.indexing import writer
+from search_service.indexing.schema import FIELD_BOOSTS
+from search_service.indexing.store import IndexStore
+from search_service.searching import scoring
+from search_service.searching.searcher import SearchRequest, search, settings_options
 from search_service.sources import read_sources
-from search_service.store import IndexStore
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data"
@@ -107,7 +108,7 @@ class Ours:
         index_dir = workdir / "ours"
         config = settings.load({}, index_dir=index_dir)
         store = IndexStore(index_dir)
-        summary = indexer.rebuild(store, read_sources([corpus]), config)
+        summary = writer.rebuild(store, read_sources([corpus]), config)
         if summary.rejected:
             print(f"  ours: {summary.rejected} records rejected", file=sys.stderr)
         _, ix = store.open_current()
@@ -229,7 +230,8 @@ def use_az_stemmer(choice: str) -> None:
 
 def switch_off(pieces: set[str]) -> None:
     """Disable pieces of our analysis in this process (an ablation, for the note)."""
-    from search_service import query, schema
+    from search_service.indexing import schema
+    from search_service.searching import query
 
     unknown = pieces - {"stopwords", "fold"}
     if unknown:

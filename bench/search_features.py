@@ -2,7 +2,7 @@
 
 Runs the same queries against an existing index (build one with ``bench/suggest.py``) with
 the recency boost on and off, and with facet counting switched off by replacing the
-facet hook for the run, and prints p50/p95 of :func:`search_service.searcher.search`.
+facet hook for the run, and prints p50/p95 of :func:`search_service.searching.searcher.search`.
 
 Example:
 
@@ -18,9 +18,9 @@ import statistics
 import time
 from pathlib import Path
 
-from search_service import facets
-from search_service.searcher import SearchRequest, search
-from search_service.store import IndexStore
+from search_service.indexing.store import IndexStore
+from search_service.searching import facets
+from search_service.searching.searcher import SearchRequest, search
 
 QUERIES = [
     "oil prices", "government", "нефть", "москва", "bank", "trade deficit",

@@ -35,12 +35,12 @@ sys.path.insert(0, str(REPO))
 
 from bench import service  # noqa: E402
 from search_service import config as service_config  # noqa: E402
-from search_service import indexer  # noqa: E402
 from search_service.articles import parse_article  # noqa: E402
 from search_service.errors import ArticleError  # noqa: E402
-from search_service.searcher import SearchRequest, search, settings_options  # noqa: E402
+from search_service.indexing import writer  # noqa: E402
+from search_service.indexing.store import IndexHandle, IndexStore  # noqa: E402
+from search_service.searching.searcher import SearchRequest, search, settings_options  # noqa: E402
 from search_service.sources.jsonl import read_sources  # noqa: E402
-from search_service.store import IndexHandle, IndexStore  # noqa: E402
 
 LANGUAGES = ("en", "ru", "az")
 ENGINES = ("ours", "fts5", "tantivy")
@@ -150,7 +150,7 @@ def _build(engine: str, corpus: Path, target: Path) -> None:
 
 def _build_ours(corpus: Path, target: Path) -> None:
     settings = service_config.load(index_dir=target)
-    summary = indexer.rebuild(IndexStore(target), read_sources([corpus]), settings)
+    summary = writer.rebuild(IndexStore(target), read_sources([corpus]), settings)
     assert summary.rejected == 0, summary.as_dict()
 
 
@@ -406,7 +406,7 @@ def time_add(built: Path) -> float:
     source = root.parent / "fresh.jsonl"
     source.write_text(json.dumps(article) + "\n")
     started = time.perf_counter()
-    indexer.add(IndexStore(root), read_sources([source]), settings)
+    writer.add(IndexStore(root), read_sources([source]), settings)
     while True:
         _build, searcher = handle.searcher()
         if search(searcher, SearchRequest(q="zyxwvut quokka")).total:

@@ -28,9 +28,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from search_service import config as settings
-from search_service import create_app, indexer
+from search_service import create_app
+from search_service.indexing import writer
+from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
-from search_service.store import IndexStore
 
 
 def replicated(corpora: Path, total: int) -> Iterator[dict]:
@@ -59,7 +60,7 @@ def build(corpora: Path, total: int, index_dir: Path) -> None:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     started = time.monotonic()
     config = settings.load({}, index_dir=index_dir)
-    summary = indexer.rebuild(IndexStore(index_dir), read_sources([source]), config)
+    summary = writer.rebuild(IndexStore(index_dir), read_sources([source]), config)
     source.unlink()
     print(
         f"indexed {summary.indexed} articles (rejected {summary.rejected}) "

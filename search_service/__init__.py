@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask
 
 from . import config as settings
-from .cache import ResultCache
-from .store import IndexHandle, IndexStore
+from .indexing.store import IndexHandle, IndexStore
+from .searching.cache import ResultCache
 
 __all__ = ["create_app"]
 

@@ -15,12 +15,13 @@ from typing import Any
 import click
 
 from . import config as settings
-from . import indexer, synonyms
 from .errors import ArticleError, SearchServiceError
-from .searcher import SORTS, SearchRequest, search, settings_options
+from .indexing import writer
+from .indexing.stats import index_stats
+from .indexing.store import IndexHandle, IndexStore
+from .searching import synonyms
+from .searching.searcher import SORTS, SearchRequest, search, settings_options
 from .sources import SAMPLE_CORPUS, read_sources
-from .stats import index_stats
-from .store import IndexHandle, IndexStore
 
 EXIT_REJECTED = 1
 
@@ -94,7 +95,7 @@ def reindex(
     _write(
         context,
         sources,
-        lambda records, on_reject: indexer.rebuild(
+        lambda records, on_reject: writer.rebuild(
             context.store, records, context.config, strict=strict, on_reject=on_reject
         ),
     )
@@ -117,7 +118,7 @@ def add(files: tuple[str, ...], strict: bool, index_dir: Path | None) -> None:
     _write(
         context,
         list(files),
-        lambda records, on_reject: indexer.add(
+        lambda records, on_reject: writer.add(
             context.store, records, context.config, strict=strict, on_reject=on_reject
         ),
     )
@@ -134,7 +135,7 @@ def delete(ids: tuple[str, ...], index_dir: Path | None) -> None:
         search-service delete en-001 ru-017
     """
     context = Context(index_dir)
-    summary = _run(lambda: indexer.delete(context.store, ids, context.config))
+    summary = _run(lambda: writer.delete(context.store, ids, context.config))
     click.echo(f"Deleted {summary.deleted} article(s) from build {summary.build_id}.")
     if summary.missing:
         click.echo(f"Not in the index: {', '.join(summary.missing)}", err=True)
@@ -203,7 +204,7 @@ def analytics(since: str, top: int, log_path: Path | None, as_json: bool) -> Non
     Example:
         search-service analytics --since 24h --top 20
     """
-    from .analytics import parse_period, report
+    from .web.querylog import parse_period, report
 
     try:
         period = parse_period(since)
@@ -334,7 +335,7 @@ def synonyms_check(path: Path | None) -> None:
 def _write(
     context: Context,
     sources: list[Any],
-    run: Callable[[Iterator[Any], Callable[[ArticleError], None]], indexer.Summary],
+    run: Callable[[Iterator[Any], Callable[[ArticleError], None]], writer.Summary],
 ) -> None:
     """Read sources with progress, report every rejection, print the summary, set the exit."""
     progress = Progress(sum(_size(s) for s in sources))

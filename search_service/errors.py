@@ -10,6 +10,7 @@ SearchServiceError
 └── ApiError               a request the HTTP API refuses (has status and code)
     ├── BadParameter       400
     ├── QueryTooLong       413
+    ├── NotFound           404
     ├── Unauthorized       401 (admin API)
     └── PayloadTooLarge    413 (admin API)
 """
@@ -91,6 +92,13 @@ class QueryTooLong(ApiError):
 
     status = 413
     code = "query_too_long"
+
+
+class NotFound(ApiError):
+    """The URL names something that does not exist (an unknown article id)."""
+
+    status = 404
+    code = "not_found"
 
 
 class Unauthorized(ApiError):

@@ -18,10 +18,11 @@ import pytest
 from click.testing import CliRunner
 
 from search_service import config as settings
-from search_service import create_app, indexer
-from search_service.searcher import SearchRequest, SearchResponse, search
+from search_service import create_app
+from search_service.indexing import writer
+from search_service.indexing.store import IndexStore
+from search_service.searching.searcher import SearchRequest, SearchResponse, search
 from search_service.sources import SAMPLE_CORPUS, read_sources
-from search_service.store import IndexStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def build_index(
     source: Any = SAMPLE_CORPUS
     if articles is not None:
         source = write_jsonl(folder / "articles.jsonl", articles)
-    summary = indexer.rebuild(IndexStore(index_dir), read_sources([source]), config)
+    summary = writer.rebuild(IndexStore(index_dir), read_sources([source]), config)
     assert summary.rejected == 0
     return index_dir
 

@@ -10,10 +10,11 @@ import pytest
 from conftest import write_jsonl
 
 from search_service import config as settings
-from search_service import create_app, indexer
-from search_service.journal import Journal
+from search_service import create_app
+from search_service.indexing import writer
+from search_service.indexing.journal import Journal
+from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
-from search_service.store import IndexStore
 
 TOKEN = "test-token-1234"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -136,12 +137,12 @@ def test_an_update_while_the_lock_is_held_is_queued_then_applied_within_2_second
     store = IndexStore(index_dir)
     holding, release = threading.Event(), threading.Event()
 
-    def writer():
+    def write_updates():
         with store.writing("test holds the lock"):
             holding.set()
             release.wait(10)
 
-    thread = threading.Thread(target=writer)
+    thread = threading.Thread(target=write_updates)
     thread.start()
     holding.wait(5)
     started = time.monotonic()
@@ -172,7 +173,7 @@ def test_an_update_accepted_during_a_rebuild_is_in_the_new_build(admin, tmp_path
 
     old_build = IndexStore(index_dir).current().id
     thread = threading.Thread(
-        target=indexer.rebuild, args=(IndexStore(index_dir), slow_source(), config)
+        target=writer.rebuild, args=(IndexStore(index_dir), slow_source(), config)
     )
     thread.start()
     reading.wait(5)

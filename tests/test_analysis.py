@@ -9,7 +9,7 @@ import pytest
 from search_service.analysis import GENERIC, analyzer_for, check_languages, detect_language
 from search_service.analysis.filters import NormalizeFilter, normalize
 from search_service.errors import ConfigError
-from search_service.schema import build_schema
+from search_service.indexing.schema import build_schema
 
 COMBINING_DOT = "\u0307"
 SITE_LANGUAGES = ("en", "ru", "az", "tr")

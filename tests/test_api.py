@@ -14,10 +14,11 @@ import pytest
 from conftest import write_jsonl
 
 from search_service import config as settings
-from search_service import create_app, indexer
+from search_service import create_app
 from search_service.errors import IndexUnavailable
+from search_service.indexing import writer
+from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
-from search_service.store import IndexStore
 
 HIT_FIELDS = [
     "id",
@@ -538,12 +539,12 @@ def test_add_and_delete_after_start_show_in_the_next_request(search_client, tmp_
         tmp_path / "new.jsonl",
         [article("bird", title="Albatross lands on the pier", published="2025-04-01")],
     )
-    indexer.add(IndexStore(index_dir), read_sources([new]), config)
+    writer.add(IndexStore(index_dir), read_sources([new]), config)
 
     assert ids(client.search("albatross")) == ["bird"]
     assert client.http.get("/healthz").get_json()["documents"] == 2
 
-    indexer.delete(IndexStore(index_dir), ["bird"])
+    writer.delete(IndexStore(index_dir), ["bird"])
 
     assert client.search("albatross")["total"] == 0
     assert client.http.get("/healthz").get_json()["documents"] == 1
@@ -557,7 +558,7 @@ def test_replacing_an_article_after_start_shows_its_new_text(search_client, tmp_
         tmp_path / "changed.jsonl", [article("story", title="Mayor opens the tunnel")]
     )
     config = settings.load({}, index_dir=client.index_dir)
-    indexer.add(IndexStore(client.index_dir), read_sources([changed]), config)
+    writer.add(IndexStore(client.index_dir), read_sources([changed]), config)
 
     assert client.search("bridge")["total"] == 0
     [hit] = client.search("tunnel")["results"]
@@ -570,7 +571,7 @@ def test_full_reindex_after_start_switches_to_the_new_build(search_client, tmp_p
 
     fresh = write_jsonl(tmp_path / "fresh.jsonl", [article("new", title="Volcano erupts")])
     config = settings.load({}, index_dir=client.index_dir)
-    indexer.rebuild(IndexStore(client.index_dir), read_sources([fresh]), config)
+    writer.rebuild(IndexStore(client.index_dir), read_sources([fresh]), config)
 
     body = client.search("volcano")
     assert ids(body) == ["new"]
@@ -585,7 +586,7 @@ def test_index_built_after_start_is_found_without_a_restart(tmp_path):
     assert client.get("/healthz").status_code == 503
 
     source = write_jsonl(tmp_path / "first.jsonl", [article("first", title="Comet sighted")])
-    indexer.rebuild(
+    writer.rebuild(
         IndexStore(index_dir), read_sources([source]), settings.load({}, index_dir=index_dir)
     )
 

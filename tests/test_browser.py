@@ -18,9 +18,9 @@ import pytest
 from conftest import ROOT, start_gunicorn, stop, write_jsonl
 
 from search_service import config as settings
-from search_service import indexer
+from search_service.indexing import writer
+from search_service.indexing.store import IndexStore
 from search_service.sources import SAMPLE_CORPUS, read_sources
-from search_service.store import IndexStore
 
 pytestmark = pytest.mark.slow
 
@@ -84,7 +84,7 @@ def base_url(tmp_path_factory) -> Iterator[str]:
     extra = write_jsonl(folder / "extra.jsonl", [EVIL])
     index_dir = folder / "index"
     config = settings.load({}, index_dir=index_dir)
-    indexer.rebuild(IndexStore(index_dir), read_sources([SAMPLE_CORPUS, extra]), config)
+    writer.rebuild(IndexStore(index_dir), read_sources([SAMPLE_CORPUS, extra]), config)
     base, process = start_gunicorn(index_dir, folder / "gunicorn.log")
     try:
         yield base

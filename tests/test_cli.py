@@ -16,7 +16,7 @@ from conftest import write_jsonl
 
 from search_service import cli as cli_module
 from search_service.cli import main
-from search_service.store import IndexStore
+from search_service.indexing.store import IndexStore
 
 ARTICLES = [
     {

@@ -11,7 +11,7 @@ import pytest
 
 from search_service import create_app
 from search_service.sources import SAMPLE_CORPUS
-from search_service.vocabulary import Lexicon
+from search_service.suggestions.vocabulary import Lexicon
 
 SAMPLE = [json.loads(line) for line in SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()]
 
@@ -48,14 +48,14 @@ def generated(tmp_path_factory):
     from conftest import SearchClient, write_jsonl
 
     from search_service import config as settings
-    from search_service import indexer
+    from search_service.indexing import writer
+    from search_service.indexing.store import IndexStore
     from search_service.sources import read_sources
-    from search_service.store import IndexStore
 
     folder = tmp_path_factory.mktemp("facets")
     source = write_jsonl(folder / "articles.jsonl", GENERATED)
     config = settings.load({}, index_dir=folder / "index")
-    indexer.rebuild(IndexStore(folder / "index"), read_sources([source]), config)
+    writer.rebuild(IndexStore(folder / "index"), read_sources([source]), config)
     return SearchClient(folder / "index")
 
 

@@ -22,8 +22,8 @@ import pytest
 from conftest import write_jsonl
 
 from search_service.articles import parse_article
-from search_service.journal import Journal, article_to_json
-from search_service.store import IndexStore
+from search_service.indexing.journal import Journal, article_to_json
+from search_service.indexing.store import IndexStore
 
 TOKEN = "faults-token-0001"
 WORDS = [
@@ -194,9 +194,10 @@ def test_kill_9_in_the_middle_of_applying_a_batch_loses_no_accepted_update(
     apply = spawn(
         "python",
         "-c",
-        "import sys; from search_service import config, indexer; from search_service.store "
-        "import IndexStore; indexer.apply_journal(IndexStore(sys.argv[1]), "
-        "config.load({}, index_dir=sys.argv[1]))",
+        "import sys; from search_service import config; "
+        "from search_service.indexing import writer; "
+        "from search_service.indexing.store import IndexStore; "
+        "writer.apply_journal(IndexStore(sys.argv[1]), config.load({}, index_dir=sys.argv[1]))",
         index_dir,
     )
     lock = index_dir / "write.lock"

@@ -7,8 +7,8 @@ from conftest import build_index
 
 from search_service.analysis.filters import fold
 from search_service.analysis.stopwords import stop_words
-from search_service.query import build, parse
-from search_service.schema import build_schema
+from search_service.indexing.schema import build_schema
+from search_service.searching.query import build, parse
 
 ARTICLES = [
     {"id": "who", "lang": "en", "title": "The Who play live in Glasgow", "body": "A concert."},

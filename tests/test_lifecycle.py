@@ -18,9 +18,9 @@ from conftest import write_jsonl
 
 from search_service import config as settings
 from search_service.errors import BuildFailed
-from search_service.schema import build_schema
-from search_service.searcher import SearchRequest, search
-from search_service.store import IndexHandle, IndexStore
+from search_service.indexing.schema import build_schema
+from search_service.indexing.store import IndexHandle, IndexStore
+from search_service.searching.searcher import SearchRequest, search
 
 
 def harbour_notes(count: int, *, start: int = 0, word: str = "tide") -> list[dict[str, str]]:

@@ -12,13 +12,14 @@ import pytest
 from conftest import write_jsonl
 from whoosh import query as wq
 
-from search_service import columns, indexer, matching, scoring
 from search_service import config as settings
-from search_service import query as reader_query
-from search_service.schema import language_groups
+from search_service.indexing import writer
+from search_service.indexing.schema import language_groups
+from search_service.indexing.store import IndexStore
+from search_service.searching import columns, matching, scoring
+from search_service.searching import query as reader_query
+from search_service.searching.synonyms import for_setting as synonyms_for_setting
 from search_service.sources.jsonl import read_sources
-from search_service.store import IndexStore
-from search_service.synonyms import for_setting as synonyms_for_setting
 
 READER_QUERIES = [
     "parliament",
@@ -61,10 +62,10 @@ def edited_index(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -
         "title": "Parliament budget vote on oil revenue",
         "body": "The parliament in Baku approved the budget; Caspian oil pays for most of it.",
     }
-    indexer.add(
+    writer.add(
         store, read_sources([write_jsonl(index_dir.parent / "extra.jsonl", [article])]), config
     )
-    indexer.delete(store, ["en-001", "ru-001"], config)
+    writer.delete(store, ["en-001", "ru-001"], config)
     return index_dir
 
 

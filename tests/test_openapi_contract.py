@@ -15,9 +15,9 @@ from schemathesis.checks import (
 )
 
 from search_service import config as settings_module
-from search_service import indexer
+from search_service.indexing import writer
+from search_service.indexing.store import IndexStore
 from search_service.sources import SAMPLE_CORPUS, read_sources
-from search_service.store import IndexStore
 from search_service.web.openapi import PATHS
 
 TOKEN = "contract-token"
@@ -28,7 +28,7 @@ def served_schema(tmp_path_factory):
     folder = tmp_path_factory.mktemp("contract")
     index_dir = folder / "index"
     config = settings_module.load({}, index_dir=index_dir)
-    indexer.rebuild(IndexStore(index_dir), read_sources([SAMPLE_CORPUS]), config)
+    writer.rebuild(IndexStore(index_dir), read_sources([SAMPLE_CORPUS]), config)
     base, process = start_gunicorn(
         index_dir,
         folder / "gunicorn.log",

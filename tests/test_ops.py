@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from search_service import create_app
-from search_service.analytics import parse_period, report
 from search_service.web.ops import JsonFormatter
+from search_service.web.querylog import parse_period, report
 
 TOKEN = "ops-token-5678"
 

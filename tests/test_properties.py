@@ -13,13 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search_service import config as settings_module
-from search_service import create_app, indexer
-from search_service import query as reader_query
+from search_service import create_app
 from search_service.articles import Article
 from search_service.errors import ArticleError
-from search_service.schema import build_schema, language_groups
+from search_service.indexing import writer
+from search_service.indexing.schema import build_schema, language_groups
+from search_service.indexing.store import IndexStore
+from search_service.searching import query as reader_query
 from search_service.sources import SAMPLE_CORPUS, read_sources, read_stream
-from search_service.store import IndexStore
 
 TOKEN = "property-token"
 BOUNDED = settings(
@@ -53,7 +54,7 @@ def app(tmp_path_factory):
     """Its own copy of the sample index: the admin tests write to it."""
     index_dir = tmp_path_factory.mktemp("properties") / "index"
     config = settings_module.load({}, index_dir=index_dir)
-    indexer.rebuild(IndexStore(index_dir), read_sources([SAMPLE_CORPUS]), config)
+    writer.rebuild(IndexStore(index_dir), read_sources([SAMPLE_CORPUS]), config)
     return create_app({"index_dir": index_dir, "admin_token": TOKEN, "ratelimit": "1000000/second"})
 
 

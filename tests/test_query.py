@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search_service import create_app
-from search_service.query import Clause, most_selective, parse
+from search_service.searching.query import Clause, most_selective, parse
 
 # Parsing -------------------------------------------------------------------------------------
 

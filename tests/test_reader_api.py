@@ -11,7 +11,7 @@ from openapi_spec_validator import validate as validate_spec
 
 from search_service import create_app
 from search_service.analysis.filters import normalize
-from search_service.suggest import fold
+from search_service.suggestions.suggest import fold
 from search_service.web.openapi import spec
 
 SPEC = spec()
@@ -157,15 +157,15 @@ def test_suggest_sees_an_added_article_on_the_next_request(search_client, make_i
     from conftest import write_jsonl
 
     from search_service import config as settings
-    from search_service import indexer
+    from search_service.indexing import writer
+    from search_service.indexing.store import IndexStore
     from search_service.sources import read_sources
-    from search_service.store import IndexStore
 
     extra = write_jsonl(
         client.index_dir.parent / "extra.jsonl",
         [{"id": "b", "lang": "en", "title": "Zeppelin museum", "body": "y"}],
     )
-    indexer.add(
+    writer.add(
         IndexStore(client.index_dir),
         read_sources([extra]),
         settings.load({}, index_dir=client.index_dir),
@@ -179,8 +179,8 @@ def test_an_update_reads_only_the_new_segment_into_the_suggest_vocabulary(search
     live build must not make the next keystroke in every worker pay for that again."""
     from conftest import write_jsonl
 
-    from search_service.store import IndexHandle, IndexStore
-    from search_service.suggest import VOCABULARIES
+    from search_service.indexing.store import IndexHandle, IndexStore
+    from search_service.suggestions.suggest import VOCABULARIES
 
     # Enough articles that Whoosh keeps the build's segment rather than merging it with the
     # update's (it merges only small segments).

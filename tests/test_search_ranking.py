@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_service.schema import FIELD_BOOSTS, text_value
+from search_service.indexing.schema import FIELD_BOOSTS, text_value
 
 
 def article(id: str, title: str, lead: str, body: str, lang: str = "en") -> dict[str, str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from conftest import write_jsonl
 
 from search_service import config as settings
-from search_service import create_app, indexer
-from search_service.cache import ResultCache
+from search_service import create_app
+from search_service.indexing import writer
+from search_service.indexing.store import IndexStore
+from search_service.searching.cache import ResultCache
 from search_service.sources import read_sources
-from search_service.store import IndexStore
 
 
 def article(id: str, title: str, body: str = "") -> dict[str, str]:
@@ -49,7 +50,7 @@ def test_an_add_to_the_live_index_invalidates_cached_answers(search_client, tmp_
     config = settings.load(index_dir=client.index_dir)
     source = write_jsonl(tmp_path / "new.jsonl", [article("a3", "New cranes ordered")])
 
-    indexer.add(IndexStore(client.index_dir), read_sources([source]), config)
+    writer.add(IndexStore(client.index_dir), read_sources([source]), config)
 
     response = client.http.get("/search?q=cranes")
     assert response.headers["X-Cache"] == "miss"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from search_service import phrases
-from search_service.store import IndexStore
+from search_service.indexing.store import IndexStore
+from search_service.suggestions import phrases
 
 
 def _article(n: int, lang: str, title: str, lead: str, body: str = "") -> dict[str, str]:
@@ -40,13 +40,13 @@ def client(tmp_path_factory):
     from conftest import SearchClient, write_jsonl
 
     from search_service import config as settings
-    from search_service import indexer
+    from search_service.indexing import writer
     from search_service.sources import read_sources
 
     folder = tmp_path_factory.mktemp("phrases")
     source = write_jsonl(folder / "articles.jsonl", ARTICLES)
     index_dir = folder / "index"
-    indexer.rebuild(
+    writer.rebuild(
         IndexStore(index_dir), read_sources([source]), settings.load({}, index_dir=index_dir)
     )
     return SearchClient(index_dir)

@@ -7,8 +7,9 @@ import os
 import pytest
 from conftest import build_index
 
-from search_service import create_app, synonyms
+from search_service import create_app
 from search_service.cli import main
+from search_service.searching import synonyms
 
 ARTICLES = [
     {"id": "en-lit", "lang": "en", "title": "Karabakh roads reopen", "body": "Roads reopen."},

@@ -1,4 +1,4 @@
-"""The HTTP layer: thin Flask views over :mod:`search_service.searcher`, and the one place
+"""The HTTP layer: thin Flask views over :mod:`search_service.searching`, and the one place
 where exceptions become JSON error responses."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
-from ..cache import ResultCache
 from ..config import Config
 from ..errors import ApiError, IndexUnavailable, error_body
-from ..store import IndexHandle, IndexStore
+from ..indexing.store import IndexHandle, IndexStore
+from ..searching.cache import ResultCache
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,16 @@ def state() -> State:
 
 
 def init_app(app: Flask) -> None:
-    from . import ops, reader
+    from . import ops
     from .admin import admin
     from .api import api
+    from .openapi import openapi
+    from .pages import pages
 
     app.register_blueprint(api)
+    app.register_blueprint(pages)
     app.register_blueprint(admin)
-    reader.init_app(app)
+    app.register_blueprint(openapi)
     ops.init_app(app)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(IndexUnavailable, _index_unavailable)

@@ -22,9 +22,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from whoosh.index import LockError as WhooshLockError
 
-from .. import indexer, jobs
 from ..errors import ApiError, ArticleError, LockTimeout, PayloadTooLarge, Unauthorized
-from ..journal import Journal, article_to_json
+from ..indexing import jobs, writer
+from ..indexing.journal import Journal, article_to_json
 from ..sources import read_stream
 from . import State, metrics, state
 
@@ -155,7 +155,7 @@ def _accept(updates: list[tuple[str, str, Any]], rejected: list[dict[str, Any]])
     seqs = Journal(current.store.root).append(updates)  # durable from here on
     status = "applied"
     try:
-        indexer.apply_journal(
+        writer.apply_journal(
             current.store, current.config, lock_timeout=current.config.admin_apply_wait
         )
     except LockTimeout:
@@ -199,7 +199,7 @@ class Applier:
         provisional: tuple[str, int] = ("", 0)  # (live build, last seq applied to it early)
         while journal.has_pending():
             try:
-                indexer.apply_journal(current.store, current.config, lock_timeout=cls.interval)
+                writer.apply_journal(current.store, current.config, lock_timeout=cls.interval)
             except LockTimeout:
                 provisional = cls._during_reindex(current, provisional)
             except Exception:  # keep trying; the entries are safe in the journal
@@ -215,7 +215,7 @@ class Applier:
             return done
         after = done[1] if done[0] == live.id else 0
         try:
-            return live.id, indexer.apply_provisionally(current.store, current.config, after)
+            return live.id, writer.apply_provisionally(current.store, current.config, after)
         except WhooshLockError:
             return done  # another worker is doing the same; try again next round
 

@@ -1,4 +1,5 @@
-"""JSON endpoints: ``/search`` and ``/healthz``."""
+"""The reader's JSON API: ``/search``, ``/suggest``, ``/articles/<id>/related`` and
+``/healthz``, with CORS for the endpoints a page on another origin may call."""
 
 from __future__ import annotations
 
@@ -7,13 +8,20 @@ import re
 import time
 from datetime import date
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
-from ..errors import BadParameter, QueryTooLong
-from ..searcher import SORTS, SearchRequest, search, settings_options
+from ..errors import BadParameter, NotFound, QueryTooLong
+from ..searching.searcher import SORTS, SearchRequest, search, settings_options
+from ..suggestions.related import related
+from ..suggestions.suggest import suggest
 from . import state
 
 api = Blueprint("api", __name__)
+
+MAX_SUGGESTIONS = 20
+MAX_RELATED = 50
+# Endpoints a page on another origin may call (GET only, no credentials).
+CORS_PATHS = ("/search", "/suggest")
 
 LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -57,6 +65,40 @@ def health_view():
             "build_created": build.info.get("created"),
         }
     )
+
+
+@api.get("/suggest")
+def suggest_view():
+    settings = state().config
+    q = request.args.get("q", "")
+    if len(q) > settings.max_query_length:
+        raise QueryTooLong(
+            f"query is {len(q)} characters long; the maximum is {settings.max_query_length}"
+        )
+    lang = lang_arg()
+    limit = integer_arg("limit", 8, minimum=1, maximum=MAX_SUGGESTIONS)
+    if not q.strip():
+        return jsonify({"query": q, "took_ms": 0.0, "suggestions": []})
+    build, searcher = state().handle.searcher()
+    response = suggest(
+        searcher,
+        q,
+        build=build.id,
+        lang=lang,
+        limit=limit,
+        recency_half_life=settings.recency_half_life,
+    )
+    return jsonify(response.as_dict())
+
+
+@api.get("/articles/<article_id>/related")
+def related_view(article_id: str):
+    limit = integer_arg("limit", 5, minimum=1, maximum=MAX_RELATED)
+    _, searcher = state().handle.searcher()
+    response = related(searcher, article_id, limit)
+    if response is None:
+        raise NotFound(f"no article with id {article_id!r}")
+    return jsonify(response.as_dict())
 
 
 def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> SearchRequest:
@@ -133,3 +175,23 @@ def _date(name: str) -> date | None:
         raise BadParameter(
             f"parameter {name!r} must be a date like 2025-03-14, got {raw!r}"
         ) from None
+
+
+@api.after_app_request
+def _cors(response: Response) -> Response:
+    """Let the configured origins read ``/search`` and ``/suggest`` (errors included).
+
+    A dozen lines instead of flask-cors: only simple GET requests without credentials are
+    allowed, so an allow-list check, two headers and a preflight answer are all it takes.
+    """
+    origin = request.headers.get("Origin")
+    allowed = state().config.cors_origins
+    if not origin or not allowed or request.path not in CORS_PATHS:
+        return response
+    response.vary.add("Origin")
+    if "*" in allowed or origin.rstrip("/") in allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*" if "*" in allowed else origin
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET"
+            response.headers["Access-Control-Max-Age"] = "3600"
+    return response

@@ -27,7 +27,7 @@ from whoosh import query as wq
 from whoosh import sorting
 
 from ..errors import IndexUnavailable
-from ..journal import Journal
+from ..indexing.journal import Journal
 from . import State, state
 
 blueprint = Blueprint("metrics", __name__)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Blueprint, jsonify, request
+
 from .. import __name__ as package
 from ..articles import FIELDS as ARTICLE_FIELDS
 
@@ -371,3 +373,11 @@ def spec(server: str | None = None) -> dict[str, Any]:
     if server:
         document["servers"] = [{"url": server}]
     return document
+
+
+openapi = Blueprint("openapi", __name__)
+
+
+@openapi.get("/openapi.json")
+def openapi_view():
+    return jsonify(spec(request.host_url.rstrip("/")))

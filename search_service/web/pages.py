@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request
 
 from ..errors import ApiError
-from ..searcher import search, settings_options
+from ..searching.searcher import search, settings_options
 from . import state
 from .api import parse_search_args
 from .i18n import UI_LANGUAGES, Translator, choose_ui

@@ -18,11 +18,11 @@ from typing import Any
 from whoosh.fields import Schema
 from whoosh.writing import IndexWriter
 
-from .analysis import GENERIC, detect_language
-from .articles import Article, local_date
+from ..analysis import GENERIC, detect_language
+from ..articles import Article, local_date
+from ..config import Config
+from ..errors import ArticleError, BuildFailed
 from .codec import Codec
-from .config import Config
-from .errors import ArticleError, BuildFailed
 from .journal import Entry, Journal, article_from_json
 from .parallel import ParallelWriter
 from .schema import FOLD_PREFIX, TITLE_PREFIX, build_schema, group_for, text_field, text_value

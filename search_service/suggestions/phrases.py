@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 
 from whoosh.reading import IndexReader
 
-from .analysis.stopwords import stop_words
-from .schema import group_for
+from ..analysis.stopwords import stop_words
+from ..indexing.schema import group_for
 
 MIN_WORDS, MAX_WORDS = 2, 3
 # A phrase must occur in this many counted articles (title or lead; once per article).

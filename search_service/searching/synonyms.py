@@ -22,10 +22,11 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from .analysis.filters import normalize
+from .. import analysis
+from ..analysis.filters import normalize
 
 SYNONYM_BOOST = 0.8
-STARTER_FILE = "analysis/data/synonyms.txt"
+STARTER_FILE = "data/synonyms.txt"  # beside the analyzers, with the stop-word lists
 MAX_ENTRY_WORDS = 6
 
 
@@ -98,7 +99,7 @@ def check(path: Path) -> list[str]:
 
 
 def starter_path() -> Path:
-    return Path(str(resources.files(__package__).joinpath(STARTER_FILE)))
+    return Path(str(resources.files(analysis).joinpath(STARTER_FILE)))
 
 
 class SynonymFile:

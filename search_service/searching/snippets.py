@@ -18,9 +18,9 @@ from whoosh import highlight
 from whoosh.analysis import Token
 from whoosh.fields import Schema
 
+from ..analysis.memo import query_terms
+from ..indexing.schema import FOLD_PREFIX, group_for, text_field
 from . import query as reader_query
-from .analysis.memo import query_terms
-from .schema import FOLD_PREFIX, group_for, text_field
 
 ELLIPSIS = "…"
 _WHITESPACE = re.compile(r"\s+")

@@ -16,12 +16,12 @@ from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
+from ..analysis.memo import query_terms
+from ..config import Config
+from ..indexing.schema import group_for, language_groups, text_field
 from . import columns, matching, recency, scoring, spelling
 from . import facets as facet_counts
 from . import query as reader_query
-from .analysis.memo import query_terms
-from .config import Config
-from .schema import group_for, language_groups, text_field
 from .snippets import Snippets
 from .synonyms import EMPTY, Synonyms
 from .synonyms import for_setting as synonyms_for_setting

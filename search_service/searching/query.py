@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.fields import Schema
 
-from .analysis import cyrillic_only, latin_script
-from .analysis.memo import query_terms
-from .analysis.stopwords import stop_words
-from .schema import FOLD_PREFIX, text_field
+from ..analysis import cyrillic_only, latin_script
+from ..analysis.memo import query_terms
+from ..analysis.stopwords import stop_words
+from ..indexing.schema import FOLD_PREFIX, text_field
 from .synonyms import EMPTY, SYNONYM_BOOST, Synonyms
 
 # Weight of a match in the diacritic-folded field: it adds to an exact match, so the exact

@@ -33,9 +33,12 @@ from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
-from . import scoring
-from .errors import BuildFailed, IndexUnavailable, LockTimeout
+from ..errors import BuildFailed, IndexUnavailable, LockTimeout
+from ..searching import scoring
+from . import legacy
 from .schema import SCHEMA_VERSION
+
+legacy.install()  # builds written before the sub-packages name their old module paths
 
 BUILDS = "builds"
 CURRENT = "current"

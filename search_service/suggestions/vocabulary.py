@@ -23,8 +23,8 @@ from whoosh.fields import Schema
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from ..indexing.schema import TITLE_PREFIX, text_field
 from .phrases import count_phrases
-from .schema import TITLE_PREFIX, text_field
 
 # Words found in fewer articles are left out of completions (mostly typos and rare names),
 # unless they are in a title.

@@ -13,7 +13,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from .schema import TEXT_PARTS, group_for, language_groups, text_field
+from ..indexing.schema import TEXT_PARTS, group_for, language_groups, text_field
 
 KEY_TERMS = 12
 

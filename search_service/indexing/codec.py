@@ -13,7 +13,7 @@ unpickled only when a phrase needs them. Whoosh's matchers read the same blocks 
 **Lengths.**
 Whoosh's per-document reader caches the length column of a field it has found, but asks the
 file system again, for every posting, about a field that has none: the unstemmed spelling
-fields (:mod:`.spellfield`), whose postings are most of a build's. A rebuild of 5,000 articles
+fields (:mod:`.fields`), whose postings are most of a build's. A rebuild of 5,000 articles
 made 472,000 ``stat`` calls there, about a tenth of its time. Builds record the codec they were
 written with, so readers of them get the fix too.
 """

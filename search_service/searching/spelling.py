@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from ..analysis.memo import query_terms
+from ..indexing.schema import FOLD_PREFIX, text_field
+from ..suggestions.vocabulary import VOCABULARIES
 from . import query as reader_query
-from .analysis.memo import query_terms
-from .schema import FOLD_PREFIX, text_field
-from .vocabulary import VOCABULARIES
 
 # A word found in more documents than this is never "rare", whatever the results hold.
 RARE_DOCUMENTS = 2

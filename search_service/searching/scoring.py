@@ -1,7 +1,7 @@
 """How a match scores: the BM25F parameters, in one place.
 
 Each language's text is one field whose words count by the part they are in (title 3, lead
-1.5, body 1; see spellfield.WeightedText); Whoosh scores it with BM25 and adds the folded
+1.5, body 1; see indexing.fields.WeightedText); Whoosh scores it with BM25 and adds the folded
 field's score (query.py). ``K1`` is how soon repeating a term stops adding score; ``B`` how
 strongly a long text is discounted against an average one.
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from .schema import text_field
+from ..indexing.schema import text_field
 
 K1 = 1.2
 B = 0.75

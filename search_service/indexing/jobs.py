@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import indexer
-from .config import Config
-from .errors import ArticleError, SearchServiceError
+from ..config import Config
+from ..errors import ArticleError, SearchServiceError
+from ..sources import read_sources
+from . import writer
 from .journal import write_atomic
-from .sources import read_sources
 from .store import IndexStore
 
 JOBS = "jobs"
@@ -118,7 +118,7 @@ def _run(
     job.update(status="running", started=_now())
     _save(store, job)
     try:
-        summary = indexer.rebuild(
+        summary = writer.rebuild(
             store, read_sources(sources, on_bytes=progress), config, on_reject=reject
         )
         job.update(status="succeeded", summary=summary.as_dict())

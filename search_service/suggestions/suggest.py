@@ -17,10 +17,10 @@ from whoosh import query as wq
 from whoosh.query.compound import DefaultOr as UnionOr  # see _titles
 from whoosh.searching import Searcher
 
-from . import recency
-from .analysis import GENERIC
+from ..analysis import GENERIC
+from ..indexing.schema import TITLE_PREFIX, group_for, language_groups
+from ..searching import recency
 from .phrases import MAX_WORDS
-from .schema import TITLE_PREFIX, group_for, language_groups
 from .vocabulary import VOCABULARIES, Lexicon, fold
 
 # Completions of the partial word that title matching considers: enough to cover what the

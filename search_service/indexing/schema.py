@@ -1,7 +1,7 @@
 """The Whoosh schema: display fields stored once, searchable text in one field set per language.
 
 Each language with a dedicated analyzer gets ``text_<code>``: the article's title, lead and
-body in one field, each part's words weighted (:class:`.spellfield.WeightedText`), so a word
+body in one field, each part's words weighted (:class:`.fields.WeightedText`), so a word
 costs one posting-list look-up and BM25F normalises one length. An article's text goes only
 into the fields of its own language, so every field has one analyzer and its statistics stay
 clean. ``title_<code>`` holds the title alone, for as-you-type title suggestions. Latin-script
@@ -16,8 +16,8 @@ from collections.abc import Iterable
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from .analysis import GENERIC, analyzer_for, folded_analyzer_for
-from .spellfield import Parts, SpelledText, WeightedText
+from ..analysis import GENERIC, analyzer_for, folded_analyzer_for
+from .fields import Parts, SpelledText, WeightedText
 
 # Bump when a change needs a full reindex; a build records the version it was made with, and
 # a build of another version is not served (see store.IndexStore.open_current).

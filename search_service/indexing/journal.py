@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .articles import Article
+from ..articles import Article
 from .store import fsync_dir
 
 JOURNAL = "journal.jsonl"
