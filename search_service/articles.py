@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
@@ -34,6 +35,7 @@ FIELDS = (
 )
 TEXT_FIELDS = ("title", "lead", "body", "url", "category", "author")
 MAX_ID_LENGTH = 200
+URL_SCHEMES = ("http", "https")
 
 _LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -106,6 +108,7 @@ def _parse_fields(record: Mapping[str, Any], article_id: str) -> Article:
         raise ArticleError(
             f"field 'lang' must be an ISO 639-1 code such as 'en', got {written_lang!r}"
         )
+    _check_url(text["url"])
     published, published_text = _timestamp(record, "published")
     updated, updated_text = _timestamp(record, "updated")
     return Article(
@@ -118,6 +121,20 @@ def _parse_fields(record: Mapping[str, Any], article_id: str) -> Article:
         updated_text=updated_text,
         **text,
     )
+
+
+def _check_url(url: str) -> None:
+    """An article URL becomes a link on the page and in clients: only ``http(s)://host...`` or a
+    site-relative path (``/en/story``) may be one; ``javascript:``, ``data:`` and the like
+    would run or show something else when clicked."""
+    if not url or (url.startswith("/") and not url.startswith(("//", "/\\"))):
+        return
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in URL_SCHEMES or not parts.netloc:
+        raise ArticleError(
+            f"field 'url' must be an http(s) URL or a site-relative path starting with '/', "
+            f"got {url[:100]!r}"
+        )
 
 
 def html_to_text(markup: str) -> str:

@@ -621,3 +621,16 @@ def test_words_beyond_the_term_limit_are_ignored_and_flagged(make_index):
     assert [hit["id"] for hit in body["results"]] == ["a"]
     short = client.get("/search", query_string={"q": "one two"}).get_json()
     assert short["truncated"] is False
+
+
+def test_an_article_without_a_url_has_null_url_in_search_and_related(search_client):
+    client = search_client(
+        [
+            {"id": "n1", "lang": "en", "title": "Harbour cranes", "body": "Harbour cranes move."},
+            {"id": "n2", "lang": "en", "title": "Harbour ferries", "body": "Harbour ferries sail."},
+        ]
+    )
+    hits = client.search("harbour")["results"]
+    assert [hit["url"] for hit in hits] == [None, None]
+    related = client.http.get("/articles/n1/related").get_json()["results"]
+    assert related and all(item["url"] is None for item in related)

@@ -398,3 +398,36 @@ def test_title_is_never_treated_as_html(tmp_path):
 def test_html_to_text_collapses_spaces_and_drops_empty_lines():
     markup = "<div>\n  Two   spaces\u00a0\u00a0here  </div>\n\n<div></div><p>\tend </p>"
     assert html_to_text(markup) == "Two spaces here\nend"
+
+
+# Article URLs: only what is safe to turn into a link ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox",
+        "ftp://files.example.org/a",
+        "//evil.example/story",
+        "news.example.org/story",
+        "https://",
+    ],
+)
+def test_article_urls_other_than_http_or_site_relative_are_rejected_with_the_reason(
+    tmp_path, url
+):
+    error = rejection(tmp_path, VALID | {"url": url})
+    assert error.article_id == "a1"
+    assert error.reason.startswith(
+        "field 'url' must be an http(s) URL or a site-relative path starting with '/'"
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["https://news.example.org/en/a?x=1#p", "HTTP://news.example.org/a", "/en/story-1"]
+)
+def test_http_https_and_site_relative_article_urls_are_accepted(tmp_path, url):
+    assert accepted(tmp_path, VALID | {"url": url}).url == url

@@ -51,7 +51,7 @@ class Hit:
     id: str
     title: str
     title_html: str
-    url: str
+    url: str | None
     lang: str
     category: str
     published: str
@@ -188,7 +188,7 @@ def _hit(snippets: Snippets, fields: dict[str, Any], score: float | None) -> Hit
         id=fields["id"],
         title=fields.get("title", ""),
         title_html=snippets.title(fields),
-        url=fields.get("url", ""),
+        url=fields.get("url") or None,
         lang=fields.get("lang", ""),
         category=fields.get("category", ""),
         published=fields.get("published", ""),

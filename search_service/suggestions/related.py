@@ -22,7 +22,7 @@ KEY_TERMS = 12
 class RelatedArticle:
     id: str
     title: str
-    url: str
+    url: str | None
     lang: str
     category: str
     published: str
@@ -73,7 +73,7 @@ def related(searcher: Searcher, article_id: str, limit: int = 5) -> RelatedRespo
                 RelatedArticle(
                     id=hit["id"],
                     title=hit.get("title", ""),
-                    url=hit.get("url", ""),
+                    url=hit.get("url") or None,
                     lang=hit.get("lang", ""),
                     category=hit.get("category", ""),
                     published=hit.get("published", ""),

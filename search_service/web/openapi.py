@@ -86,7 +86,7 @@ SCHEMAS: dict[str, Any] = {
             "id": STR,
             "title": STR,
             "title_html": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
-            "url": STR,
+            "url": NULLABLE_STR,
             "lang": STR,
             "category": STR,
             "published": STR,
@@ -131,7 +131,7 @@ SCHEMAS: dict[str, Any] = {
         {
             "id": STR,
             "title": STR,
-            "url": STR,
+            "url": NULLABLE_STR,
             "lang": STR,
             "category": STR,
             "published": STR,

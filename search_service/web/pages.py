@@ -74,9 +74,12 @@ def _url(args: dict[str, str], **changes: Any) -> str:
     return "/?" + urlencode(kept)
 
 
-def _safe_link(url: str) -> str:
-    """Article URLs only when they are http(s): a ``javascript:`` URL must not become a link."""
-    return url if url.lower().startswith(("https://", "http://")) else "#"
+def _safe_link(url: str | None) -> str:
+    """Article URLs only when they are http(s) or site-relative: validation refuses others,
+    and a build made before it did must not turn a ``javascript:`` URL into a link."""
+    if url and (url.lower().startswith(("https://", "http://")) or url.startswith("/")):
+        return "#" if url.startswith(("//", "/\\")) else url
+    return "#"
 
 
 def _pages(current: int, total: int, response: Any) -> list[int]:
