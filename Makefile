@@ -2,26 +2,33 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PORT ?= 8000
 
 .PHONY: run test lint
 
-## Set up, build the sample index if there is none, and serve on http://127.0.0.1:8000
+## Set up what serving needs, build the sample index if there is none, serve on
+## http://127.0.0.1:$(PORT) (PORT=8001 make run for another port)
 run: $(VENV)/.installed
 	$(BIN)/search-service reindex --sample --if-missing
-	PATH="$(abspath $(BIN)):$$PATH" exec sh -c "exec $$(sed -n 's/^web: //p' Procfile)"
+	PORT=$(PORT) PATH="$(abspath $(BIN)):$$PATH" exec sh -c "exec $$(sed -n 's/^web: //p' Procfile)"
 
-## Set up and run the whole test suite (what .ci/run calls)
-test: $(VENV)/.installed
+## Set up with the test tools and run the whole test suite (what .ci/run calls)
+test: $(VENV)/.installed-test
 	$(BIN)/ruff check search_service tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check search_service tests bench
 	$(BIN)/ruff format --check search_service tests bench
 
+# The service and its runtime dependencies only: what `make run` needs.
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# The test extras on top (pytest, ruff, Playwright, schemathesis, hypothesis).
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@

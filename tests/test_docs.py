@@ -56,3 +56,24 @@ def test_procfile_serves_the_app_with_the_gunicorn_config():
     web = (ROOT / "Procfile").read_text().strip()
     assert web.startswith("web: gunicorn --config gunicorn.conf.py ")
     assert "search_service:create_app()" in web
+
+
+def _make_dry_run(target: str, tmp_path: Path) -> str:
+    """What ``make TARGET`` would run in a fresh clone (a virtualenv that does not exist yet)."""
+    import subprocess
+
+    venv = tmp_path / "fresh-venv"
+    result = subprocess.run(
+        ["make", "-n", target, f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_make_run_installs_only_what_serving_needs(tmp_path):
+    installs = [line for line in _make_dry_run("run", tmp_path).splitlines() if "pip install" in line]
+    assert installs and all(line.rstrip().endswith("install --quiet -e .") for line in installs)
+
+
+def test_make_test_installs_the_test_extras(tmp_path):
+    assert "install --quiet -e '.[test]'" in _make_dry_run("test", tmp_path)
