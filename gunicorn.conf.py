@@ -13,9 +13,11 @@ from pathlib import Path
 # scrape of any worker sums them. It must be set before any metric is created.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="search-metrics-"))
 
+from search_service import config as _config  # noqa: E402 (gunicorn reads "config")
 from search_service.web import server  # noqa: E402
 
 server.install()  # gunicorn's own 4xx/5xx pages become JSON like the app's
+_settings = _config.load()
 
 bind = f"{os.environ.get('SEARCH_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -23,6 +25,10 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# Every query the README allows must fit in a URL (1,000 Cyrillic characters percent-encode
+# to over 5 KB); the app answers 414/431 itself, gunicorn only far beyond.
+limit_request_line = server.gunicorn_request_line_limit(_settings.max_query_length)
+limit_request_field_size = server.GUNICORN_MARGIN * server.HEADER_FIELD_LIMIT
 accesslog = None  # the app logs one JSON line per request, with its X-Request-ID
 errorlog = "-"
 loglevel = os.environ.get("SEARCH_LOG_LEVEL", "info")
@@ -34,6 +40,17 @@ def on_starting(server):
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
         stale.unlink()
+
+
+def when_ready(server):
+    """The last start-up line says where to look, and how to serve elsewhere."""
+    host, port = bind.rsplit(":", 1)
+    server.log.info(
+        "Search page: http://%s:%s/ (API: /search?q=...). Another port: PORT=8001 make run, "
+        "or set PORT.",
+        host,
+        port,
+    )
 
 
 def child_exit(server, worker):

@@ -10,6 +10,8 @@ SearchServiceError
 └── ApiError               a request the HTTP API refuses (has status and code)
     ├── BadParameter       400
     ├── QueryTooLong       413
+    ├── UriTooLong         414 (request line longer than any allowed query needs)
+    ├── HeaderTooLarge     431 (a request header over its size limit)
     ├── NotFound           404
     ├── Unauthorized       401 (admin API)
     └── PayloadTooLarge    413 (admin API)
@@ -92,6 +94,20 @@ class QueryTooLong(ApiError):
 
     status = 413
     code = "query_too_long"
+
+
+class UriTooLong(ApiError):
+    """The request line is longer than the longest query the API accepts could make it."""
+
+    status = 414
+    code = "uri_too_long"
+
+
+class HeaderTooLarge(ApiError):
+    """A request header (often the cookies of a shared domain) is over its size limit."""
+
+    status = 431
+    code = "request_header_fields_too_large"
 
 
 class NotFound(ApiError):

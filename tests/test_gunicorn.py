@@ -153,7 +153,36 @@ def test_make_run_builds_the_sample_index_once_and_serves_it(tmp_path):
     assert first["documents"] == sum(1 for line in SAMPLE_CORPUS.open() if line.strip())
     second = run_until_healthy()
     assert second["build"] == first["build"], "make run rebuilt an existing index"
-    assert "An index already exists" in log_path.read_text()
+    log = log_path.read_text()
+    assert "An index already exists" in log
+    # start-up ends by saying where to look and how to change the port
+    assert f"Search page: http://127.0.0.1:{port}/" in log and "PORT=8001 make run" in log
+
+
+@pytest.mark.slow
+def test_make_installs_the_service_into_a_fresh_virtualenv_without_packaging_warnings(tmp_path):
+    venv = tmp_path / "venv"
+    result = subprocess.run(
+        ["make", f"VENV={venv}", f"{venv}/.installed"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # pip's notes about this machine's unreachable extra index directories are not ours
+    lines = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if "Location 'file:" not in line
+    ]
+    assert not [line for line in lines if "warning" in line.lower()], "\n".join(lines)
+    installed = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
+        capture_output=True,
+        text=True,
+    ).stdout.lower()
+    assert "gunicorn==" in installed and "pytest==" not in installed
 
 
 @pytest.mark.slow
@@ -178,3 +207,51 @@ def test_procfile_gunicorn_rate_limits_per_worker_with_429_json_and_retry_after(
     assert json.loads(body)["error"] == "too_many_requests"
     assert 0 < int(headers["Retry-After"]) <= 60
     assert get(base, "/healthz")[0] == 200  # probes are never limited
+
+
+def _raw_get(base: str, target: str, headers: dict[str, str] | None = None):
+    """One GET with an already encoded target; (status, headers, body bytes)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(base)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=20)
+    try:
+        connection.request("GET", target, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.slow
+def test_every_query_the_readme_allows_fits_in_a_url_and_oversized_requests_carry_an_id(server):
+    """1,000 characters in any script (4-byte UTF-8 is 12 bytes percent-encoded) with every
+    other parameter set are answered; what gunicorn itself refuses far beyond is JSON with an
+    X-Request-ID."""
+    from urllib.parse import urlencode
+
+    base, _ = server
+    filters = {"lang": "ru", "category": "политика", "tags": "бюджет,парламент"}
+    filters |= {"from": "2020-01-01", "to": "2026-12-31", "sort": "newest", "per_page": "100"}
+    for query in ("Парламент" * 112)[:1000], ("Qarabağ" * 143)[:1000], "𝔸" * 1000:
+        for path, extra in (("/search", {}), ("/", {"ui": "ru"})):
+            target = f"{path}?" + urlencode({"q": query, **filters, **extra})
+            status, headers, body = _raw_get(base, target)
+            assert status == 200, (len(target), body[:300])
+            assert headers["X-Request-ID"]
+    assert len(urlencode({"q": "𝔸" * 1000})) > 12_000
+
+    status, headers, body = _raw_get(base, "/search?q=" + "x" * 40_000)
+    assert status == 414
+    assert json.loads(body)["error"] == "uri_too_long"
+    assert headers["X-Request-ID"]
+    status, headers, body = _raw_get(base, "/?q=gas", {"X-Tracking": "x" * 20_000})
+    assert status == 431
+    assert json.loads(body)["error"] == "request_header_fields_too_large"
+    assert headers["X-Request-ID"]
+    # Between the app's limit and gunicorn's, the app answers, on the page as HTML.
+    status, headers, body = _raw_get(base, "/?q=gas&tags=" + "x" * 20_000, {"Accept-Language": "az"})
+    assert status == 414 and headers.get_content_type() == "text/html"
+    assert "ünvan axtarış üçün çox uzundur" in body.decode()
+    assert headers["X-Request-ID"]

@@ -180,3 +180,52 @@ def test_invalid_parameters_are_shown_on_the_page_not_as_json(client):
     assert response.status_code == 400
     assert response.mimetype == "text/html"
     assert "parameter &#39;page&#39; must be at least 1" in html
+
+
+# Requests refused before the search: the page answers as a page, the API as JSON ------------
+
+
+def test_a_1000_character_cyrillic_query_is_searched_on_the_page_and_the_api(client):
+    query = ("бюджет " * 143)[:1000]
+    response, html = _page(client, q=query, ui="ru")
+    assert response.status_code == 200, html
+    assert client.get("/search", query_string={"q": query}).status_code == 200
+
+
+def test_an_over_long_address_is_414_html_in_the_readers_language_with_a_request_id(client):
+    too_long = "ы" * 1000 + "x" * 12000  # longer than any allowed query can make a URL
+    response, html = _page(client, q="газ", tags=too_long, headers={"Accept-Language": "ru"})
+    assert response.status_code == 414
+    assert response.mimetype == "text/html"
+    assert "Адрес слишком длинный" in html
+    assert response.headers["X-Request-ID"]
+    api = client.get("/search", query_string={"q": "газ", "tags": too_long})
+    assert api.status_code == 414
+    assert api.get_json()["error"] == "uri_too_long"
+    assert api.headers["X-Request-ID"]
+
+
+def test_an_over_large_header_is_431_html_in_the_readers_language_with_a_request_id(client):
+    cookies = {"X-Tracking": "c=" + "x" * 9000, "Accept-Language": "az"}
+    response, html = _page(client, q="qaz", headers=cookies)
+    assert response.status_code == 431
+    assert response.mimetype == "text/html"
+    assert "cookie-lərini silin" in html
+    assert response.headers["X-Request-ID"]
+    api = client.get("/search?q=qaz", headers=cookies)
+    assert api.status_code == 431
+    assert api.get_json()["error"] == "request_header_fields_too_large"
+    assert api.headers["X-Request-ID"]
+
+
+def test_too_many_searches_on_the_page_is_429_html_in_the_readers_language(sample_index):
+    from search_service import create_app
+
+    limited = create_app({"index_dir": sample_index, "ratelimit": "1/minute"}).test_client()
+    assert _page(limited, q="gas")[0].status_code == 200
+    response, html = _page(limited, q="gas", headers={"Accept-Language": "en"})
+    assert response.status_code == 429
+    assert response.mimetype == "text/html"
+    assert "Too many searches from your address" in html
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.headers["X-Request-ID"]

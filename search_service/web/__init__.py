@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..config import Config
@@ -46,7 +46,15 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
 
 
+def error_page(status: int, code: str, message: str):
+    from .pages import error_page as page
+
+    return page(status, code, message)
+
+
 def _api_error(exc: ApiError):
+    if request.blueprint == "pages":
+        return error_page(exc.status, exc.code, exc.message)
     return jsonify(error_body(exc.code, exc.message)), exc.status
 
 
@@ -59,6 +67,11 @@ def _index_unavailable(exc: IndexUnavailable):
 
 def _http_error(exc: HTTPException):
     code = (exc.name or "error").lower().replace(" ", "_").replace("'", "")
+    if request.blueprint == "pages":  # a 429 on the page, say: the page, not JSON
+        page = error_page(exc.code or 500, code, exc.description or exc.name)
+        if exc.code == 429:
+            page.headers["Retry-After"] = exc.get_response().headers.get("Retry-After", "60")
+        return page
     response = exc.get_response()
     response.set_data(jsonify(error_body(code, exc.description or exc.name)).get_data())
     response.content_type = "application/json"

@@ -21,7 +21,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from . import metrics, state
-from .server import SECURITY_HEADERS
+from ..errors import HeaderTooLarge, UriTooLong
+from .server import HEADER_FIELD_LIMIT, SECURITY_HEADERS, request_line_limit
 
 # Endpoints the rate limit leaves alone: probes, scrapes, and the authenticated CMS.
 UNLIMITED = {"api.health_view", "metrics.metrics_view", "static"}
@@ -81,6 +82,26 @@ def _start() -> None:
     g.started = time.perf_counter()
     given = request.headers.get("X-Request-ID", "")
     g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+    _check_size()
+
+
+def _check_size() -> None:
+    """414 and 431 from the app, which knows whether to answer the page or the API (gunicorn
+    lets a little more through than these limits, see web/server.py)."""
+    # The path and query as sent, one character per byte (WSGI decodes them as latin-1)
+    environ = request.environ
+    path = (environ.get("RAW_URI") or environ.get("PATH_INFO", "")).split("?", 1)[0]
+    query = environ.get("QUERY_STRING", "")
+    length = len(f"{request.method} {path}?{query} HTTP/1.1")
+    limit = request_line_limit(state().config.max_query_length)
+    if length > limit:
+        raise UriTooLong(f"the request line is {length} bytes long; the maximum is {limit}")
+    for name, value in request.headers.items():
+        if len(name) + len(value) + 2 > HEADER_FIELD_LIMIT:
+            raise HeaderTooLarge(
+                f"header {name!r} is {len(value)} bytes long; a header may have at most "
+                f"{HEADER_FIELD_LIMIT} bytes"
+            )
 
 
 def _finish(response: Response) -> Response:

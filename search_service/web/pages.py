@@ -55,6 +55,31 @@ def search_page():
     view["url"] = _url
     view["link"] = _safe_link
     view["ui_links"] = [(code, _url(args, ui=code)) for code in UI_LANGUAGES]
+    return _html(view, status)
+
+
+def error_page(status: int, code: str, message: str) -> Response:
+    """An error of a request to the page (414, 429, 431...) as the page itself, in the
+    reader's language, instead of the API's JSON."""
+    ui = choose_ui()
+    t = Translator(ui)
+    args = {k: v for k, v in request.args.items() if v.strip()}
+    localised = t(f"error_{code}")
+    view: dict[str, Any] = {
+        "t": t,
+        "ui": ui,
+        "args": {} if code == "uri_too_long" else args,
+        "q": "" if code == "uri_too_long" else args.get("q", "").strip()[:1000],
+        "error": message if localised == f"error_{code}" else localised,
+        "filtered": False,
+        "url": _url,
+        "link": _safe_link,
+        "ui_links": [(c, _url({}, ui=c)) for c in UI_LANGUAGES],
+    }
+    return _html(view, status)
+
+
+def _html(view: dict[str, Any], status: int) -> Response:
     partial = request.headers.get("X-Partial") == "content"
     html = render_template("_content.html" if partial else "page.html", **view)
     page = Response(html, status=status, mimetype="text/html")

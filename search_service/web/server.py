@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import uuid
 
 from gunicorn import util
 
@@ -23,6 +24,38 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+# The longest request line the API must accept: a query of SEARCH_MAX_QUERY_LENGTH characters
+# percent-encoded in the worst case (a 4-byte UTF-8 character is 12 bytes as %XX%XX%XX%XX),
+# plus room for the method, path, other parameters and protocol.
+BYTES_PER_CHARACTER = 12
+OTHER_PARAMETERS = 4096
+# The largest request header the app accepts (gunicorn's own default).
+HEADER_FIELD_LIMIT = 8190
+# gunicorn's hard limits are this many times the app's, so that the app itself answers an
+# over-long request, as HTML on the page and JSON elsewhere; gunicorn only refuses what is
+# far beyond (and never buffers more than that).
+GUNICORN_MARGIN = 2
+
+
+def request_line_limit(max_query_length: int) -> int:
+    """The longest request line, in bytes, that a query within the limit can need."""
+    return BYTES_PER_CHARACTER * max_query_length + OTHER_PARAMETERS
+
+
+def gunicorn_request_line_limit(max_query_length: int) -> int:
+    """gunicorn's ``limit_request_line`` for the app's limit, with its ceiling raised to fit.
+
+    gunicorn caps ``limit_request_line`` at 8,190 bytes (its ``MAX_REQUEST_LINE``) unless it
+    is 0, which lets a client send a request line as long as it likes; raising the cap keeps
+    a bound.
+    """
+    from gunicorn.http import message
+
+    limit = GUNICORN_MARGIN * request_line_limit(max_query_length)
+    message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, limit + 1)
+    return limit
+
+
 URL_HINT = " (non-ASCII text in a URL must be percent-encoded: curl -G --data-urlencode 'q=...')"
 
 
@@ -35,6 +68,7 @@ def write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: st
         f"HTTP/1.1 {status_int} {reason}\r\n"
         "Connection: close\r\n"
         "Content-Type: application/json\r\n"
+        f"X-Request-ID: {uuid.uuid4().hex}\r\n"
         + "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items())
         + f"Content-Length: {len(body)}\r\n\r\n"
     ).encode("latin-1")
