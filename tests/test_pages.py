@@ -229,3 +229,32 @@ def test_too_many_searches_on_the_page_is_429_html_in_the_readers_language(sampl
     assert "Too many searches from your address" in html
     assert int(response.headers["Retry-After"]) > 0
     assert response.headers["X-Request-ID"]
+
+
+# The notice above relaxed results says what is true ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "ui"), [("parliament budget", "en"), ("парламент бюджет", "ru"), ("baki metro", "en")]
+)
+def test_page_names_how_many_articles_have_every_word_when_some_do(client, query, ui):
+    body = client.get("/search", query_string={"q": query}).get_json()
+    assert body["relaxed"] is True
+    assert 0 < body["full_matches"] < body["total"]
+    _, html = _page(client, q=query, ui=ui)
+    assert "No article has all of your words" not in html
+    assert "Ни одна статья не содержит всех слов" not in html
+    notice = re.search(r'<p class="relaxed">([^<]*)</p>', html).group(1)
+    assert notice.startswith(f"{body['full_matches']} ")
+
+
+def test_page_says_no_article_has_every_word_only_when_none_does(client):
+    body = client.get("/search", query_string={"q": "parliament zzyzx"}).get_json()
+    assert body["relaxed"] is True and body["full_matches"] == 0
+    _, html = _page(client, q="parliament zzyzx")
+    assert "No article has all of your words; these have some of them." in html
+
+
+def test_full_matches_equals_total_when_not_relaxed(client):
+    body = client.get("/search", query_string={"q": "parliament"}).get_json()
+    assert body["relaxed"] is False and body["full_matches"] == body["total"] > 0

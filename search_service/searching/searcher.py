@@ -70,6 +70,9 @@ class SearchResponse:
     truncated: bool
     build: str
     results: list[Hit] = field(default_factory=list)
+    # Articles with every word of the query (== total unless relaxed): a client tells "none has
+    # them all" from "these have them all, more below have some" without counting.
+    full_matches: int = 0
     partial: bool = False
     did_you_mean: str | None = None
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -140,6 +143,7 @@ def search(
     matches, partial = run(strict)
     ranked = matches.top(limit, keys)
     total, relaxed = len(matches), False
+    full_matches = total
     several_words = sum(not c.excluded for c in clauses) > 1
     few = total == 0 or (total < FILL_BELOW and request.sort == "relevance")
     if several_words and few and not partial:
@@ -170,6 +174,7 @@ def search(
         truncated=truncated,
         build=build,
         results=hits,
+        full_matches=full_matches,
         partial=partial,
         did_you_mean=spelling.did_you_mean(
             searcher,

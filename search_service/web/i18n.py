@@ -36,6 +36,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "try_without_filters": "Search without filters",
         "tips": "Check the spelling, try fewer or more general words, or another language.",
         "relaxed": "No article has all of your words; these have some of them.",
+        "relaxed_some_one": "{n} article has all your words; more below have some of them.",
+        "relaxed_some_few": "{n} articles have all your words; more below have some of them.",
+        "relaxed_some_many": "{n} articles have all your words; more below have some of them.",
         "previous": "Previous",
         "next": "Next",
         "page": "Page {n}",
@@ -81,6 +84,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "try_without_filters": "Искать без фильтров",
         "tips": "Проверьте написание, попробуйте меньше слов или более общие слова.",
         "relaxed": "Ни одна статья не содержит всех слов; показаны статьи с частью из них.",
+        "relaxed_some_one": "{n} статья содержит все слова; ниже — статьи с частью из них.",
+        "relaxed_some_few": "{n} статьи содержат все слова; ниже — статьи с частью из них.",
+        "relaxed_some_many": "{n} статей содержат все слова; ниже — статьи с частью из них.",
         "previous": "Назад",
         "next": "Вперёд",
         "page": "Страница {n}",
@@ -126,6 +132,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "try_without_filters": "Filtrsiz axtar",
         "tips": "Yazılışı yoxlayın, daha az və ya daha ümumi sözlər sınayın.",
         "relaxed": "Heç bir məqalədə bütün sözlər yoxdur; bəzilərini ehtiva edənlər göstərilir.",
+        "relaxed_some_one": "{n} məqalədə bütün sözləriniz var; aşağıdakılarda onların bir hissəsi var.",
+        "relaxed_some_few": "{n} məqalədə bütün sözləriniz var; aşağıdakılarda onların bir hissəsi var.",
+        "relaxed_some_many": "{n} məqalədə bütün sözləriniz var; aşağıdakılarda onların bir hissəsi var.",
         "previous": "Əvvəlki",
         "next": "Növbəti",
         "page": "Səhifə {n}",
@@ -216,6 +225,13 @@ class Translator:
 
     def results(self, n: int) -> str:
         return self(f"results_{_plural(self.ui, n)}", n=f"{n:,}".replace(",", "\u202f"))
+
+    def relaxed(self, full_matches: int) -> str:
+        """The notice above relaxed results: none has every word, or how many do."""
+        if not full_matches:
+            return self("relaxed")
+        n = f"{full_matches:,}".replace(",", "\u202f")
+        return self(f"relaxed_some_{_plural(self.ui, full_matches)}", n=n)
 
     def language(self, code: str) -> str:
         return self.messages.get(f"lang_{code}", code)

@@ -103,6 +103,11 @@ SCHEMAS: dict[str, Any] = {
             "per_page": INT,
             "took_ms": {"type": "number"},
             "relaxed": {"type": "boolean"},
+            "full_matches": {
+                **INT,
+                "description": "Articles with every word of the query (equal to total "
+                "unless relaxed; 0 when none has them all).",
+            },
             "truncated": {"type": "boolean"},
             "build": STR,
             "results": {"type": "array", "items": _ref("Hit")},
