@@ -416,9 +416,7 @@ def test_html_to_text_collapses_spaces_and_drops_empty_lines():
         "https://",
     ],
 )
-def test_article_urls_other_than_http_or_site_relative_are_rejected_with_the_reason(
-    tmp_path, url
-):
+def test_article_urls_other_than_http_or_site_relative_are_rejected_with_the_reason(tmp_path, url):
     error = rejection(tmp_path, VALID | {"url": url})
     assert error.article_id == "a1"
     assert error.reason.startswith(

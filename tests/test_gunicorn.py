@@ -251,7 +251,9 @@ def test_every_query_the_readme_allows_fits_in_a_url_and_oversized_requests_carr
     assert json.loads(body)["error"] == "request_header_fields_too_large"
     assert headers["X-Request-ID"]
     # Between the app's limit and gunicorn's, the app answers, on the page as HTML.
-    status, headers, body = _raw_get(base, "/?q=gas&tags=" + "x" * 20_000, {"Accept-Language": "az"})
+    status, headers, body = _raw_get(
+        base, "/?q=gas&tags=" + "x" * 20_000, {"Accept-Language": "az"}
+    )
     assert status == 414 and headers.get_content_type() == "text/html"
     assert "ünvan axtarış üçün çox uzundur" in body.decode()
     assert headers["X-Request-ID"]

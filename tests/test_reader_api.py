@@ -11,7 +11,7 @@ from openapi_spec_validator import validate as validate_spec
 
 from search_service import create_app
 from search_service.analysis.filters import normalize
-from search_service.suggestions.suggest import fold
+from search_service.analysis.filters import fold, search_key
 from search_service.web.openapi import spec
 
 SPEC = spec()
@@ -100,11 +100,20 @@ def test_unavailable_index_responses_match_the_description(tmp_path):
         _check(path, response)
 
 
-def test_fold_ignores_case_and_diacritics():
-    assert fold("Qarabağ") == "qarabag"
-    assert fold("Bakı") == "baki"
-    assert fold("Ərəb") == "ereb"
-    assert fold("Ёлка") == "елка"
+def test_search_key_ignores_case_and_diacritics():
+    assert search_key("Qarabağ") == search_key("QARABAG") == "qarabag"
+    assert search_key("Bakı") == search_key("BAKI") == "baki"
+    assert search_key("Ərəb") == "ereb"
+    assert search_key("Ёлка") == "елка"
+    assert search_key("İstanbul") == "istanbul"
+    assert search_key("Æsir") == "aesir"
+
+
+def test_search_key_is_the_index_fold_of_the_normalized_word():
+    """One folding table: what the folded field indexes is what suggestions compare."""
+    for word in ("Qarabağ", "Şəki", "Gəncə", "Øresund", "Łódź", "Straße", "Æsir", "йогурт"):
+        assert search_key(word) == fold(word.casefold())
+    assert search_key("йогурт") == "йогурт"  # й is a letter of its own, not и with a mark
 
 
 def _suggest(client, q, **params):
@@ -127,9 +136,20 @@ def test_suggest_offers_the_word_with_its_diacritics(client):
 
 
 def test_suggest_completes_the_last_partial_word_after_complete_ones(client):
-    suggestions = _suggest(client, "budget parl", lang="en")
+    suggestions = _suggest(client, "the parl", lang="en")
     queries = [s["text"] for s in suggestions if s["kind"] == "query"]
-    assert queries[:2] == ["budget parliament", "budget parliamentary"]
+    assert queries[:2] == ["the parliament", "the parliamentary"]
+
+
+def test_typed_words_with_a_completion_are_offered_only_when_an_article_has_them(client):
+    """No article of the sample has "budget parliament" or "prime middle" as a phrase."""
+    for typed, never in (("budget parl", "budget parliament"), ("prime mi", "prime middle")):
+        queries = [s["text"] for s in _suggest(client, typed) if s["kind"] == "query"]
+        assert never not in queries
+
+
+def test_suggest_offers_the_titles_with_every_typed_word(client):
+    suggestions = _suggest(client, "budget parl", lang="en")
     articles = [s for s in suggestions if s["kind"] == "article"]
     assert articles[0]["id"] == "en-001"  # the title with both "budget" and "parliament"
     assert all(s["lang"] == "en" for s in articles)

@@ -14,7 +14,7 @@ import Stemmer
 from whoosh.analysis import Analyzer, PyStemmerFilter, RegexTokenizer
 
 from ..errors import ConfigError
-from .azerbaijani import AzerbaijaniStemFilter
+from .azerbaijani import AzerbaijaniStemmer
 from .detect import cyrillic_only, detect_language
 from .filters import APOSTROPHES, ApostropheSuffixFilter, FoldFilter, NormalizeFilter
 
@@ -32,7 +32,7 @@ SNOWBALL = {
     "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
 }  # fmt: skip
 # Languages Snowball lacks, with a stemmer of our own (a Whoosh filter class).
-OWN_STEMMERS: dict[str, type] = {"az": AzerbaijaniStemFilter}
+OWN_STEMMERS: dict[str, type] = {"az": AzerbaijaniStemmer}
 
 
 def _combining_marks() -> str:

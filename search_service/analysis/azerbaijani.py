@@ -179,7 +179,12 @@ def stem(word: str, *, harmony: bool = True) -> str:
 
 
 class AzerbaijaniStemFilter(ValueFilter):
-    """Applies :func:`stem` to every token; a module-level class, so the schema pickles."""
+    """Applies :func:`stem` to every token; a module-level class, so the schema pickles.
+
+    Builds made before :class:`AzerbaijaniStemmer` pickled this class: it does not say it
+    stems (``is_morph``), so their Azerbaijani fields have no unstemmed spelling sub-field and
+    their vocabulary is of stems. It stays as it was so that those builds keep reading.
+    """
 
     def __init__(self, harmony: bool = True) -> None:
         self.harmony = harmony
@@ -188,3 +193,11 @@ class AzerbaijaniStemFilter(ValueFilter):
         for token in tokens:
             token.text = stem(token.text, harmony=self.harmony)
             yield token
+
+
+class AzerbaijaniStemmer(AzerbaijaniStemFilter):
+    """The stemmer of new builds: it says it stems, as Whoosh's own stemmers do, so a field's
+    unstemmed spelling words (``no_morph``) are the words as written, which suggestions and
+    "did you mean" offer (``Qarabağ``, ``qələbə``; not the stems ``qarabaq``, ``qələb``)."""
+
+    is_morph = True

@@ -66,19 +66,30 @@ class ApostropheSuffixFilter(ValueFilter):
             yield token
 
 
-# Latin letters that are not a base letter plus a combining mark, and their plain forms.
-_PLAIN_LATIN = str.maketrans({"ə": "e", "ı": "i", "ø": "o", "đ": "d", "ł": "l", "ß": "ss"})
+# Latin letters that are not a base letter plus a combining mark, and their plain forms: the
+# one table of folding, for the index's folded fields and for every comparison key.
+_PLAIN_LATIN = str.maketrans(
+    {"ə": "e", "ı": "i", "ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae"}
+)
 
 
 def fold(text: str) -> str:
     """Drop the diacritics of Latin letters (ə→e, ı→i, ğ→g, ş→s, é→e...), as readers type on
-    a keyboard without them. Other scripts keep their marks: й is not и."""
+    a keyboard without them. Other scripts keep their marks: й is not и. Case is kept: in the
+    analyzers this runs after :func:`normalize`."""
     kept: list[str] = []
     for char in unicodedata.normalize("NFD", text.translate(_PLAIN_LATIN)):
         if unicodedata.combining(char) and kept and kept[-1].isascii():
             continue
         kept.append(char)
     return unicodedata.normalize("NFC", "".join(kept))
+
+
+def search_key(text: str) -> str:
+    """The case- and diacritics-insensitive form under which typed text meets index words
+    (suggestions, "did you mean", synonym entries): :func:`normalize`, then :func:`fold`.
+    ``Qarabağ`` and ``QARABAG`` → ``qarabag``, ``Ёлка`` → ``елка``, ``İstanbul`` → ``istanbul``."""
+    return fold(normalize(text))
 
 
 class FoldFilter(ValueFilter):

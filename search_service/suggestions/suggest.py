@@ -17,11 +17,12 @@ from whoosh import query as wq
 from whoosh.query.compound import DefaultOr as UnionOr  # see _titles
 from whoosh.searching import Searcher
 
-from ..analysis import GENERIC
-from ..indexing.schema import TITLE_PREFIX, group_for, language_groups
+from ..analysis import GENERIC, TURKIC
+from ..indexing.schema import TITLE_PREFIX, group_for, language_groups, text_field
 from ..searching import recency
 from .phrases import MAX_WORDS
-from .vocabulary import VOCABULARIES, Lexicon, fold
+from ..analysis.filters import normalize, search_key
+from .vocabulary import VOCABULARIES, Lexicon
 
 # Completions of the partial word that title matching considers: enough to cover what the
 # reader probably means, few enough that the title query reads only a few posting lists.
@@ -30,6 +31,10 @@ TITLE_CANDIDATES = 4
 MAX_ANCHOR_TITLES = 200
 # A single letter says too little to pick titles by (and would match most of them).
 MIN_TITLE_PREFIX = 2
+# Matching titles read to find how a completion is written (index words are lower case).
+CASING_TITLES = 8
+# Articles whose stored text is read to find a phrase as written, not only in other forms.
+MAX_WRITTEN_CHECKS = 20
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -69,30 +74,42 @@ def suggest(
     schema = searcher.schema
     groups = [group_for(schema, lang)] if lang else language_groups(schema)
     completions: list[tuple[int, str, str]] = []  # (count, word, group)
-    candidates: list[tuple[bool, int, str]] = []  # (not the typed word, usefulness, text)
+    # (not the typed word, usefulness, text, the group whose text must have it as a phrase)
+    candidates: list[tuple[bool, int, str, str | None]] = []
     resolved: dict[str, list[str]] = {}  # group → the complete words, with their diacritics
     for group in groups:
         lexicon = VOCABULARIES.get(searcher, group)
         resolved[group] = [lexicon.exact(word) or word for word in words]
         if partial:
-            completions += [(c, w, group) for c, w in lexicon.complete(fold(partial), limit)]
+            completions += [(c, w, group) for c, w in lexicon.complete(search_key(partial), limit)]
         phrases = VOCABULARIES.phrases(searcher, build, group)
-        candidates += _phrase_completions(phrases, words, resolved[group], partial, limit)
-    typed = fold(partial)
-    completions.sort(key=lambda item: (fold(item[1]) != typed, -item[0], item[1]))
+        candidates += _phrase_completions(phrases, words, resolved[group], partial, limit, group)
+    typed = search_key(partial)
+    completions.sort(key=lambda item: (search_key(item[1]) != typed, -item[0], item[1]))
 
-    titles = _titles(searcher, resolved, completions, partial, lang, limit, recency_half_life)
+    # more titles than shown, to write completions as the titles do (Qarabağda, not qarabağda)
+    matching = _titles(
+        searcher, resolved, completions, partial, lang, max(limit, CASING_TITLES), recency_half_life
+    )
+    titles = matching[:limit]
     for count, word, group in completions:
-        phrase = " ".join([*resolved[group], word]) if words else _cased(word, titles)
-        candidates.append((fold(word) != typed, count, phrase))
+        if words:  # the typed words and a completion: offered only if an article has them
+            phrase, check = " ".join([*resolved[group], word]), group
+        else:
+            phrase, check = _cased(word, matching), None
+        candidates.append((search_key(word) != typed, count, phrase, check))
     # The typed word itself, with its diacritics restored, comes first; then by usefulness.
     candidates.sort(key=lambda item: (item[0], -item[1], item[2]))
-    queries, seen = [], {text.strip().casefold()}  # what was typed is no suggestion
-    for _, _, phrase in candidates:
-        if phrase.casefold() not in seen:
-            seen.add(phrase.casefold())
-            queries.append(Suggestion(text=phrase, kind="query"))
     wanted_queries = max(limit - len(titles), (limit + 1) // 2)
+    queries, seen = [], {text.strip().casefold()}  # what was typed is no suggestion
+    for _, _, phrase, check in candidates:
+        if len(queries) == wanted_queries:
+            break
+        if phrase.casefold() in seen:
+            continue
+        seen.add(phrase.casefold())
+        if check is None or _occurs(searcher, check, phrase):
+            queries.append(Suggestion(text=phrase, kind="query"))
     chosen = queries[:wanted_queries] + titles
     return SuggestResponse(
         query=text,
@@ -102,8 +119,13 @@ def suggest(
 
 
 def _phrase_completions(
-    phrases: Lexicon, words: list[str], resolved: list[str], partial: str, limit: int
-) -> list[tuple[bool, int, str]]:
+    phrases: Lexicon,
+    words: list[str],
+    resolved: list[str],
+    partial: str,
+    limit: int,
+    group: str,
+) -> list[tuple[bool, int, str, str | None]]:
     """Frequent phrases that continue the last typed words (and complete the partial one).
 
     Usefulness is the phrase's article count × the words it fills in × (1 + the typed words
@@ -114,12 +136,45 @@ def _phrase_completions(
     found = []
     for k in range(min(len(words), MAX_WORDS - 1), -1 if partial else 0, -1):
         context = words[len(words) - k :]
-        prefix = fold(" ".join([*context, partial]) if partial else " ".join(context) + " ")
+        prefix = search_key(" ".join([*context, partial]) if partial else " ".join(context) + " ")
         for count, phrase in phrases.complete(prefix, limit):
             filled = phrase.count(" ") + 1 - k
             text = " ".join([*resolved[: len(words) - k], phrase])
-            found.append((True, count * filled * (1 + k), text))
+            # a known phrase occurs; earlier typed words before it must be checked
+            found.append((True, count * filled * (1 + k), text, group if k < len(words) else None))
     return found
+
+
+def _occurs(searcher: Searcher, group: str, text: str) -> bool:
+    """Whether some article of ``group`` has ``text`` as written, its words in a row, so that
+    no suggestion is a run of words no one wrote.
+
+    The index finds the articles with the phrase in any inflection the stemmer joins ("gas
+    exports" for "gas exporters"); the stored text of the first few of them says whether one
+    has these very words.
+    """
+    field = text_field(group)
+    terms = [token.text for token in searcher.schema[field].analyzer(text, mode="query")]
+    if not terms:
+        return False
+    query = wq.Phrase(field, terms) if len(terms) > 1 else wq.Term(field, terms[0])
+    matcher = query.matcher(searcher, searcher.boolean_context())
+    turkic = group in TURKIC
+    wanted = f" {_written(text, turkic)} "
+    for _ in range(MAX_WRITTEN_CHECKS):
+        if not matcher.is_active():
+            return False
+        fields = searcher.stored_fields(matcher.id())
+        parts = " ".join(fields.get(part) or "" for part in ("title", "lead", "body"))
+        if wanted in f" {_written(parts, turkic)} ":
+            return True
+        matcher.next()
+    return False
+
+
+def _written(text: str, turkic: bool) -> str:
+    """The words of ``text`` as the index compares them (case, ё), one space apart."""
+    return " ".join(_WORD.findall(normalize(text, turkic=turkic)))
 
 
 def _titles(
@@ -184,9 +239,10 @@ def _titles(
 
 
 def _cased(word: str, titles: list[Suggestion]) -> str:
-    """``qarabağ`` → ``Qarabağ`` when a matching title writes it capitalised."""
+    """The word as a matching title writes it: ``qarabağ`` → ``Qarabağ``, ``елочный`` →
+    ``Ёлочный`` (index words are case-folded, and ё is е)."""
     for title in titles:
         for written in _WORD.findall(title.text):
-            if written.casefold() == word.casefold():
+            if normalize(written) == normalize(word):
                 return written
     return word

@@ -3,7 +3,7 @@ you mean" corrects towards.
 
 Each language's vocabulary — the unstemmed words of titles and of the whole text with their
 document counts, from the spelling sub-fields — is held in sorted arrays keyed by folded form
-(case and diacritics removed), so a prefix costs a binary search. The arrays are read once per
+(case and diacritics removed, :func:`..analysis.filters.search_key`), so a prefix costs a binary search. The arrays are read once per
 index segment: segments never change, so an update of the live build (a new small segment)
 costs reading that segment only, never the whole vocabulary again (seconds per language at
 100,000 articles). Frequent phrases (:mod:`.phrases`) are held in the same kind of arrays.
@@ -15,7 +15,6 @@ import bisect
 import heapq
 import threading
 import time
-import unicodedata
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -23,6 +22,7 @@ from whoosh.fields import Schema
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from ..analysis.filters import search_key
 from ..indexing.schema import TITLE_PREFIX, text_field
 from .phrases import count_phrases
 
@@ -32,21 +32,13 @@ MIN_DOCUMENTS = 2
 # Phrase counts are kept across updates of the live build for this long: counting costs up to
 # a second or two per language, and what is frequent changes slowly.
 PHRASE_REFRESH_SECONDS = 300
-# Letters that do not decompose into a base letter plus a mark under NFKD.
-_FOLD = str.maketrans({"ı": "i", "ə": "e", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae"})
-
-
-def fold(text: str) -> str:
-    """Case- and diacritics-insensitive key: ``Qarabağ`` → ``qarabag``, ``Ёлка`` → ``елка``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
 
 
 class Lexicon:
     """One language's words, sorted by folded form, with their document counts."""
 
     def __init__(self, counts: dict[str, int]) -> None:
-        entries = sorted((fold(word), -count, word) for word, count in counts.items())
+        entries = sorted((search_key(word), -count, word) for word, count in counts.items())
         self.keys = [key for key, _, _ in entries]
         self.words = [word for _, _, word in entries]
         self.counts = [-count for _, count, _ in entries]
@@ -70,7 +62,7 @@ class Lexicon:
         string alignment). rapidfuzz compares in C++: a Python loop over the tens of
         thousands of words under one letter, or Whoosh's automaton over its term index, takes
         a hundred times longer."""
-        first = fold(word[:1])
+        first = search_key(word[:1])
         start = bisect.bisect_left(self.keys, first)
         end = bisect.bisect_left(self.keys, first + "\U0010ffff", start)
         found = process.extract(
@@ -89,7 +81,7 @@ class Lexicon:
 
     def same_key(self, word: str) -> tuple[int, str] | None:
         """(count, word) of the most frequent word that folds like ``word``, if any."""
-        key = fold(word)
+        key = search_key(word)
         start = bisect.bisect_left(self.keys, key)
         end = bisect.bisect_right(self.keys, key + "\x00", start)
         found = [(self.counts[i], self.words[i]) for i in range(start, end) if self.keys[i] == key]
