@@ -10,8 +10,7 @@ import pytest
 from openapi_spec_validator import validate as validate_spec
 
 from search_service import create_app
-from search_service.analysis.filters import normalize
-from search_service.analysis.filters import fold, search_key
+from search_service.analysis.filters import fold, normalize, search_key
 from search_service.web.openapi import spec
 
 SPEC = spec()

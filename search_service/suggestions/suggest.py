@@ -18,10 +18,10 @@ from whoosh.query.compound import DefaultOr as UnionOr  # see _titles
 from whoosh.searching import Searcher
 
 from ..analysis import GENERIC, TURKIC
+from ..analysis.filters import normalize, search_key
 from ..indexing.schema import TITLE_PREFIX, group_for, language_groups, text_field
 from ..searching import recency
 from .phrases import MAX_WORDS
-from ..analysis.filters import normalize, search_key
 from .vocabulary import VOCABULARIES, Lexicon
 
 # Completions of the partial word that title matching considers: enough to cover what the

@@ -50,9 +50,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "suggestions": "Suggestions",
         "start": "Type a few words and press Enter.",
         "error": "The search failed: {message}",
-        "error_uri_too_long": "This address is too long to search. Shorten the query (at most 1,000 characters) or remove some filters.",
-        "error_request_header_fields_too_large": "Your browser sent too much data with this request (often too many cookies). Clear this site's cookies and try again.",
-        "error_too_many_requests": "Too many searches from your address in a short time. Wait a minute and try again.",
+        "error_uri_too_long": (
+            "This address is too long to search. Shorten the query (at most 1,000 characters)"
+            " or remove some filters."
+        ),
+        "error_request_header_fields_too_large": (
+            "Your browser sent too much data with this request (often too many cookies). "
+            "Clear this site's cookies and try again."
+        ),
+        "error_too_many_requests": (
+            "Too many searches from your address in a short time. Wait a minute and try again."
+        ),
         "results_one": "{n} result",
         "results_few": "{n} results",
         "results_many": "{n} results",
@@ -98,9 +106,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "suggestions": "Подсказки",
         "start": "Введите несколько слов и нажмите Enter.",
         "error": "Поиск не удался: {message}",
-        "error_uri_too_long": "Адрес слишком длинный для поиска. Сократите запрос (не более 1000 символов) или уберите часть фильтров.",
-        "error_request_header_fields_too_large": "Браузер отправил слишком много данных с запросом (обычно слишком много cookie). Удалите cookie этого сайта и повторите.",
-        "error_too_many_requests": "Слишком много запросов с вашего адреса за короткое время. Подождите минуту и повторите.",
+        "error_uri_too_long": (
+            "Адрес слишком длинный для поиска. Сократите запрос (не более 1000 символов) или "
+            "уберите часть фильтров."
+        ),
+        "error_request_header_fields_too_large": (
+            "Браузер отправил слишком много данных с запросом (обычно слишком много cookie). "
+            "Удалите cookie этого сайта и повторите."
+        ),
+        "error_too_many_requests": (
+            "Слишком много запросов с вашего адреса за короткое время. Подождите минуту и "
+            "повторите."
+        ),
         "results_one": "{n} результат",
         "results_few": "{n} результата",
         "results_many": "{n} результатов",
@@ -132,9 +149,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "try_without_filters": "Filtrsiz axtar",
         "tips": "Yazılışı yoxlayın, daha az və ya daha ümumi sözlər sınayın.",
         "relaxed": "Heç bir məqalədə bütün sözlər yoxdur; bəzilərini ehtiva edənlər göstərilir.",
-        "relaxed_some_one": "{n} məqalədə bütün sözləriniz var; aşağıdakılarda onların bir hissəsi var.",
-        "relaxed_some_few": "{n} məqalədə bütün sözləriniz var; aşağıdakılarda onların bir hissəsi var.",
-        "relaxed_some_many": "{n} məqalədə bütün sözləriniz var; aşağıdakılarda onların bir hissəsi var.",
+        "relaxed_some_one": (
+            "{n} məqalədə bütün sözləriniz var; aşağıdakılarda onların bir hissəsi var."
+        ),
+        "relaxed_some_few": (
+            "{n} məqalədə bütün sözləriniz var; aşağıdakılarda onların bir hissəsi var."
+        ),
+        "relaxed_some_many": (
+            "{n} məqalədə bütün sözləriniz var; aşağıdakılarda onların bir hissəsi var."
+        ),
         "previous": "Əvvəlki",
         "next": "Növbəti",
         "page": "Səhifə {n}",
@@ -146,9 +169,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "suggestions": "Təkliflər",
         "start": "Bir neçə söz yazın və Enter düyməsini basın.",
         "error": "Axtarış alınmadı: {message}",
-        "error_uri_too_long": "Bu ünvan axtarış üçün çox uzundur. Sorğunu qısaldın (ən çox 1000 simvol) və ya bəzi filtrləri silin.",
-        "error_request_header_fields_too_large": "Brauzer bu sorğu ilə çox məlumat göndərdi (adətən çox sayda cookie). Bu saytın cookie-lərini silin və yenidən cəhd edin.",
-        "error_too_many_requests": "Qısa müddətdə ünvanınızdan çox sayda axtarış edildi. Bir dəqiqə gözləyin və yenidən cəhd edin.",
+        "error_uri_too_long": (
+            "Bu ünvan axtarış üçün çox uzundur. Sorğunu qısaldın (ən çox 1000 simvol) və ya "
+            "bəzi filtrləri silin."
+        ),
+        "error_request_header_fields_too_large": (
+            "Brauzer bu sorğu ilə çox məlumat göndərdi (adətən çox sayda cookie). Bu saytın "
+            "cookie-lərini silin və yenidən cəhd edin."
+        ),
+        "error_too_many_requests": (
+            "Qısa müddətdə ünvanınızdan çox sayda axtarış edildi. Bir dəqiqə gözləyin və "
+            "yenidən cəhd edin."
+        ),
         "results_one": "{n} nəticə",
         "results_few": "{n} nəticə",
         "results_many": "{n} nəticə",

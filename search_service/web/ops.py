@@ -20,8 +20,8 @@ from flask import Flask, Response, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from . import metrics, state
 from ..errors import HeaderTooLarge, UriTooLong
+from . import metrics, state
 from .server import HEADER_FIELD_LIMIT, SECURITY_HEADERS, request_line_limit
 
 # Endpoints the rate limit leaves alone: probes, scrapes, and the authenticated CMS.
