@@ -6,7 +6,8 @@ document counts, from the spelling sub-fields — is held in sorted arrays keyed
 :func:`~search_service.analysis.filters.search_key` (case and diacritics removed), so a prefix
 costs a binary search. The arrays are read once per index segment: segments never change, so
 an update of the live build (a new small segment) costs reading that segment only, never the
-whole vocabulary again (seconds per language at 100,000 articles). Frequent phrases (:mod:`.phrases`) are held in the same kind of arrays.
+whole vocabulary again (seconds per language at 100,000 articles). Frequent phrases
+(:mod:`.phrases`) are held in the same kind of arrays.
 """
 
 from __future__ import annotations
