@@ -33,8 +33,7 @@ HIT_FIELDS = [
 ]
 RESPONSE_FIELDS = [
     "query", "total", "page", "per_page", "took_ms", "relaxed", "truncated", "build", "results",
-    "partial",
-    "did_you_mean", "facets",
+    "full_matches", "partial", "did_you_mean", "facets",
 ]  # fmt: skip
 TAG = re.compile(r"<[^>]*>")
 

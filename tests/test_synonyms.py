@@ -80,7 +80,7 @@ def test_multi_word_entry_matches_a_run_of_words(index):
     app = create_app({"index_dir": index})
     with app.test_client() as client:
         body = client.get("/search?q=Dağlıq Qarabağ").get_json()
-    assert [hit["id"] for hit in body["results"]] == ["en-nk"]
+    assert [hit["id"] for hit in body["results"]][: body["full_matches"]] == ["en-nk"]
 
 
 def test_edited_file_applies_to_the_next_query_without_restart(index, tmp_path):
@@ -112,3 +112,66 @@ def test_cli_check_exits_1_and_lists_problems(runner, tmp_path):
     good.write_text("Ganja, Gəncə\n", encoding="utf-8")
     result = runner.invoke(main, ["synonyms", "check", str(good)])
     assert result.exit_code == 0 and "OK, 1 group(s)" in result.output
+
+
+# On the sample corpus: every spelling of a name finds the same articles ----------------------
+
+
+def _ids(client, q: str, **params) -> list[str]:
+    body = client.get("/search", query_string={"q": q, "per_page": 100, **params}).get_json()
+    return [hit["id"] for hit in body["results"]]
+
+
+def test_every_spelling_of_karabakh_finds_the_same_articles_typed_with_or_without_diacritics(
+    client,
+):
+    found = {q: sorted(_ids(client, q)) for q in ("Karabakh", "Garabagh", "Карабах", "Qarabağ")}
+    assert len(found["Karabakh"]) >= 11
+    assert all(ids == found["Karabakh"] for ids in found.values()), found
+    for typed in ("Qarabag", "qarabag", "QARABAG", "Karabag"):
+        assert sorted(_ids(client, typed)) == found["Karabakh"], typed
+
+
+def test_a_synonym_typed_without_diacritics_makes_every_word_match(client):
+    """baki → Bakı, Baku: the English article with "Baku" and "metro" has every word."""
+    body = client.get("/search", query_string={"q": "baki metro"}).get_json()
+    assert body["results"][0]["id"] == "en-003"
+    assert body["full_matches"] >= 1
+
+
+def test_synonym_lookup_ignores_diacritics_but_prefers_the_written_entry():
+    parsed = synonyms.parse("Karabakh, Qarabağ, Карабах\nBaku, Bakı\n")
+    assert parsed.lookup("Qarabag") == ("Karabakh", "Qarabağ", "Карабах")
+    assert parsed.lookup("Qarabağ") == ("Karabakh", "Карабах")
+    assert parsed.lookup("baki") == ("Baku", "Bakı")
+
+
+NAGORNO_KARABAKH = ("Nagorno-Karabakh", "Нагорный Карабах", "Dağlıq Qarabağ", "Dagliq Qarabag")
+
+
+@pytest.mark.parametrize("spelling", NAGORNO_KARABAKH)
+def test_each_spelling_of_nagorno_karabakh_finds_the_phrase_first_then_its_parts(
+    client, spelling
+):
+    body = client.get("/search", query_string={"q": spelling, "per_page": 100}).get_json()
+    karabakh = set(_ids(client, "Karabakh"))
+    ids = [hit["id"] for hit in body["results"]]
+    assert body["relaxed"] is True
+    exact = ids[: body["full_matches"]]
+    assert sorted(exact) == ["az-023", "az-024", "az-025"]  # "Dağlıq Qarabağ" as written
+    assert set(ids) == karabakh  # then every article about Karabakh
+
+
+@pytest.mark.parametrize("spelling", NAGORNO_KARABAKH)
+def test_a_phrase_no_article_has_finds_the_articles_with_its_parts(make_index, spelling):
+    index_dir = make_index(ARTICLES[:4])  # Karabakh in three languages, no Nagorno-Karabakh
+    client = create_app({"index_dir": index_dir}).test_client()
+    body = client.get("/search", query_string={"q": spelling}).get_json()
+    assert body["total"] > 0 and body["relaxed"] is True and body["full_matches"] == 0
+    assert {"en-lit", "az-syn", "ru-syn"} <= {hit["id"] for hit in body["results"]}
+
+
+def test_a_quoted_phrase_stays_exact(client):
+    body = client.get("/search", query_string={"q": '"Dağlıq Qarabağ"'}).get_json()
+    assert body["relaxed"] is False
+    assert sorted(hit["id"] for hit in body["results"]) == ["az-023", "az-024", "az-025"]

@@ -35,6 +35,8 @@ _CLAUSE = re.compile(
 # opposed to those that join parts of one word ("e-mail", "U.S.", "don't"), which stay in and
 # make the word a phrase of its parts.
 _SEPARATORS = re.compile(r"[:;,()\[\]{}<>^~*?!+=&|\\/@#$%]+")
+# The words inside a clause ("Nagorno-Karabakh" → Nagorno, Karabakh).
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,21 @@ def build(
     which is the relaxed fallback when the strict query finds nothing. A clause (or run of
     words) that is an entry of ``synonyms`` also matches the other entries of its group.
     """
+    typed = set(clauses)
     clauses, alternatives = with_synonyms(clauses, synonyms)
+    # Without match_all, a unit of several words (a joined word, a run of words that is a
+    # synonym entry) also matches any of its parts, each with its own synonyms: an article
+    # about Karabakh is better than nothing for "Nagorno-Karabakh". Quoted phrases stay exact.
+    split = {
+        c: _parts(c, synonyms)
+        for c in clauses
+        if not match_all and not c.excluded and (c not in typed or not c.phrase)
+    }
+    split = {c: parts for c, parts in split.items() if len(parts) > 1}
     per_group = []
     positive = [c.text for c in clauses if not c.excluded]
     positive += [text for others in alternatives.values() for text in others]
+    positive += [text for parts in split.values() for _, others in parts for text in others]
     cyrillic = bool(positive) and all(cyrillic_only(text) for text in positive)
     for group in groups:
         if cyrillic and latin_script(group):
@@ -123,6 +136,8 @@ def build(
                 query = _or_its_parts(query, group, terms, folded, match_all)
             if clause in alternatives:
                 query = _with_alternatives(query, group, schema, alternatives[clause])
+            if clause in split:
+                query = wq.Or([query, *_part_queries(split[clause], group, schema)])
             target.append(query)
         if not required:
             continue
@@ -168,6 +183,26 @@ def with_synonyms(
             joined.append(clause)
             i += 1
     return joined, alternatives
+
+
+def _parts(clause: Clause, synonyms: Synonyms) -> list[tuple[str, tuple[str, ...]]]:
+    """The words of a unit of several words, each with its synonyms."""
+    return [(word, synonyms.lookup(word)) for word in _WORD.findall(clause.text)]
+
+
+def _part_queries(
+    parts: list[tuple[str, tuple[str, ...]]], group: str, schema: Schema
+) -> list[wq.Query]:
+    """One query a part (with its synonyms), leaving out the group's stop words."""
+    stops = stop_words(group)
+    queries = []
+    for word, others in parts:
+        terms = list(query_terms(schema, text_field(group), word))
+        if len(terms) != 1 or word.casefold() in stops:
+            continue
+        query = _clause_query(group, terms, _folded_terms(schema, group, Clause(word)))
+        queries.append(_with_alternatives(query, group, schema, others) if others else query)
+    return queries
 
 
 def _with_alternatives(
@@ -228,6 +263,16 @@ def _clause_query(group: str, terms: list[str], folded: Sequence[str] = ()) -> w
     if len(folded) != 1:
         return exact
     return wq.Or([exact, wq.Term(f"{FOLD_PREFIX}{group}", folded[0], boost=FOLD_BOOST)])
+
+
+def word_count(clauses: Sequence[Clause]) -> int:
+    """Positive words of a query, counting each part of a joined word and a quoted phrase as
+    one: whether some of them can match without the others."""
+    return sum(
+        1 if clause.phrase else max(1, len(_WORD.findall(clause.text)))
+        for clause in clauses
+        if not clause.excluded
+    )
 
 
 def positive_terms(clauses: Sequence[Clause], schema: Schema, field: str) -> set[str]:

@@ -144,7 +144,7 @@ def search(
     ranked = matches.top(limit, keys)
     total, relaxed = len(matches), False
     full_matches = total
-    several_words = sum(not c.excluded for c in clauses) > 1
+    several_words = reader_query.word_count(clauses) > 1
     few = total == 0 or (total < FILL_BELOW and request.sort == "relevance")
     if several_words and few and not partial:
         # Few articles have every word: follow them with articles that have some of the words.

@@ -9,7 +9,8 @@ allowed; ``#`` starts a comment::
 A query word (or run of words, or quoted phrase) equal to an entry also matches every other
 entry of its group, a little below a literal match (:data:`SYNONYM_BOOST`). Entries compare
 after the same folding as the index (NFKC, case folding, Turkic I, ё→е), so ``BAKI`` and
-``Bakı`` are one entry. The file is re-read when its modification time changes, so an edit
+``Bakı`` are one entry; a query typed without the diacritics (``Qarabag``, ``baki``) is the
+entry too. The file is re-read when its modification time changes, so an edit
 applies to the next query in every worker without a restart.
 """
 
@@ -23,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from .. import analysis
-from ..analysis.filters import normalize
+from ..analysis.filters import normalize, search_key
 
 SYNONYM_BOOST = 0.8
 STARTER_FILE = "data/synonyms.txt"  # beside the analyzers, with the stop-word lists
@@ -31,17 +32,24 @@ MAX_ENTRY_WORDS = 6
 
 
 def key(text: str) -> str:
-    """How an entry or a query run is compared: folded words joined by one space."""
+    """How an entry or a query run is compared: normalised words joined by one space."""
     return " ".join(normalize(word, turkic=True) for word in text.split())
+
+
+def plain_key(text: str) -> str:
+    """:func:`key` without diacritics, as most keyboards type ``Qarabağ``: ``qarabag``."""
+    return " ".join(search_key(word) for word in text.split())
 
 
 @dataclass(frozen=True)
 class Synonyms:
-    """Parsed groups: folded entry → the other entries of its group (as written)."""
+    """Parsed groups: normalised entry → the other entries of its group (as written), and the
+    same without diacritics → every entry of the group."""
 
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     groups: int = 0
+    plain: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def longest(self) -> int:
@@ -49,7 +57,13 @@ class Synonyms:
         return max((len(k.split()) for k in self.alternatives), default=0)
 
     def lookup(self, text: str) -> tuple[str, ...]:
-        return self.alternatives.get(key(text), ())
+        """The other entries of the group ``text`` is an entry of, written with or without
+        its diacritics (``Qarabag`` is ``Qarabağ``); none when it is no entry."""
+        exact = key(text)
+        found = self.alternatives.get(exact)
+        if found is not None:
+            return found
+        return tuple(entry for entry in self.plain.get(plain_key(text), ()) if key(entry) != exact)
 
 
 EMPTY = Synonyms()
@@ -58,6 +72,7 @@ EMPTY = Synonyms()
 def parse(text: str, source: str = "<synonyms>") -> Synonyms:
     """Parse a synonyms file; problems are collected, not raised (see :func:`check`)."""
     alternatives: dict[str, tuple[str, ...]] = {}
+    plain: dict[str, tuple[str, ...]] = {}
     seen: dict[str, int] = {}
     problems = []
     groups = 0
@@ -86,7 +101,9 @@ def parse(text: str, source: str = "<synonyms>") -> Synonyms:
             seen[folded] = number
             others = tuple(other for other in entries if key(other) != folded)
             alternatives[folded] = tuple(dict.fromkeys(alternatives.get(folded, ()) + others))
-    return Synonyms(alternatives, tuple(problems), groups)
+            bare = plain_key(entry)
+            plain[bare] = tuple(dict.fromkeys(plain.get(bare, ()) + tuple(entries)))
+    return Synonyms(alternatives, tuple(problems), groups, plain)
 
 
 def check(path: Path) -> list[str]:
