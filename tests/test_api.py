@@ -633,3 +633,18 @@ def test_an_article_without_a_url_has_null_url_in_search_and_related(search_clie
     assert [hit["url"] for hit in hits] == [None, None]
     related = client.http.get("/articles/n1/related").get_json()["results"]
     assert related and all(item["url"] is None for item in related)
+
+
+def test_the_snippet_shows_the_match_when_it_is_past_the_start_of_the_body(client):
+    """en-018's body says "parliamentary" early (another term) and "parliament" at its end."""
+    hits = client.get("/search?q=parliament&per_page=20").get_json()["results"]
+    snippet = next(hit["snippet"] for hit in hits if hit["id"] == "en-018")
+    assert "<mark>parliament</mark>" in snippet
+
+
+def test_every_snippet_of_a_one_word_search_is_marked_when_the_body_has_the_word(client):
+    for query in ("parliament", "парламент", "budget", "pipeline"):
+        for hit in client.get("/search", query_string={"q": query, "per_page": 50}).get_json()[
+            "results"
+        ]:
+            assert "<mark>" in hit["snippet"] or "<mark>" in hit["title_html"], (query, hit["id"])

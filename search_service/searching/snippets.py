@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection
 from typing import Any
 
 from whoosh import highlight
@@ -69,14 +68,22 @@ class _Terms:
     def matches(self, text: str) -> list[Token]:
         """The words of ``text`` that match the query, as tokens for Whoosh's formatter."""
         found = []
-        seen = self._seen
         for word in self.words.finditer(text):
-            known = seen.get(word.group())
-            if known is None:
-                known = seen[word.group()] = self._judge(word.group())
+            known = self._known(word.group())
             if known[1]:
                 found.append(Token(text=known[0], startchar=word.start(), endchar=word.end()))
         return found
+
+    def match_at(self, text: str, position: int) -> bool:
+        """Whether the word starting at ``position`` of ``text`` matches the query."""
+        word = self.words.match(text, position)
+        return bool(word) and self._known(word.group())[1]
+
+    def _known(self, word: str) -> tuple[str, bool]:
+        known = self._seen.get(word)
+        if known is None:
+            known = self._seen[word] = self._judge(word)
+        return known
 
     def _judge(self, word: str) -> tuple[str, bool]:
         (field, _, exact), *folded = self.fields
@@ -107,7 +114,7 @@ class Snippets:
         around the query words, or the start of the text when none is in it."""
         terms = self._for(fields)
         for part in ("body", "lead"):
-            text, cut_head, cut_tail = self._window(fields.get(part, ""), terms.exact)
+            text, cut_head, cut_tail = self._window(fields.get(part, ""), terms)
             marked = self._mark(text, terms)
             if marked:
                 if cut_head and not marked.startswith(ELLIPSIS):
@@ -126,24 +133,31 @@ class Snippets:
             self._terms[group] = _Terms(self.clauses, self.schema, group)
         return self._terms[group]
 
-    def _window(self, text: str, terms: Collection[str]) -> tuple[str, bool, bool]:
-        """A bounded stretch of ``text`` around its first likely match, and whether it was cut
-        at the start and at the end.
+    def _window(self, text: str, terms: _Terms) -> tuple[str, bool, bool]:
+        """A bounded stretch of ``text`` around its first match, and whether it was cut at the
+        start and at the end.
 
         Highlighting looks at every word it is given, and the passage is at most ``chars``
-        long anyway. The match is found by looking for a word that starts with an analysed
-        term (stems are prefixes of most word forms); when none does, the window is the start
-        of the text, and the highlighter falls back as before.
+        long anyway. Candidates are the words that start with an analysed term (stems are
+        prefixes of most word forms); the first whose analysis is a query term is the match
+        ("parliamentary" starts with "parliament" but is another term). When no word matches,
+        the window is around the first candidate, else the start of the text.
         """
         span = 2 * self.chars
-        if len(text) <= span or not terms:
+        if len(text) <= span or not terms.exact:
             return text, False, False
-        key = frozenset(terms)
+        key = frozenset(terms.exact)
         pattern = self._patterns.get(key)
         if pattern is None:
-            alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+            alternatives = "|".join(re.escape(t) for t in sorted(key, key=len, reverse=True))
             pattern = self._patterns[key] = re.compile(rf"(?<!\w)(?:{alternatives})", re.I)
-        found = pattern.search(text)
+        found = first = None
+        for candidate in pattern.finditer(text):
+            first = first or candidate
+            if terms.match_at(text, candidate.start()):
+                found = candidate
+                break
+        found = found or first
         start = max(0, found.start() - self.chars // 2) if found else 0
         end = min(len(text), start + span)
         if start:
