@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -148,3 +149,28 @@ def test_analytics_reports_top_zero_result_and_slowest_queries(tmp_path, cli):
     assert "3 searches" in result.stdout and "zzyzx" in result.stdout
     missing = cli("analytics", env={"SEARCH_QUERY_LOG": str(tmp_path / "none.jsonl")})
     assert missing.returncode == 1 and "SEARCH_QUERY_LOG" in missing.stderr
+
+
+def test_searches_made_on_the_page_are_logged_and_counted_like_api_searches(sample_index, tmp_path):
+    log = tmp_path / "queries.jsonl"
+    client = create_app({"index_dir": sample_index, "query_log": str(log)}).test_client()
+
+    def zero_result_searches() -> float:
+        text = client.get("/metrics").get_data(as_text=True)
+        return float(re.search(r"^search_zero_result_searches_total (\S+)$", text, re.M)[1])
+
+    before = zero_result_searches()
+    page = client.get("/", query_string={"q": "zzyzx-nothing", "lang": "en"})
+    client.get("/", query_string={"q": "gas", "page": "2"}, headers={"X-Partial": "content"})
+    client.get(
+        "/", query_string={"q": "gas"}, headers={"X-Partial": "content", "X-Replay": "history"}
+    )
+    client.get("/")  # the start page searches nothing
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["q"], e["lang"], e["page"]) for e in entries] == [
+        ("zzyzx-nothing", "en", 1),
+        ("gas", None, 2),
+    ]
+    assert entries[0]["request_id"] == page.headers["X-Request-ID"]
+    assert entries[0]["total"] == 0
+    assert zero_result_searches() == before + 1

@@ -48,13 +48,15 @@
   }
   function load(url, push) {
     var ticket = ++loading;
+    var headers = { "X-Partial": "content" };
+    if (!push) headers["X-Replay"] = "history";  // back/forward: no new search to log
     var results = document.getElementById("results");
     if (results) {
       results.setAttribute("aria-busy", "true");
       var spinner = results.querySelector(".loading");
       if (spinner) spinner.hidden = false;
     }
-    return fetch(url, { headers: { "X-Partial": "content" } })
+    return fetch(url, { headers: headers })
       .then(function (response) { return response.text(); })
       .then(function (html) {
         if (ticket !== loading) return;  // a newer request has been made

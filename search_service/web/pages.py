@@ -3,7 +3,9 @@
 A plain GET form; ``static/search.js`` enhances it (suggestions, results without a reload).
 With the ``X-Partial: content`` header the view returns only the filters and results, which
 the script swaps in; the full page and the fragment come from the same templates, so article
-text is escaped by Jinja in both.
+text is escaped by Jinja in both. Each search is written to the query log and counted in the
+metrics like one of ``/search``, except when the script only restores a view on "back"
+(``X-Replay: history``), which is no new search by the reader.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, g, render_template, request
 
 from ..errors import ApiError
 from ..searching.searcher import search, settings_options
@@ -49,6 +51,8 @@ def search_page():
                 searcher, search_request, build=build.id, **settings_options(settings)
             )
             view.update(response=response, pages=_pages(response.page, response.total, response))
+            if request.headers.get("X-Replay") != "history":
+                g.search_response = response  # logged and counted like /search (web/ops.py)
         except ApiError as exc:
             view["error"], status = exc.message, exc.status
     view["filtered"] = any(name in args for name in FILTERS)
