@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -211,11 +212,17 @@ def analytics(since: str, top: int, log_path: Path | None, as_json: bool) -> Non
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
     path = log_path or Path(Context(None).config.query_log or "")
-    if not str(path) or not path.is_file():
+    if not str(path) or str(path) == ".":
         raise click.ClickException(
             "no query log: set SEARCH_QUERY_LOG for the service, or give --log FILE"
         )
-    summary = report(path, period, top)
+    try:
+        summary = report(path, period, top)
+    except OSError as exc:
+        named_by = "--log" if log_path else "SEARCH_QUERY_LOG"
+        raise click.ClickException(
+            f"cannot read the query log {path} ({named_by}): {exc.strerror or exc}"
+        ) from None
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
@@ -230,7 +237,7 @@ def analytics(since: str, top: int, log_path: Path | None, as_json: bool) -> Non
     ):
         click.echo(f"\n{title}:")
         for row in summary[key] or [{"q": "-", unit: ""}]:
-            click.echo(f"  {row[unit]:>8}  {row['q']}")
+            click.echo(f"  {row[unit]:>8}  {printable(row['q'])}")
 
 
 @main.command("search")
@@ -436,6 +443,21 @@ def _size(source: Any) -> int:
 
 def _as_date(value: Any) -> date | None:
     return value.date() if value is not None else None
+
+
+# Queries are readers' text: in a terminal, a control character or escape sequence must show,
+# not act, and a pasted paragraph must not push the table apart.
+QUERY_WIDTH = 60
+
+
+def printable(text: str, width: int = QUERY_WIDTH) -> str:
+    """``text`` with control and format characters escaped (``\x1b``, ``\n``, ``\u202e``)
+    and cut to ``width`` characters with an ellipsis."""
+    shown = "".join(
+        repr(char)[1:-1] if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char
+        for char in text
+    )
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 
 _MARK = re.compile(r"</?mark>")

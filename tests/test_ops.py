@@ -174,3 +174,32 @@ def test_searches_made_on_the_page_are_logged_and_counted_like_api_searches(samp
     assert entries[0]["request_id"] == page.headers["X-Request-ID"]
     assert entries[0]["total"] == 0
     assert zero_result_searches() == before + 1
+
+
+def test_analytics_prints_queries_escaped_and_cut_but_json_keeps_them_whole(tmp_path, cli):
+    now = datetime.now(UTC).isoformat()
+    hostile = "\x1b[2J\x1b]0;pwned\x07news\u202egnirts"
+    long_query = "бюджет " * 150
+    log = tmp_path / "queries.jsonl"
+    log.write_text(
+        "".join(
+            json.dumps({"ts": now, "q": q, "total": 1, "took_ms": 1.0}) + "\n"
+            for q in (hostile, long_query)
+        )
+    )
+    result = cli("analytics", "--log", log)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\u202e" not in result.stdout
+    assert "\\x1b[2J\\x1b]0;pwned\\x07news\\u202egnirts" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    whole = json.loads(cli("analytics", "--log", log, "--json").stdout)
+    assert {row["q"] for row in whole["slowest"]} == {hostile, long_query}
+
+
+def test_analytics_names_the_log_it_cannot_read(cli, tmp_path):
+    result = cli("analytics", "--log", "/nonexistent")
+    assert result.returncode == 1
+    assert "/nonexistent" in result.stderr and "No such file" in result.stderr
+    configured = cli("analytics", env={"SEARCH_QUERY_LOG": str(tmp_path / "gone.jsonl")})
+    assert configured.returncode == 1 and "gone.jsonl" in configured.stderr
