@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from . import config as settings
-from .errors import ArticleError, SearchServiceError
+from .errors import ArticleError, MissingQuery, SearchServiceError
 from .indexing import writer
 from .indexing.stats import index_stats
 from .indexing.store import IndexHandle, IndexStore
@@ -276,6 +276,8 @@ def search_command(
     Example:
         search-service search "central bank" --lang en
     """
+    if not query.strip():
+        raise click.UsageError(MissingQuery().message)
     context = Context(index_dir)
     request = SearchRequest(
         q=query,

@@ -9,6 +9,7 @@ SearchServiceError
 │   └── BuildFailed        a new build failed its checks; the live one is untouched
 └── ApiError               a request the HTTP API refuses (has status and code)
     ├── BadParameter       400
+    │   └── MissingQuery   400 (no query to search)
     ├── QueryTooLong       413
     ├── UriTooLong         414 (request line longer than any allowed query needs)
     ├── HeaderTooLarge     431 (a request header over its size limit)
@@ -87,6 +88,15 @@ class BadParameter(ApiError):
 
     status = 400
     code = "invalid_parameter"
+
+
+class MissingQuery(BadParameter):
+    """A search without a query (the CLI refuses it with the same message)."""
+
+    code = "missing_query"
+
+    def __init__(self, message: str = "parameter 'q' is required and must not be empty") -> None:
+        super().__init__(message)
 
 
 class QueryTooLong(ApiError):

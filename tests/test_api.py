@@ -648,3 +648,15 @@ def test_every_snippet_of_a_one_word_search_is_marked_when_the_body_has_the_word
             "results"
         ]:
             assert "<mark>" in hit["snippet"] or "<mark>" in hit["title_html"], (query, hit["id"])
+
+
+@pytest.mark.parametrize("raw", ["q=%ff", "q=caf%e9", "q=ok&lang=%c3", "q=%ff%fe%fd"])
+def test_a_parameter_that_is_not_utf8_is_400_invalid_parameter(client, raw):
+    for path in ("/search", "/suggest"):
+        response = client.get(f"{path}?{raw}")
+        assert response.status_code == 400, (path, raw)
+        body = response.get_json()
+        assert body["error"] == "invalid_parameter"
+        assert "not valid UTF-8" in body["message"]
+    page = client.get(f"/?{raw}")
+    assert page.status_code == 400 and page.mimetype == "text/html"

@@ -398,3 +398,11 @@ def test_commands_on_a_missing_index_fail_with_a_message_not_a_traceback(runner,
     assert result.exit_code == 1
     assert "no index has been built" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_an_empty_search_is_a_usage_error_with_the_apis_message(cli, query, tmp_path):
+    result = cli("search", query, "--index-dir", tmp_path / "index")
+    assert result.returncode == 2
+    assert "parameter 'q' is required and must not be empty" in result.stderr
+    assert "result(s)" not in result.stdout

@@ -7,10 +7,11 @@ import dataclasses
 import re
 import time
 from datetime import date
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from ..errors import BadParameter, NotFound, QueryTooLong
+from ..errors import BadParameter, MissingQuery, NotFound, QueryTooLong
 from ..searching.searcher import SORTS, SearchRequest, search, settings_options
 from ..suggestions.related import related
 from ..suggestions.suggest import suggest
@@ -70,6 +71,7 @@ def health_view():
 @api.get("/suggest")
 def suggest_view():
     settings = state().config
+    check_utf8()
     q = request.args.get("q", "")
     if len(q) > settings.max_query_length:
         raise QueryTooLong(
@@ -103,10 +105,11 @@ def related_view(article_id: str):
 
 def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> SearchRequest:
     """Validate the query string of ``/search``; every problem is a 400 naming the parameter."""
+    check_utf8()
     args = request.args
     q = args.get("q", "").strip()
     if not q:
-        raise BadParameter("parameter 'q' is required and must not be empty", code="missing_query")
+        raise MissingQuery()
     if len(q) > max_length:
         raise QueryTooLong(f"query is {len(q)} characters long; the maximum is {max_length}")
     page = integer_arg("page", 1, minimum=1)
@@ -138,6 +141,22 @@ def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> Se
             )
         ),
     )
+
+
+def check_utf8() -> None:
+    """Every parameter must be UTF-8 once percent-decoded: werkzeug replaces what is not, and
+    ``q=%ff`` would search for a replacement character instead of saying what is wrong."""
+    for pair in request.query_string.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        for part in (name, value):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                shown = unquote_to_bytes(name).decode("utf-8", "replace")
+                raise BadParameter(
+                    f"parameter {shown!r} is not valid UTF-8 once percent-decoded "
+                    f"({part.decode('ascii', 'replace')[:40]!r})"
+                ) from None
 
 
 def integer_arg(name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
