@@ -47,6 +47,13 @@ def _non_negative_float(value: str) -> float:
     return number
 
 
+def _share(value: str) -> float:
+    number = float(value)
+    if not 0 <= number <= 1:
+        raise ValueError("must be between 0 and 1")
+    return number
+
+
 def _origins(value: str) -> tuple[str, ...]:
     return tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
 
@@ -99,6 +106,14 @@ SETTINGS: dict[str, Setting] = {
         "2",
         "How many complete builds to keep on disk: the live one plus older ones for rollback.",
         _positive_int,
+    ),
+    "max_rejected_share": Setting(
+        "SEARCH_MAX_REJECTED_SHARE",
+        "0.1",
+        "Largest share of a non-strict `reindex` input (0 to 1) that may be rejected: above it "
+        "the new build is not switched in and the live index is unchanged (`--strict` allows "
+        "none).",
+        _share,
     ),
     "max_query_length": Setting(
         "SEARCH_MAX_QUERY_LENGTH",
@@ -264,6 +279,7 @@ class Config:
     ratelimit_storage_url: str = "memory://"
     search_time_limit: float = 2.0
     query_log: str = ""
+    max_rejected_share: float = 0.1
 
 
 def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:

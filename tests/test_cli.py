@@ -115,7 +115,11 @@ def test_reindex_reports_each_rejected_record_skips_it_and_exits_1(runner, tmp_p
     )
     index_dir = tmp_path / "index"
 
-    result = runner.invoke(main, ["reindex", str(source), "--index-dir", str(index_dir)])
+    result = runner.invoke(
+        main,
+        ["reindex", str(source), "--index-dir", str(index_dir)],
+        env={"SEARCH_MAX_REJECTED_SHARE": "1"},  # 4 of 6 rejected, and it still goes live
+    )
 
     assert result.exit_code == 1
     rejected = [line for line in result.stderr.splitlines() if line.startswith("rejected")]
@@ -158,7 +162,10 @@ def test_reindex_reads_articles_from_standard_input(runner, tmp_path):
     index_dir = tmp_path / "index"
 
     result = runner.invoke(
-        main, ["reindex", "-", "--index-dir", str(index_dir)], input="\n".join(lines) + "\n"
+        main,
+        ["reindex", "-", "--index-dir", str(index_dir)],
+        input="\n".join(lines) + "\n",
+        env={"SEARCH_MAX_REJECTED_SHARE": "0.5"},
     )
 
     assert result.exit_code == 1
@@ -406,3 +413,34 @@ def test_an_empty_search_is_a_usage_error_with_the_apis_message(cli, query, tmp_
     assert result.returncode == 2
     assert "parameter 'q' is required and must not be empty" in result.stderr
     assert "result(s)" not in result.stdout
+
+
+def test_a_reindex_with_more_than_the_allowed_share_rejected_is_not_switched_in(
+    runner, index_dir, tmp_path
+):
+    """8 of 10 records rejected must not shrink a live index to the other 2."""
+    live = _live_build(index_dir)
+    good = [{"id": f"en-ok-{n}", "title": f"Zephyrine note {n}", "lang": "en"} for n in range(2)]
+    source = write_jsonl(tmp_path / "mostly-bad.jsonl", good + ["{oops"] * 8)
+
+    result = runner.invoke(main, ["reindex", str(source), "--index-dir", str(index_dir)])
+
+    assert result.exit_code == 1
+    assert "8 of 10 record(s) rejected (80%), more than SEARCH_MAX_REJECTED_SHARE=0.1" in (
+        result.stderr
+    )
+    assert "live index is unchanged" in result.stderr
+    assert _live_build(index_dir) == live
+    assert _ids(index_dir, "lighthouse", runner) == ["en-lighthouse"]
+    assert _ids(index_dir, "zephyrine", runner) == []
+
+
+def test_a_reindex_within_the_allowed_share_goes_live_and_exits_1(runner, index_dir, tmp_path):
+    good = [{"id": f"en-ok-{n}", "title": f"Zephyrine note {n}", "lang": "en"} for n in range(9)]
+    source = write_jsonl(tmp_path / "one-bad.jsonl", [*good, "{oops"])
+
+    result = runner.invoke(main, ["reindex", str(source), "--index-dir", str(index_dir)])
+
+    assert result.exit_code == 1
+    assert "Indexed 9, rejected 1" in result.stdout
+    assert len(_ids(index_dir, "zephyrine", runner)) == 9

@@ -96,6 +96,15 @@ def rebuild(
                     f"{summary.rejected} record(s) rejected under --strict; "
                     "nothing was written and the live index is unchanged"
                 )
+            read = summary.indexed + summary.rejected
+            if read and summary.rejected / read > config.max_rejected_share:
+                writer.cancel()
+                raise BuildFailed(
+                    f"{summary.rejected} of {read} record(s) rejected "
+                    f"({summary.rejected / read:.0%}), more than SEARCH_MAX_REJECTED_SHARE="
+                    f"{config.max_rejected_share:g}; the new build was not switched in and the "
+                    "live index is unchanged"
+                )
             writer.commit()
             # Updates accepted by the admin API while this build was being written.
             pending = Journal(store.root).pending()
