@@ -233,3 +233,71 @@ def test_an_acknowledged_update_survives_a_restart(admin):
     client.put("/admin/articles/p-1", json={"title": "Quokka persists"}, headers=AUTH)
     fresh = create_app({"index_dir": Path(index_dir)}).test_client()
     assert total(fresh, "quokka") == 1
+
+
+FULL = {
+    "id": "en-9",
+    "title": "Ferry timetable extended",
+    "lead": "Night crossings return.",
+    "body": "Ferries will run until midnight from May.",
+    "lang": "en",
+    "url": "https://news.example.org/en/ferry",
+    "category": "transport",
+    "tags": ["ferries"],
+    "published": "2025-03-14",
+}
+
+
+def _stored(client, q: str) -> dict:
+    [hit] = client.get("/search", query_string={"q": q}).get_json()["results"]
+    return hit
+
+
+def test_put_replaces_the_whole_article(admin):
+    client, _ = admin
+    assert client.put("/admin/articles/en-9", json=FULL, headers=AUTH).status_code == 200
+    response = client.put(
+        "/admin/articles/en-9", json={"title": "Ferry timetable corrected"}, headers=AUTH
+    )
+    assert response.status_code == 200
+    hit = _stored(client, "corrected")
+    assert (hit["url"], hit["category"], hit["published"]) == (None, "", "")
+
+
+def test_patch_changes_only_the_fields_it_sends(admin):
+    client, _ = admin
+    client.put("/admin/articles/en-9", json=FULL, headers=AUTH)
+    response = client.patch(
+        "/admin/articles/en-9", json={"title": "Ferry timetable corrected"}, headers=AUTH
+    )
+    assert response.status_code == 200, response.get_json()
+    hit = _stored(client, "corrected")
+    assert hit["url"] == FULL["url"] and hit["category"] == "transport"
+    assert hit["published"] == "2025-03-14"
+    assert total(client, "midnight") == 1  # the body is kept
+    cleared = client.patch("/admin/articles/en-9", json={"url": None}, headers=AUTH)
+    assert cleared.status_code == 200 and _stored(client, "corrected")["url"] is None
+
+
+def test_patch_of_an_unknown_article_is_404_and_an_invalid_result_422(admin):
+    client, _ = admin
+    missing = client.patch("/admin/articles/nope", json={"title": "x"}, headers=AUTH)
+    assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
+    invalid = client.patch("/admin/articles/en-1", json={"url": "javascript:x"}, headers=AUTH)
+    assert invalid.status_code == 422
+    assert "field 'url'" in invalid.get_json()["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("[]", "application/json"), ("\n", "application/x-ndjson"), ("", "application/json")],
+)
+def test_an_empty_batch_is_400_with_a_clear_message(admin, body, content_type):
+    client, index_dir = admin
+    response = client.post(
+        "/admin/articles", data=body, headers={**AUTH, "Content-Type": content_type}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_body"
+    assert "empty" in response.get_json()["message"]
+    assert Journal(index_dir).pending() == []

@@ -150,9 +150,7 @@ NAGORNO_KARABAKH = ("Nagorno-Karabakh", "Нагорный Карабах", "Dağ
 
 
 @pytest.mark.parametrize("spelling", NAGORNO_KARABAKH)
-def test_each_spelling_of_nagorno_karabakh_finds_the_phrase_first_then_its_parts(
-    client, spelling
-):
+def test_each_spelling_of_nagorno_karabakh_finds_the_phrase_first_then_its_parts(client, spelling):
     body = client.get("/search", query_string={"q": spelling, "per_page": 100}).get_json()
     karabakh = set(_ids(client, "Karabakh"))
     ids = [hit["id"] for hit in body["results"]]

@@ -1,4 +1,4 @@
-"""The admin API the CMS calls: put, batch, delete, reindex, job status.
+"""The admin API the CMS calls: put, patch, batch, delete, reindex, job status.
 
 Disabled (404, as if absent) unless ``SEARCH_ADMIN_TOKEN`` is set; then every request needs
 ``Authorization: Bearer <token>``, compared in constant time. A write is validated exactly as
@@ -22,9 +22,17 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from whoosh.index import LockError as WhooshLockError
 
-from ..errors import ApiError, ArticleError, LockTimeout, PayloadTooLarge, Unauthorized
+from ..articles import FIELDS
+from ..errors import (
+    ApiError,
+    ArticleError,
+    LockTimeout,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+)
 from ..indexing import jobs, writer
-from ..indexing.journal import Journal, article_to_json
+from ..indexing.journal import Journal, article_from_json, article_to_json
 from ..sources import read_stream
 from . import State, metrics, state
 
@@ -32,6 +40,8 @@ admin = Blueprint("admin", __name__, url_prefix="/admin")
 log = logging.getLogger("search_service")
 
 JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
+# The fields of an article record a PATCH merges into (the JSON Lines contract, without id).
+RECORD_FIELDS = tuple(name for name in FIELDS if name != "id")
 
 
 @admin.before_app_request
@@ -78,6 +88,54 @@ def put_article(article_id: str):
     return _accept([("put", article_id, article_to_json(articles[0]))], rejected=[])
 
 
+@admin.patch("/articles/<article_id>")
+def patch_article(article_id: str):
+    """A partial update: the given fields replace the article's, the others are kept (null
+    clears an optional field). The merged article is validated as a whole, like a PUT."""
+    changes = _json_body()
+    if not isinstance(changes, dict):
+        raise ApiError(
+            "the body must be a JSON object of the fields to change", code="invalid_body"
+        )
+    current = _current_record(article_id)
+    if current is None:
+        raise NotFound(f"no article with id {article_id!r} to update; PUT creates one")
+    record = {**current, **changes}
+    articles, errors = _validate(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+    if not errors and articles[0].id != article_id:
+        errors = [_error(1, articles[0].id, f"body id {articles[0].id!r} is not {article_id!r}")]
+    if errors:
+        return _rejected(errors)
+    return _accept([("put", article_id, article_to_json(articles[0]))], rejected=[])
+
+
+def _current_record(article_id: str) -> dict[str, Any] | None:
+    """The article as the CMS last sent it: its latest accepted update when one is still
+    waiting in the journal, else the live build's stored fields; None when there is none."""
+    for entry in reversed(Journal(state().store.root).pending()):
+        if entry.id == article_id:
+            return None if entry.record is None else _as_record(article_from_json(entry.record))
+    _, searcher = state().handle.searcher()
+    stored = searcher.document(id=article_id)
+    if stored is None:
+        return None
+    record = {name: stored.get(name) or None for name in RECORD_FIELDS}
+    if stored.get("lang_detected"):
+        record["lang"] = None  # detected, not given: detect again from the new text
+    return {**record, "id": article_id}
+
+
+def _as_record(article: Any) -> dict[str, Any]:
+    """An article as the JSON Lines record that would produce it."""
+    record = {name: getattr(article, name) or None for name in RECORD_FIELDS}
+    record.update(
+        tags=list(article.tags) or None,
+        published=article.published_text or None,
+        updated=article.updated_text or None,
+    )
+    return record
+
+
 @admin.post("/articles")
 def post_articles():
     """A batch: a JSON array of articles, or JSON Lines (one article per line)."""
@@ -96,6 +154,11 @@ def post_articles():
     if lines.count(b"\n") + (not lines.endswith(b"\n")) > state().config.admin_max_batch:
         limit = state().config.admin_max_batch
         raise PayloadTooLarge(f"a batch may hold at most {limit} articles", code="batch_too_large")
+    if not lines.strip():
+        raise ApiError(
+            "the batch is empty: send at least one article (a JSON array or JSON Lines)",
+            code="invalid_body",
+        )
     articles, errors = _validate(lines)
     if not articles:
         return _rejected(errors)

@@ -291,6 +291,24 @@ PATHS: dict[str, Any] = {
                 **NO_INDEX,
             },
         },
+        "patch": {
+            **ADMIN,
+            "summary": "Change some fields of one article, keeping the others",
+            "description": "The fields sent replace the article's (null clears one); the "
+            "merged article is validated as a whole. PUT replaces the whole article.",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("Article")}},
+            },
+            "responses": {
+                "200": _json("Applied: searchable now.", _ref("WriteResult")),
+                "202": _json("Queued: durable, applied when the lock frees.", _ref("WriteResult")),
+                **_errors(_400="The body is not a JSON object."),
+                "422": _json("The merged article is invalid, with the reason.", _ref("Rejected")),
+                **ADMIN_ERRORS,
+                **NO_INDEX,
+            },
+        },
         "delete": {
             **ADMIN,
             "summary": "Delete one article",
