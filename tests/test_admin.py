@@ -301,3 +301,29 @@ def test_an_empty_batch_is_400_with_a_clear_message(admin, body, content_type):
     assert response.get_json()["error"] == "invalid_body"
     assert "empty" in response.get_json()["message"]
     assert Journal(index_dir).pending() == []
+
+
+def test_two_reindex_jobs_in_a_row_keep_the_rollback_target(make_index, tmp_path, cli):
+    index_dir = make_index(BASE)
+    source = tmp_path / "export.jsonl"
+    app = create_app({"index_dir": index_dir, "admin_token": TOKEN, "reindex_source": str(source)})
+    client = app.test_client()
+    builds = []
+    for word in ("Quokka", "Wombat"):
+        write_jsonl(source, [*BASE, {"id": "r-1", "title": word, "lang": "en"}])
+        job_id = client.post("/admin/reindex", headers=AUTH).get_json()["id"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            job = client.get(f"/admin/jobs/{job_id}", headers=AUTH).get_json()
+            if job["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.1)
+        assert job["status"] == "succeeded", job
+        builds.append(IndexStore(index_dir).current().id)
+    store = IndexStore(index_dir)
+    assert store.previous().id == builds[0]
+    assert (index_dir / "builds" / builds[0]).is_dir()
+    result = cli("rollback", "--index-dir", index_dir)
+    assert result.returncode == 0, result.stderr
+    assert IndexStore(index_dir).current().id == builds[0]
+    assert total(client, "quokka") == 1 and total(client, "wombat") == 0
