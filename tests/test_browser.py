@@ -161,6 +161,28 @@ def test_type_see_suggestions_and_pick_one_with_the_keyboard(page, base_url):
     shot(page, "03-results")
 
 
+def test_submitting_closes_the_suggestions_and_ignores_answers_to_earlier_keystrokes(
+    page, base_url
+):
+    page.goto(base_url + "/?ui=en")
+    # Slow /suggest down, so that its answers arrive after the search was submitted.
+    page.route(
+        "**/suggest?*",
+        lambda route: (page.wait_for_timeout(400), route.continue_()),
+    )
+    box = page.get_by_role("combobox", name="Search the news")
+    box.focus()
+    box.press_sequentially("qarabag", delay=30)
+    box.press("Enter")
+    _at(page, re.compile(r"q=qarabag"))
+    page.wait_for_function("!document.querySelector('#results[aria-busy]')")
+    page.wait_for_timeout(1500)  # every pending suggestion answer has arrived by now
+    assert page.locator("#suggestions [role=option]:visible").count() == 0
+    assert page.locator("#suggestions").is_hidden()
+    assert box.get_attribute("aria-expanded") == "false"
+    shot(page, "04-submitted-without-suggestions")
+
+
 def test_page_through_results_and_share_the_url(page, base_url):
     page.goto(base_url + "/?q=the&lang=en&ui=en")
     first_page_title = page.locator(".hit-title").first.inner_text()

@@ -70,7 +70,7 @@
   }
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    closeSuggestions();
+    dismissSuggestions();
     load(queryFromForm(), true);
   });
   content.addEventListener("change", function (event) {
@@ -96,6 +96,13 @@
   var timer = null;
   var asked = 0;
 
+  // After a search is submitted or a suggestion picked, nothing typed before may reopen the
+  // list: the pending keystroke is dropped and answers still on their way are ignored.
+  function dismissSuggestions() {
+    clearTimeout(timer);
+    asked++;
+    closeSuggestions();
+  }
   function closeSuggestions() {
     list.hidden = true;
     list.textContent = "";
@@ -117,7 +124,7 @@
     }
   }
   function pick(item) {
-    closeSuggestions();
+    dismissSuggestions();
     if (item.kind === "article" && /^https?:\/\//.test(item.url || "")) {
       location.href = item.url;
       return;
