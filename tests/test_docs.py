@@ -79,3 +79,59 @@ def test_make_run_installs_only_what_serving_needs(tmp_path):
 
 def test_make_test_installs_the_test_extras(tmp_path):
     assert "install --quiet -e '.[test]'" in _make_dry_run("test", tmp_path)
+
+
+def _production_section() -> str:
+    match = re.search(r"^## Production\n(.*?)(?=^## )", README, re.MULTILINE | re.DOTALL)
+    assert match, "the README has no Production section"
+    return match.group(1)
+
+
+def test_the_production_section_lists_every_error_code_a_client_can_receive():
+    source = "\n".join(
+        path.read_text(encoding="utf-8") for path in (ROOT / "search_service").rglob("*.py")
+    )
+    defined = set(re.findall(r'code\s*=\s*"([a-z_]+)"|error_body\(\s*"([a-z_]+)"', source))
+    codes = {code for pair in defined for code in pair if code}
+    # werkzeug's and flask-limiter's, named after their status (web/__init__.py)
+    codes |= {"method_not_allowed", "too_many_requests", "request_entity_too_large"}
+    table = {
+        code
+        for row in re.findall(r"^\| \d{3} \| (.+?) \|", _production_section(), re.MULTILINE)
+        for code in re.findall(r"`([a-z_]+)`", row)
+    }
+    assert codes - {"bad_request"} <= table, sorted(codes - table)
+    assert {"invalid_json", "job_not_found", "uri_too_long"} <= table
+    assert "request_header_fields_too_large" in table
+
+
+def test_the_production_section_covers_proxy_workers_and_backups():
+    text = _production_section()
+    for needed in ("Procfile", "SEARCH_TRUSTED_PROXIES", "WEB_CONCURRENCY", "MB", "flock"):
+        assert needed in text, needed
+
+
+def test_the_production_backup_command_makes_an_archive_that_restores(tmp_path, sample_index):
+    import shutil
+    import subprocess
+
+    from search_service import create_app
+
+    block = re.search(r"```sh\n(cd \"\$SEARCH_INDEX_DIR\".*?)```", _production_section(), re.S)
+    assert block, "the backup command is missing"
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_index, index_dir, symlinks=True)
+    script = block.group(1).replace("/backup/", f"{tmp_path}/")
+    result = subprocess.run(
+        ["sh", "-c", script],
+        env={"SEARCH_INDEX_DIR": str(index_dir), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    [archive] = tmp_path.glob("search-*.tgz")
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    shutil.unpack_archive(archive, restored)
+    client = create_app({"index_dir": restored}).test_client()
+    assert client.get("/search?q=parliament").get_json()["total"] > 0
