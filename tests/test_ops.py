@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from search_service import create_app
+from search_service.sources import SAMPLE_CORPUS
 from search_service.web.ops import JsonFormatter
 from search_service.web.querylog import parse_period, report
 
@@ -71,7 +72,8 @@ def test_metrics_count_requests_results_and_index_contents(client):
         line for line in text.splitlines() if line.startswith("search_zero_result_searches_total")
     )
     assert float(zero.split()[-1]) >= 1
-    assert 'search_index_documents{lang="en"} 22.0' in text
+    per_language = sum('"lang": "en"' in line for line in SAMPLE_CORPUS.open(encoding="utf-8"))
+    assert f'search_index_documents{{lang="en"}} {per_language:.1f}' in text
     assert "search_build_age_seconds " in text
     assert "search_writer_queue_depth 0.0" in text
 

@@ -107,7 +107,7 @@ def test_other_endpoints_ignore_or_refuse_any_parameters(app, path, params):
     response = app.test_client().get(
         path, query_string=params, headers={"Authorization": f"Bearer {TOKEN}"}
     )
-    if path == "/metrics":
+    if path == "/metrics" and response.status_code != 414:  # 414: a URL over the limit
         assert response.status_code == 200
     else:
         assert_json_answer(response)
