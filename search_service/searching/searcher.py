@@ -148,7 +148,7 @@ def search(
     several_words = sum(not c.excluded for c in clauses) > 1
     # One joined word ("Nagorno-Karabakh"): its parts apart only when no article has it whole.
     several_parts = reader_query.word_count(clauses) > 1 and total == 0
-    if (several_words and few or several_parts) and not partial:
+    if ((several_words and few) or several_parts) and not partial:
         # Few articles have every word: follow them with articles that have some of the words.
         # (Sorted by date that would bury the full matches, so only when there are none.)
         loose = reader_query.build(clauses, schema, groups, match_all=False, synonyms=synonyms)
