@@ -135,3 +135,22 @@ def test_the_production_backup_command_makes_an_archive_that_restores(tmp_path, 
     shutil.unpack_archive(archive, restored)
     client = create_app({"index_dir": restored}).test_client()
     assert client.get("/search?q=parliament").get_json()["total"] > 0
+
+
+def test_the_module_map_names_every_sub_package_and_only_those():
+    section = README.split("## Module map", 1)[1].split("\n## ", 1)[0]
+    mapped = set(re.findall(r"^\| `(\w+)/` \|", section, re.MULTILINE))
+    packages = {
+        path.parent.name
+        for path in (ROOT / "search_service").glob("*/__init__.py")
+        if path.parent.name != "__pycache__"
+    }
+    assert mapped == packages
+
+
+def test_the_module_map_names_only_modules_that_exist():
+    section = README.split("## Module map", 1)[1].split("\n## ", 1)[0]
+    for row in re.finditer(r"^\| `(\w+)/` \| (.*)$", section, re.MULTILINE):
+        package, text = row.groups()
+        for module in re.findall(r"`(\w+)\.py`", text):
+            assert (ROOT / "search_service" / package / f"{module}.py").exists(), module
