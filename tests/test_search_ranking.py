@@ -368,11 +368,11 @@ def test_query_syntax_characters_never_cause_an_error(bank_client, q):
     assert body["total"] >= len(body["results"])
 
 
-def test_invalid_utf8_in_the_query_string_is_answered(bank_client):
+def test_invalid_utf8_in_the_query_string_is_a_400_not_a_search(bank_client):
     response = bank_client.http.get("/search?q=%FF%FEbank")
 
-    assert response.status_code == 200
-    assert response.is_json
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_parameter"
 
 
 def test_lone_asterisk_does_not_match_everything(bank_client):
