@@ -15,6 +15,7 @@ from flask import Blueprint, jsonify, request
 
 from .. import __name__ as package
 from ..articles import FIELDS as ARTICLE_FIELDS
+from ..errors import InvalidArticles, api_errors
 
 STR = {"type": "string"}
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -78,7 +79,13 @@ ARTICLE_ID = _param(
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
-        "properties": {"error": STR, "message": STR},
+        "properties": {
+            "error": {
+                "enum": list(dict.fromkeys(kind.code for kind in api_errors())),
+                "description": "A stable machine code (README.md, Error codes).",
+            },
+            "message": STR,
+        },
         "required": ["error", "message"],
     },
     "Hit": _object(
@@ -170,7 +177,11 @@ SCHEMAS: dict[str, Any] = {
         "lock frees (a reindex is running).",
     },
     "Rejected": _object(
-        {"error": STR, "message": STR, "errors": {"type": "array", "items": _ref("RecordError")}}
+        {
+            "error": {"const": InvalidArticles.code},
+            "message": STR,
+            "errors": {"type": "array", "items": _ref("RecordError")},
+        }
     ),
     "Job": {
         "type": "object",
