@@ -1,7 +1,7 @@
 """Per-segment arrays of an index's columns: field lengths, sortable fields, deletions.
 
 Whoosh reads a column one document at a time; scoring, counting and sorting whole result sets
-with numpy (:mod:`.matching`, :mod:`.facets`, :mod:`.recency`) need them as arrays. A segment
+with numpy (:mod:`.matching`, :mod:`.facets`, :mod:`.scoring`) need them as arrays. A segment
 never changes once written (its deletions only grow, so they are keyed by their count), so
 each array is read once per segment and shared by every search of the worker: an update
 costs only its new segment.

@@ -19,7 +19,7 @@ from whoosh.searching import Searcher
 from ..analysis.memo import query_terms
 from ..config import Config
 from ..indexing.schema import group_for, language_groups, text_field
-from . import columns, matching, recency, scoring, spelling
+from . import columns, matching, scoring, spelling
 from . import facets as facet_counts
 from . import query as reader_query
 from .snippets import Snippets
@@ -127,14 +127,14 @@ def search(
     clauses = reader_query.most_selective(clauses, max_terms, _frequency(searcher, groups))
     limit = request.page * request.per_page
     allowed = _allowed(searcher, request)
-    rescale = None if request.sort == "newest" else recency.rescaler(searcher, recency_half_life)
+    boost = None if request.sort == "newest" else scoring.recency_boost(searcher, recency_half_life)
     keys = _newest_first(searcher) if request.sort == "newest" else None
     deadline = time.monotonic() + time_limit if time_limit else None
 
     terms: dict = {}  # each word's matches, read once for every query of this search
 
     def run(query: wq.Query) -> tuple[matching.Matches, bool]:
-        return matching.evaluate(searcher, query, allowed, rescale, deadline, terms)
+        return matching.evaluate(searcher, query, allowed, boost, deadline, terms)
 
     strict = reader_query.build(clauses, schema, groups, synonyms=synonyms)
     matches, partial = run(strict)
