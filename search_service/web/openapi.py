@@ -76,6 +76,9 @@ ARTICLE_ID = _param(
     "article_id", "The article's id.", {**STR, "minLength": 1}, where="path", required=True
 )
 
+# An article in a list of results (searching.searcher.Hit), without its score.
+HIT = {name: STR for name in ("id", "title", "url", "lang", "category", "published")}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -90,15 +93,10 @@ SCHEMAS: dict[str, Any] = {
     },
     "Hit": _object(
         {
-            "id": STR,
-            "title": STR,
-            "title_html": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
-            "url": STR,
-            "lang": STR,
-            "category": STR,
-            "published": STR,
-            "snippet": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
+            **HIT,
             "score": {"type": ["number", "null"]},
+            "title_html": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
+            "snippet": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
         }
     ),
     "Facets": _object({"lang": COUNTS, "category": COUNTS, "year": COUNTS}),
@@ -134,17 +132,7 @@ SCHEMAS: dict[str, Any] = {
             "suggestions": {"type": "array", "items": _ref("Suggestion")},
         }
     ),
-    "RelatedArticle": _object(
-        {
-            "id": STR,
-            "title": STR,
-            "url": STR,
-            "lang": STR,
-            "category": STR,
-            "published": STR,
-            "score": {"type": "number"},
-        }
-    ),
+    "RelatedArticle": _object({**HIT, "score": {"type": "number"}}),
     "RelatedResponse": _object(
         {"id": STR, "lang": STR, "results": {"type": "array", "items": _ref("RelatedArticle")}}
     ),
