@@ -87,3 +87,22 @@ def test_every_error_code_is_in_the_readme_table_and_every_row_is_a_code():
     assert sorted(set(declared) - set(documented)) == [], "declared but not in the README"
     assert sorted(set(documented) - set(declared)) == [], "in the README but not declared"
     assert documented == declared  # and with the status each class answers with
+
+
+def test_the_module_map_names_every_sub_package_and_only_those():
+    section = README.split("## Module map", 1)[1].split("\n## ", 1)[0]
+    mapped = set(re.findall(r"^\| `(\w+)/` \|", section, re.MULTILINE))
+    packages = {
+        path.parent.name
+        for path in (ROOT / "search_service").glob("*/__init__.py")
+        if path.parent.name != "__pycache__"
+    }
+    assert mapped == packages
+
+
+def test_the_module_map_names_only_modules_that_exist():
+    section = README.split("## Module map", 1)[1].split("\n## ", 1)[0]
+    for row in re.finditer(r"^\| `(\w+)/` \| (.*)$", section, re.MULTILINE):
+        package, text = row.groups()
+        for module in re.findall(r"`(\w+)\.py`", text):
+            assert (ROOT / "search_service" / package / f"{module}.py").exists(), module
