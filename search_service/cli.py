@@ -277,7 +277,7 @@ def search_command(
         search-service search "central bank" --lang en
     """
     if not query.strip():
-        raise click.UsageError(MissingQuery().message)
+        raise click.UsageError(MissingQuery.default)
     context = Context(index_dir)
     request = SearchRequest(
         q=query,

@@ -10,6 +10,8 @@ import pytest
 from search_service import create_app
 from search_service.cli import main
 from search_service.config import SETTINGS
+from search_service.errors import ApiError
+from search_service.web import server
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -87,22 +89,10 @@ def _production_section() -> str:
     return match.group(1)
 
 
-def test_the_production_section_lists_every_error_code_a_client_can_receive():
-    source = "\n".join(
-        path.read_text(encoding="utf-8") for path in (ROOT / "search_service").rglob("*.py")
-    )
-    defined = set(re.findall(r'code\s*=\s*"([a-z_]+)"|error_body\(\s*"([a-z_]+)"', source))
-    codes = {code for pair in defined for code in pair if code}
-    # werkzeug's and flask-limiter's, named after their status (web/__init__.py)
-    codes |= {"method_not_allowed", "too_many_requests", "request_entity_too_large"}
-    table = {
-        code
-        for row in re.findall(r"^\| \d{3} \| (.+?) \|", _production_section(), re.MULTILINE)
-        for code in re.findall(r"`([a-z_]+)`", row)
-    }
-    assert codes - {"bad_request"} <= table, sorted(codes - table)
-    assert {"invalid_json", "job_not_found", "uri_too_long"} <= table
-    assert "request_header_fields_too_large" in table
+def test_the_production_section_points_to_every_error_code_a_client_can_receive():
+    assert "[Error codes](#error-codes)" in _production_section()
+    named = {"invalid_json", "job_not_found", "uri_too_long", "request_header_fields_too_large"}
+    assert named <= set(_readme_error_codes())
 
 
 def test_the_production_section_covers_proxy_workers_and_backups():
@@ -135,6 +125,35 @@ def test_the_production_backup_command_makes_an_archive_that_restores(tmp_path, 
     shutil.unpack_archive(archive, restored)
     client = create_app({"index_dir": restored}).test_client()
     assert client.get("/search?q=parliament").get_json()["total"] > 0
+
+
+def _readme_error_codes() -> dict[str, int]:
+    """The README's "Error codes" table: code → status."""
+    section = README.split("\n## Error codes\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z_]+)` \| (\d{3}) \|", section, re.MULTILINE)
+    return {code: int(status) for code, status in rows}
+
+
+def _declared_error_codes() -> dict[str, int]:
+    """Every code the service can send: each ApiError class, and what gunicorn's pages use."""
+    declared: dict[str, int] = {}
+    pending = [ApiError]
+    while pending:
+        kind = pending.pop()
+        pending.extend(kind.__subclasses__())
+        if kind is not ApiError:
+            assert kind.code not in declared, f"{kind.code} is declared twice"
+            declared[kind.code] = kind.status
+    for status, kind in server.GUNICORN_ERRORS.items():
+        assert declared.get(kind.code), f"gunicorn's {status} sends an undeclared code"
+    return declared
+
+
+def test_every_error_code_is_in_the_readme_table_and_every_row_is_a_code():
+    documented, declared = _readme_error_codes(), _declared_error_codes()
+    assert sorted(set(declared) - set(documented)) == [], "declared but not in the README"
+    assert sorted(set(documented) - set(declared)) == [], "in the README but not declared"
+    assert documented == declared  # and with the status each class answers with
 
 
 def test_the_module_map_names_every_sub_package_and_only_those():

@@ -3,8 +3,8 @@
 A word is marked when the text field's analysis of it is a query term, or the folded field's
 is (``Baki`` marks ``Bakı``, next to ``yol`` marking ``yollar``). The passage is the stretch
 with the most different query words; Whoosh's formatter escapes and marks it. Each distinct
-word is analysed once per worker (:mod:`.analysis.memo`) instead of running the analyzer chain
-over every word of every result (that was half of a search's time).
+word is analysed once per worker (:mod:`.analysis.memo`): running the analyzer chain over
+every word of every result would take half of a search's time.
 """
 
 from __future__ import annotations

@@ -73,10 +73,7 @@ def suggest_view():
     settings = state().config
     check_utf8()
     q = request.args.get("q", "")
-    if len(q) > settings.max_query_length:
-        raise QueryTooLong(
-            f"query is {len(q)} characters long; the maximum is {settings.max_query_length}"
-        )
+    check_length(q, settings.max_query_length)
     lang = lang_arg()
     limit = integer_arg("limit", 8, minimum=1, maximum=MAX_SUGGESTIONS)
     if not q.strip():
@@ -109,9 +106,8 @@ def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> Se
     args = request.args
     q = args.get("q", "").strip()
     if not q:
-        raise MissingQuery()
-    if len(q) > max_length:
-        raise QueryTooLong(f"query is {len(q)} characters long; the maximum is {max_length}")
+        raise MissingQuery(MissingQuery.default)
+    check_length(q, max_length)
     page = integer_arg("page", 1, minimum=1)
     per_page = integer_arg("per_page", 10, minimum=1, maximum=max_per_page)
     if page * per_page > max_window:
@@ -157,6 +153,12 @@ def check_utf8() -> None:
                     f"parameter {shown!r} is not valid UTF-8 once percent-decoded "
                     f"({part.decode('ascii', 'replace')[:40]!r})"
                 ) from None
+
+
+def check_length(q: str, max_length: int) -> None:
+    """A query over SEARCH_MAX_QUERY_LENGTH is refused before any work is done for it."""
+    if len(q) > max_length:
+        raise QueryTooLong(f"query is {len(q)} characters long; the maximum is {max_length}")
 
 
 def integer_arg(name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:

@@ -20,7 +20,7 @@ from flask import Flask, Response, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from ..errors import HeaderTooLarge, UriTooLong
+from ..errors import HeaderFieldsTooLarge, UriTooLong
 from . import metrics, state
 from .server import HEADER_FIELD_LIMIT, SECURITY_HEADERS, request_line_limit
 
@@ -98,7 +98,7 @@ def _check_size() -> None:
         raise UriTooLong(f"the request line is {length} bytes long; the maximum is {limit}")
     for name, value in request.headers.items():
         if len(name) + len(value) + 2 > HEADER_FIELD_LIMIT:
-            raise HeaderTooLarge(
+            raise HeaderFieldsTooLarge(
                 f"header {name!r} is {len(value)} bytes long; a header may have at most "
                 f"{HEADER_FIELD_LIMIT} bytes"
             )
