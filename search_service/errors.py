@@ -3,6 +3,7 @@
 SearchServiceError
 ├── ConfigError            a SEARCH_* setting cannot be used
 ├── ArticleError           one input record is invalid (carries file, line, id)
+├── SourceUnavailable      a sync source stayed down, timed out or answered 5xx after retries
 ├── IndexStoreError        the index on disk cannot be used as asked
 │   ├── IndexUnavailable   no build is live yet (HTTP 503)
 │   ├── LockTimeout        another writer held the lock too long
@@ -47,6 +48,10 @@ class ArticleError(SearchServiceError):
         if self.article_id:
             where += f" (id {self.article_id!r})"
         return f"{where}: {self.reason}"
+
+
+class SourceUnavailable(SearchServiceError):
+    """A sync source could not be read after its retries; nothing of it was deleted."""
 
 
 class IndexStoreError(SearchServiceError):

@@ -1,0 +1,216 @@
+"""The sync loop: read each source's changes since its watermark, apply them with the index
+writer, and only then move the watermark.
+
+Every reader yields :class:`Batch`\\ es. A batch is applied (``writer.add`` then
+``writer.delete``, under the store's writer lock), and after those commits the source's new
+position is saved; a kill at any point therefore repeats at most one batch, which is harmless
+because applying a batch twice gives the same index. The list of ids a source owns is widened
+before the commit and narrowed after it, so a full pass never misses one of its articles.
+A source that cannot be read fails alone, and nothing of it is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ..articles import Article
+from ..config import Config
+from ..errors import ArticleError, IndexUnavailable, SourceUnavailable
+from ..indexing import writer
+from ..indexing.store import IndexStore
+from . import watermarks
+from .spec import SourceSpec
+
+log = logging.getLogger("search_service.sources")
+
+
+@dataclass
+class Batch:
+    """What a reader found in one step, and its position once that is applied."""
+
+    position: dict[str, Any]
+    articles: list[Article] = field(default_factory=list)
+    rejected: list[ArticleError] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # ids the source has unpublished
+    seen: set[str] = field(default_factory=set)  # ids the source still publishes
+    errors: list[str] = field(default_factory=list)  # records that could not be fetched
+    read: int = 0  # records looked at, for progress
+    total: int | None = None  # records in the whole pass, when the reader knows
+
+
+class Reader(Protocol):
+    """What the sync loop needs of a source."""
+
+    def batches(self, position: dict[str, Any] | None, full: bool) -> Iterator[Batch]: ...
+
+    def gone(self, ids: set[str], position: dict[str, Any]) -> set[str]:
+        """Of ``ids`` (in the index, not seen in a full pass), those the source confirms it
+        no longer publishes; an id it cannot answer for is kept."""
+        ...
+
+    def watermark(self, position: dict[str, Any]) -> Any:
+        """A short description of the position, for /healthz."""
+        ...
+
+
+@dataclass
+class Result:
+    """One source's pass, for the summary line and the exit status."""
+
+    name: str
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+    failed: str = ""
+    full: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failed or self.rejected or self.errors)
+
+
+@dataclass
+class Report:
+    """Callbacks through which a pass shows itself (the CLI prints, tests collect)."""
+
+    reject: Callable[[ArticleError], None] = lambda error: None
+    error: Callable[[str, str], None] = lambda source, message: None
+    progress: Callable[[str, int, int | None], None] = lambda source, done, total: None
+
+
+def open_reader(spec: SourceSpec, config: Config) -> Reader:
+    """The reader of a source's kind (imported here: each kind pulls in its own libraries)."""
+    if spec.kind == "database":
+        from .database import DatabaseReader
+
+        return DatabaseReader(spec)
+    if spec.kind == "pages":
+        from .pages import PagesReader
+
+        return PagesReader(spec)
+    from .site import FeedReader, SitemapReader
+
+    return (SitemapReader if spec.kind == "sitemap" else FeedReader)(spec, config.user_agent)
+
+
+def sync_source(
+    store: IndexStore,
+    config: Config,
+    spec: SourceSpec,
+    *,
+    full: bool = False,
+    report: Report | None = None,
+    reader: Reader | None = None,
+) -> Result:
+    """One pass over one source (``full``: re-read everything and remove what is gone)."""
+    report = report or Report()
+    started = time.monotonic()
+    result = Result(spec.name, full=full)
+    root = store.root
+    state = watermarks.load_state(root, spec.name)
+    owned = watermarks.load_ids(root, spec.name)
+    state.update(kind=spec.kind, last_started=_now())
+    position = state.get("position")
+    seen: set[str] = set()
+    removed: set[str] = set()
+    done = 0
+    try:
+        reader = reader or open_reader(spec, config)
+        for batch in reader.batches(None if full else position, full):
+            _apply(store, config, spec.name, batch, owned, result, report)
+            seen |= batch.seen
+            removed.update(batch.deleted)
+            position = batch.position
+            state.update(position=position, watermark=reader.watermark(position))
+            watermarks.save_state(root, spec.name, state)
+            done += batch.read
+            report.progress(spec.name, done, batch.total)
+        if full:
+            candidates = owned - seen - removed
+            gone = reader.gone(candidates, position or {}) if candidates else set()
+            if gone:
+                _apply(
+                    store, config, spec.name, Batch({}, deleted=sorted(gone)), owned, result, report
+                )
+            state["last_full"] = _now()
+    except SourceUnavailable as exc:
+        result.failed = str(exc)
+        state["last_error"] = f"{_now()} {exc}"
+        state["errors"] = state.get("errors", 0) + 1
+        report.error(spec.name, str(exc))
+        log.warning("source %s failed: %s", spec.name, exc)
+    else:
+        state["last_success"] = _now()
+        state["last_success_started"] = state["last_started"]
+        if result.errors or result.rejected:
+            state["last_error"] = f"{_now()} " + (
+                result.errors[-1] if result.errors else f"{result.rejected} record(s) rejected"
+            )
+            state["errors"] = state.get("errors", 0) + len(result.errors)
+        else:
+            state["last_error"] = None
+    state["last_counts"] = {
+        "added": result.added,
+        "updated": result.updated,
+        "deleted": result.deleted,
+        "rejected": result.rejected,
+    }
+    watermarks.save_state(root, spec.name, state)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _apply(
+    store: IndexStore,
+    config: Config,
+    name: str,
+    batch: Batch,
+    owned: set[str],
+    result: Result,
+    report: Report,
+) -> None:
+    for error in batch.rejected:
+        result.rejected += 1
+        report.reject(error)
+    for message in batch.errors:
+        result.errors.append(message)
+        report.error(name, message)
+    # The last version of an id in the batch wins (Whoosh cannot replace a document added by
+    # the same writer, so each id is written once).
+    articles = list({article.id: article for article in batch.articles}.values())
+    gone = [i for i in dict.fromkeys(batch.deleted) if i not in {a.id for a in articles}]
+    if articles:
+        present = _present(store, [article.id for article in articles])
+        watermarks.save_ids(store.root, name, owned | {article.id for article in articles})
+        writer.add(store, articles, config)
+        owned.update(article.id for article in articles)
+        result.updated += len(present)
+        result.added += len(articles) - len(present)
+    if gone and store.current() is not None:
+        summary = writer.delete(store, gone, config)
+        result.deleted += summary.deleted
+    if gone:
+        owned.difference_update(gone)
+        watermarks.save_ids(store.root, name, owned)
+
+
+def _present(store: IndexStore, ids: list[str]) -> set[str]:
+    """Which of ``ids`` the live build holds (to count additions apart from updates)."""
+    try:
+        _, ix = store.open_current()
+    except IndexUnavailable:
+        return set()
+    with ix.searcher() as searcher:
+        return {i for i in ids if searcher.document_number(id=i) is not None}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
