@@ -390,13 +390,24 @@ def sync(
     """
     import logging
 
+    context = Context(index_dir)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("search_service")
+    logger.addHandler(handler)
+    logger.setLevel(context.config.log_level.upper())
+    try:
+        _sync(context, config_file, only, full, every)
+    finally:
+        logger.removeHandler(handler)
+
+
+def _sync(
+    context: Context, config_file: Path | None, only: str | None, full: bool, every: float | None
+) -> None:
     from .sources import spec as source_spec
     from .sources.sync import Report, open_reader, sync_source
 
-    context = Context(index_dir)
-    logging.basicConfig(
-        level=context.config.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
-    )
     path = config_file or (
         Path(context.config.sources_file) if context.config.sources_file else None
     )

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
@@ -244,3 +247,146 @@ def search_client(make_index: Callable[..., Path]) -> Callable[..., SearchClient
         return SearchClient(make_index(list(articles), **overrides))
 
     return build
+
+
+# PostgreSQL 15 from Debian, as a throwaway cluster for the database source tests ----------
+
+POSTGRES_BIN = Path(os.environ.get("SEARCH_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+POSTGRES_PASSWORD = "cms-Pa55word-never-shown"
+
+
+def server_unavailable(message: str) -> None:
+    """Skip a test whose server cannot run here, but fail it where servers are required (CI
+    sets SEARCH_REQUIRE_SERVERS=1), so a missing server never passes as a skipped test."""
+    if os.environ.get("SEARCH_REQUIRE_SERVERS") == "1":
+        pytest.fail(f"{message} (SEARCH_REQUIRE_SERVERS=1)")
+    pytest.skip(message)
+
+
+class Postgres:
+    """A PostgreSQL cluster in a temporary directory, run as the ``postgres`` system user when
+    the tests run as root (PostgreSQL refuses root), listening on 127.0.0.1 and a Unix socket
+    in that directory only. Tests may stop and start it; it is stopped by its PID."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.data = folder / "data"
+        self.log = folder / "postgres.log"
+        self.port = free_port()
+        self.pid: int | None = None
+        self._databases = iter(range(1, 10_000))
+
+    def _as_owner(self, *command: str) -> list[str]:
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--", *command]
+        return list(command)
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.folder.chmod(0o700)
+        password_file = self.folder / "pw"
+        password_file.write_text(POSTGRES_PASSWORD + "\n")
+        if os.geteuid() == 0:
+            shutil.chown(password_file, "postgres", "postgres")
+        subprocess.run(
+            self._as_owner(
+                str(POSTGRES_BIN / "initdb"),
+                "-D", str(self.data),
+                "-U", "postgres",
+                "--pwfile", str(password_file),
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E", "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
+            "-c fsync=off -c full_page_writes=off"
+        )
+        subprocess.run(
+            self._as_owner(
+                str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
+                "-o", options, "-w", "-t", "60", "start",
+            ),
+            check=True,
+            capture_output=True,
+            timeout=90,
+        )  # fmt: skip
+        self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
+
+    def stop(self, how: signal.Signals = signal.SIGINT) -> None:
+        """Shut down by PID (SIGINT: fast, as an operator would; SIGQUIT: immediate), waiting
+        until the postmaster is gone."""
+        if self.pid is None:
+            return
+        try:
+            os.kill(self.pid, how)
+        except ProcessLookupError:
+            self.pid = None
+            return
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(self.pid, signal.SIGKILL)
+        self.pid = None
+
+    def url(self, database: str = "postgres", password: str = POSTGRES_PASSWORD) -> str:
+        return f"postgresql+psycopg://postgres:{password}@127.0.0.1:{self.port}/{database}"
+
+    def connect(self, database: str = "postgres", **options: Any):
+        import psycopg
+
+        return psycopg.connect(
+            host=str(self.folder), port=self.port, user="postgres", dbname=database, **options
+        )
+
+    def new_database(self) -> str:
+        name = f"cms{next(self._databases)}"
+        with self.connect(autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return name
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """One PostgreSQL cluster for the whole session (each test makes its own database)."""
+    if not (POSTGRES_BIN / "initdb").exists():
+        server_unavailable(f"PostgreSQL is not installed ({POSTGRES_BIN}/initdb is missing)")
+    server = Postgres(Path(tempfile.mkdtemp(prefix="search-pg-")))
+    try:
+        server.init()
+        server.start()
+    except (subprocess.SubprocessError, OSError) as exc:
+        server.stop()
+        log = server.log.read_text() if server.log.exists() else ""
+        shutil.rmtree(server.folder, ignore_errors=True)
+        stderr = getattr(exc, "stderr", b"") or b""
+        server_unavailable(f"PostgreSQL cannot start: {exc} {stderr.decode()[-500:]} {log[-500:]}")
+    try:
+        yield server
+    finally:
+        server.stop(signal.SIGQUIT)  # nothing in it is kept
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres(postgres_server: Postgres) -> Iterator[Postgres]:
+    """The session's cluster, started again if a test stopped it."""
+    if postgres_server.pid is None:
+        postgres_server.start()
+    yield postgres_server
+    if postgres_server.pid is None:
+        postgres_server.start()
