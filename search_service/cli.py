@@ -459,7 +459,8 @@ def _sync(
             click.echo(
                 f"{spec.name} ({spec.kind}, {pass_kind}): added {result.added}, updated "
                 f"{result.updated}, deleted {result.deleted}, rejected {result.rejected}, "
-                f"fetch errors {len(result.errors)} in {result.seconds:.1f} s; {outcome}"
+                f"unchanged {result.unchanged}, fetch errors {len(result.errors)} "
+                f"in {result.seconds:.1f} s; {outcome}"
             )
             failed |= not result.ok
         first = False

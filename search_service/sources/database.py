@@ -82,7 +82,7 @@ class DatabaseReader:
     def batches(self, position: dict[str, Any] | None, full: bool) -> Iterator[Batch]:
         from sqlalchemy import text
 
-        position = dict(position or {})
+        position = {} if full or position is None else dict(position)
         remembered: dict[str, str] = dict(position.get("recent", {}))
         since = position.get("updated")
         start = datetime.fromisoformat(since) - self.overlap if since else None

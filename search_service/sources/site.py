@@ -190,7 +190,7 @@ class FeedReader(SiteReader):
         if parsed.bozo and not parsed.entries:
             raise SourceUnavailable(f"{self.url} is not a feed: {parsed.bozo_exception}")
         return [
-            (entry.link, entry.get("updated") or entry.get("published") or "")
+            (entry.link, entry.get("published") or entry.get("updated") or "")
             for entry in parsed.entries
             if entry.get("link")
         ]

@@ -46,7 +46,10 @@ class Batch:
 class Reader(Protocol):
     """What the sync loop needs of a source."""
 
-    def batches(self, position: dict[str, Any] | None, full: bool) -> Iterator[Batch]: ...
+    def batches(self, position: dict[str, Any] | None, full: bool) -> Iterator[Batch]:
+        """Changes since ``position`` (None: the first pass); ``full`` reads everything again,
+        keeping only what saves a download (ETags)."""
+        ...
 
     def gone(self, ids: set[str], position: dict[str, Any]) -> set[str]:
         """Of ``ids`` (in the index, not seen in a full pass), those the source confirms it
@@ -67,6 +70,7 @@ class Result:
     updated: int = 0
     deleted: int = 0
     rejected: int = 0
+    unchanged: int = 0  # read again, identical to what the index holds: not written
     errors: list[str] = field(default_factory=list)
     failed: str = ""
     full: bool = False
@@ -124,7 +128,7 @@ def sync_source(
     done = 0
     try:
         reader = reader or open_reader(spec, config)
-        for batch in reader.batches(None if full else position, full):
+        for batch in reader.batches(position, full):
             _apply(store, config, spec.name, batch, owned, result, report)
             seen |= batch.seen
             removed.update(batch.deleted)
@@ -187,13 +191,15 @@ def _apply(
     # the same writer, so each id is written once).
     articles = list({article.id: article for article in batch.articles}.values())
     gone = [i for i in dict.fromkeys(batch.deleted) if i not in {a.id for a in articles}]
-    if articles:
-        present = _present(store, [article.id for article in articles])
+    present = _present(store, [article.id for article in articles]) if articles else {}
+    changed = [a for a in articles if a.id not in present or not _same(a, present[a.id])]
+    result.unchanged += len(articles) - len(changed)
+    if changed:
         watermarks.save_ids(store.root, name, owned | {article.id for article in articles})
-        writer.add(store, articles, config)
-        owned.update(article.id for article in articles)
-        result.updated += len(present)
-        result.added += len(articles) - len(present)
+        writer.add(store, changed, config)
+        result.updated += sum(1 for article in changed if article.id in present)
+        result.added += sum(1 for article in changed if article.id not in present)
+    owned.update(article.id for article in articles)
     if gone and store.current() is not None:
         summary = writer.delete(store, gone, config)
         result.deleted += summary.deleted
@@ -202,14 +208,35 @@ def _apply(
         watermarks.save_ids(store.root, name, owned)
 
 
-def _present(store: IndexStore, ids: list[str]) -> set[str]:
-    """Which of ``ids`` the live build holds (to count additions apart from updates)."""
+def _present(store: IndexStore, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored fields of those of ``ids`` the live build holds."""
     try:
         _, ix = store.open_current()
     except IndexUnavailable:
-        return set()
+        return {}
+    found = {}
     with ix.searcher() as searcher:
-        return {i for i in ids if searcher.document_number(id=i) is not None}
+        for article_id in ids:
+            number = searcher.document_number(id=article_id)
+            if number is not None:
+                found[article_id] = searcher.stored_fields(number)
+    return found
+
+
+def _same(article: Article, stored: dict[str, Any]) -> bool:
+    """Whether the index already holds exactly this article (so a re-read writes nothing)."""
+    return (
+        stored.get("title") == article.title
+        and stored.get("lead") == article.lead
+        and stored.get("body") == article.body
+        and stored.get("url") == article.url
+        and stored.get("author") == article.author
+        and (stored.get("category") or "") == article.category
+        and tuple(stored.get("tags") or ()) == article.tags
+        and stored.get("published") == article.published_text
+        and stored.get("updated") == article.updated_text
+        and (not article.lang or stored.get("lang") == article.lang)
+    )
 
 
 def _now() -> str:
