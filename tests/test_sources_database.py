@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import BIN, POSTGRES_PASSWORD, Postgres, _process_env
 from whoosh import index as whoosh_index
 
 from search_service import config as settings
@@ -20,7 +21,6 @@ from search_service.indexing.store import IndexStore
 from search_service.sources import watermarks
 from search_service.sources.spec import SourceSpec
 from search_service.sources.sync import Report, sync_source
-from tests.conftest import BIN, POSTGRES_PASSWORD, Postgres, _process_env
 
 TABLE = """
 CREATE TABLE news (

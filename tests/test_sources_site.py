@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT, write_jsonl
 from site_server import SITE, SiteServer
 
+from search_service import config as settings
 from search_service import create_app
 from search_service.cli import main
 from search_service.indexing.store import IndexStore
@@ -210,3 +212,36 @@ def test_healthz_and_metrics_show_each_source(site, tmp_path):
     assert 'search_source_last_success_timestamp_seconds{source="sitemap"}' in metrics
     assert 'search_source_lag_seconds{source="sitemap"}' in metrics
     assert 'search_source_errors_total{source="sitemap"} 2.0' in metrics
+
+
+def test_the_example_sources_file_covers_every_kind_and_loads(monkeypatch):
+    from search_service.sources import spec
+    from search_service.sources.sync import open_reader
+
+    specs = spec.load(ROOT / "sources.example.toml")
+    assert sorted({s.kind for s in specs}) == sorted(spec.KINDS)
+    monkeypatch.setenv("CMS_DATABASE_URL", "postgresql+psycopg://search:secret@db.internal/news")
+    config = settings.load({})
+    for source in specs:
+        open_reader(source, config)  # every key is one its reader knows
+
+
+def test_after_a_reindex_replaced_the_build_a_source_is_read_again_from_the_start(tmp_path):
+    saved = tmp_path / "saved"
+    for path in list(ARTICLES)[:2]:
+        target = saved / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text((SITE / path.lstrip("/")).read_text())
+    config = tmp_path / "pages.toml"
+    config.write_text(
+        f'[[sources]]\nname = "archive"\nkind = "pages"\npath = "{saved}"\n'
+        'base_url = "https://news.example.org/"\n' + r"id_pattern = '/news/(\d+)-'" + "\n"
+    )
+    index_dir = tmp_path / "index"
+    assert sync(index_dir, config).exit_code == 0
+    export = write_jsonl(tmp_path / "export.jsonl", [{"id": "x-1", "title": "From an export"}])
+    CliRunner().invoke(main, ["reindex", str(export), "--index-dir", str(index_dir)])
+    assert sorted(indexed(index_dir)) == ["x-1"]
+    again = sync(index_dir, config)
+    assert "added 2," in again.stdout, again.output
+    assert sorted(indexed(index_dir)) == ["101", "102", "x-1"]

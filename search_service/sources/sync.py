@@ -123,6 +123,14 @@ def sync_source(
     owned = watermarks.load_ids(root, spec.name)
     state.update(kind=spec.kind, last_started=_now())
     position = state.get("position")
+    live = store.current()
+    if state.get("build") and (live is None or live.id != state["build"]):
+        # A reindex or rollback replaced the build this source was synced into: what the
+        # position says is applied may not be there, so read the source from the start.
+        log.warning(
+            "source %s: the live build changed since its last sync; reading it all", spec.name
+        )
+        position, owned = None, set()
     seen: set[str] = set()
     removed: set[str] = set()
     done = 0
@@ -133,7 +141,12 @@ def sync_source(
             seen |= batch.seen
             removed.update(batch.deleted)
             position = batch.position
-            state.update(position=position, watermark=reader.watermark(position))
+            live = store.current()
+            state.update(
+                position=position,
+                watermark=reader.watermark(position),
+                build=live.id if live is not None else None,
+            )
             watermarks.save_state(root, spec.name, state)
             done += batch.read
             report.progress(spec.name, done, batch.total)
