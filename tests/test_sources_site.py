@@ -40,6 +40,10 @@ CHROME = [
     "Taxıl ixracı rekord həddə çatıb",
     "Bütün hüquqlar qorunur",
     "Instagram",
+    "Photo: press service",
+    "Читайте также",
+    "Həmçinin oxuyun",
+    "Погода: в пятницу ожидаются дождь",
     "Telegram",
 ]
 
@@ -64,7 +68,8 @@ def sources_file(folder: Path, site: SiteServer, kind: str = "sitemap", **extra:
         "timeout = 0.5",
         "retries = 1",
         "backoff = 0.05",
-        "prune = [\"//section[contains(@class, 'related-articles')]\"]",
+        "prune = [\"//section[contains(@class, 'related-articles')]\", "
+        "\"//div[contains(@class, 'read-also')]\", '//figure']",
         r"id_pattern = '/(en|ru|az)/news/(\d+)-'",
         *(f"{key} = {value}" for key, value in extra.items()),
     ]
