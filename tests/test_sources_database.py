@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import BIN, POSTGRES_PASSWORD, Postgres, _process_env
+from conftest import BIN, _process_env
+from pg_server import POSTGRES_PASSWORD, Postgres
 from whoosh import index as whoosh_index
 
 from search_service import config as settings

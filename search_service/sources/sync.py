@@ -131,6 +131,7 @@ def sync_source(
             "source %s: the live build changed since its last sync; reading it all", spec.name
         )
         position, owned = None, set()
+    position_at_start = position
     seen: set[str] = set()
     removed: set[str] = set()
     done = 0
@@ -157,6 +158,7 @@ def sync_source(
                 _apply(
                     store, config, spec.name, Batch({}, deleted=sorted(gone)), owned, result, report
                 )
+        if full or position_at_start is None:  # a first pass reads everything, too
             state["last_full"] = _now()
     except SourceUnavailable as exc:
         result.failed = str(exc)
