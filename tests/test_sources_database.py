@@ -252,10 +252,13 @@ def test_the_database_password_never_appears_in_output(cli, cms):
 
 def test_a_database_stopped_mid_sync_fails_the_source_and_the_next_run_resumes(cms, tmp_path):
     source = cms(batch=3)
-    with source.connect() as conn:
-        insert(conn, *(row(n) for n in range(1, 11)))
     config = settings.load({}, index_dir=source.index_dir)
     store = IndexStore(source.index_dir)
+    with source.connect() as conn:
+        insert(conn, row(100))
+    assert sync_source(store, config, source.spec()).ok  # the first build
+    with source.connect() as conn:
+        insert(conn, *(row(n) for n in range(1, 11)))
     errors: list[str] = []
 
     def stop_after_first_batch(name: str, done: int, total: int | None) -> None:
@@ -267,51 +270,70 @@ def test_a_database_stopped_mid_sync_fails_the_source_and_the_next_run_resumes(c
     result = sync_source(store, config, source.spec(), report=report)
     assert result.failed and "database postgresql+psycopg://postgres:***@" in result.failed
     assert POSTGRES_PASSWORD not in result.failed
-    assert sorted(source.indexed(), key=int) == ["1", "2", "3"]
+    # The first page of the pass (row 100 again, unchanged, then rows 1 and 2) is in.
+    assert sorted(source.indexed(), key=int) == ["1", "2", "100"]
     state = watermarks.load_state(source.index_dir, "cms")
-    assert state["watermark"]["id"] == 3 and "database" in state["last_error"]
+    assert state["watermark"]["id"] == 2 and "database" in state["last_error"]
     source.postgres.start()
     result = sync_source(store, config, source.spec())
-    assert result.ok and result.added == 7
-    assert sorted(source.indexed(), key=int) == [str(n) for n in range(1, 11)]
+    assert result.ok and result.added == 8
+    assert sorted(source.indexed(), key=int) == [*map(str, range(1, 11)), "100"]
     # A source that is down removes nothing, even on a full pass.
     source.postgres.stop()
     result = sync_source(store, config, source.spec(), full=True)
-    assert result.failed and len(source.indexed()) == 10
+    assert result.failed and len(source.indexed()) == 11
 
 
 @pytest.mark.slow
 def test_kill_9_mid_sync_loses_no_change(cms, tmp_path):
     source = cms(batch=100)
-    with source.connect() as conn, conn.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO news (news_id, headline, content, language, modified_at) "
-            "VALUES (%s, %s, %s, 'en', now() + %s * interval '1 millisecond')",
-            [(n, f"Story {n}", f"Text of story {n}.", n) for n in range(1, 2001)],
-        )
+
+    def add_rows(first: int, last: int) -> None:
+        with source.connect() as conn, conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO news (news_id, headline, content, language, modified_at) "
+                "VALUES (%s, %s, %s, 'en', now() + %s * interval '1 millisecond')",
+                [(n, f"Story {n}", f"Text of story {n}.", n) for n in range(first, last + 1)],
+            )
+
     command = [str(BIN / "search-service"), "sync", "--config", str(source.config_file)]
-    process = subprocess.Popen(
-        command, env=_process_env(source.env), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
     state_file = source.index_dir / "sources" / "cms.json"
-    deadline = time.monotonic() + 60
-    while not state_file.exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.01)
-    time.sleep(0.3)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "sync finished before it could be killed"
+
+    def start_and_kill(when: Callable[[], bool]) -> None:
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        process = subprocess.Popen(command, env=_process_env(source.env), **quiet)
+        deadline = time.monotonic() + 60
+        while not when() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.005)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert process.returncode == -signal.SIGKILL, "sync finished before it could be killed"
+
+    def finish() -> None:
+        done = subprocess.run(command, env=_process_env(source.env), capture_output=True)
+        assert done.returncode == 0, done.stderr
+
+    # Killed while making the first build: nothing is live, the next run starts over.
+    add_rows(1, 2000)
+    start_and_kill(lambda: (source.index_dir / "builds").is_dir())
+    assert IndexStore(source.index_dir).current() is None and not state_file.exists()
+    finish()
+    assert len(source.indexed()) == 2000
+    # Killed between the commits of an incremental pass.
+    add_rows(2001, 4000)
+    before = watermarks.load_state(source.index_dir, "cms")["watermark"]["id"]
+    start_and_kill(lambda: watermarks.load_state(source.index_dir, "cms")["watermark"]["id"]
+                   != before)  # fmt: skip
     killed_at = watermarks.load_state(source.index_dir, "cms")["watermark"]["id"]
-    assert killed_at < 2000
+    assert 2000 < killed_at < 4000
     with source.connect() as conn:
         conn.execute("UPDATE news SET headline = 'Edited ' || news_id, modified_at = now() "
-                     "WHERE news_id IN (1, 1999)")  # fmt: skip
-    done = subprocess.run(command, env=_process_env(source.env), capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+                     "WHERE news_id IN (1, 3999)")  # fmt: skip
+    finish()
     indexed = source.indexed()
-    assert len(indexed) == 2000
-    assert indexed["1"]["title"] == "Edited 1" and indexed["1999"]["title"] == "Edited 1999"
-    assert indexed["1000"]["title"] == "Story 1000"
+    assert len(indexed) == 4000
+    assert indexed["1"]["title"] == "Edited 1" and indexed["3999"]["title"] == "Edited 3999"
+    assert indexed["3000"]["title"] == "Story 3000"
 
 
 def test_whoosh_sees_the_index_the_sync_wrote(cli, cms):

@@ -88,6 +88,7 @@ class DatabaseReader:
         start = datetime.fromisoformat(since) - self.overlap if since else None
         total = self._count(start)
         after: tuple[Any, Any] | None = None
+        high = (datetime.fromisoformat(since), position.get("id")) if since else None
         while True:
             params: dict[str, Any] = {"limit": self.batch_size}
             if after is not None:
@@ -109,13 +110,15 @@ class DatabaseReader:
             for row in rows:
                 self._take(row, batch, remembered, full)
             last = rows[-1]
-            newest = last[self.columns["updated"]]
-            after = (newest, last[self.columns["id"]])
-            cutoff = _iso(newest - self.overlap) if isinstance(newest, datetime) else ""
+            after = (last[self.columns["updated"]], last[self.columns["id"]])
+            # The overlap re-reads rows behind the watermark: it never moves back.
+            if high is None or after[0] >= high[0]:
+                high = after
+            cutoff = _iso(high[0] - self.overlap) if isinstance(high[0], datetime) else ""
             remembered = {i: u for i, u in remembered.items() if u >= cutoff}
             if len(remembered) > MAX_REMEMBERED:
                 remembered = {}
-            position = {"updated": _iso(newest), "id": _plain(after[1]), "recent": remembered}
+            position = {"updated": _iso(high[0]), "id": _plain(high[1]), "recent": remembered}
             batch.position = position
             yield batch
 

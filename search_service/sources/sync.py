@@ -137,7 +137,17 @@ def sync_source(
     done = 0
     try:
         reader = reader or open_reader(spec, config)
-        for batch in reader.batches(position, full):
+        first_build = position is None and store.current() is None
+        if first_build:
+            position = _first_build(store, config, spec.name, reader, owned, result, report)
+            live = store.current()
+            state.update(
+                position=position,
+                watermark=reader.watermark(position or {}),
+                build=live.id if live is not None else None,
+            )
+            watermarks.save_state(root, spec.name, state)
+        for batch in () if first_build else reader.batches(position, full):
             _apply(store, config, spec.name, batch, owned, result, report)
             seen |= batch.seen
             removed.update(batch.deleted)
@@ -185,6 +195,74 @@ def sync_source(
     watermarks.save_state(root, spec.name, state)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _first_build(
+    store: IndexStore,
+    config: Config,
+    name: str,
+    reader: Reader,
+    owned: set[str],
+    result: Result,
+    report: Report,
+) -> dict[str, Any] | None:
+    """Into an index with no build yet: every batch of the first pass streamed into one full
+    build (parallel, as fast as ``reindex``), the position saved only once it is live.
+
+    A kill before the switch leaves no build and no position, so the next run starts over.
+    An id read twice (a row updated during the pass) is written once and its later version
+    applied after the build; one unpublished later in the pass is deleted after it. Returns
+    the position after the last batch.
+    """
+    position: dict[str, Any] | None = None
+    later: dict[str, Article] = {}
+    ids: set[str] = set()
+    unpublished: set[str] = set()
+    done = 0
+
+    def articles() -> Iterator[Article]:
+        nonlocal position, done
+        for batch in reader.batches(None, False):
+            for error in batch.rejected:
+                result.rejected += 1
+                report.reject(error)
+            for message in batch.errors:
+                result.errors.append(message)
+                report.error(name, message)
+            for article in batch.articles:
+                if article.id in ids:
+                    later[article.id] = article
+                    continue
+                ids.add(article.id)
+                yield article
+            for article_id in batch.deleted:
+                later.pop(article_id, None)
+                if article_id in ids:
+                    unpublished.add(article_id)
+            position = batch.position
+            done += batch.read
+            report.progress(name, done, batch.total)
+        watermarks.save_ids(store.root, name, owned | ids)  # before the build's commit
+
+    stream = articles()
+    first = next(stream, None)
+    if first is None:
+        return position  # nothing published yet: no build to make
+    writer.rebuild(store, _chain(first, stream), config)
+    owned.update(ids)
+    result.added += len(ids) - len(unpublished)
+    if later:
+        writer.add(store, [a for i, a in later.items() if i not in unpublished], config)
+    if unpublished:
+        writer.delete(store, unpublished, config)
+        owned.difference_update(unpublished)
+        watermarks.save_ids(store.root, name, owned)
+    return position
+
+
+def _chain(first: Article, rest: Iterator[Article]) -> Iterator[Article]:
+    yield first
+    yield from rest
 
 
 def _apply(
