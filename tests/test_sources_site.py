@@ -4,6 +4,7 @@ site of ``tests/site`` (sitemap index, feed, robots.txt, and pages that fail in 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -250,3 +251,34 @@ def test_after_a_reindex_replaced_the_build_a_source_is_read_again_from_the_star
     again = sync(index_dir, config)
     assert "added 2," in again.stdout, again.output
     assert sorted(indexed(index_dir)) == ["101", "102", "x-1"]
+
+
+def test_sync_every_keeps_running_and_picks_up_a_new_page(tmp_path, spawn):
+    saved = tmp_path / "saved"
+    first, second = list(ARTICLES)[:2]
+    for path in (first,):
+        target = saved / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text((SITE / path.lstrip("/")).read_text())
+    config = tmp_path / "pages.toml"
+    config.write_text(
+        f'[[sources]]\nname = "archive"\nkind = "pages"\npath = "{saved}"\n'
+        'base_url = "https://news.example.org/"\n' + r"id_pattern = '/news/(\d+)-'" + "\n"
+    )
+    index_dir = tmp_path / "index"
+    worker = spawn("search-service", "sync", "--every", "0.5", "--index-dir", index_dir,
+                   env={"SEARCH_SOURCES_FILE": str(config)})  # fmt: skip
+    deadline = time.monotonic() + 60
+
+    def wait_for(ids: list[str]) -> None:
+        while time.monotonic() < deadline:
+            if IndexStore(index_dir).current() is not None and sorted(indexed(index_dir)) == ids:
+                return
+            assert worker.poll() is None, "the worker exited"
+            time.sleep(0.1)
+        pytest.fail(f"{ids} not indexed in time")
+
+    wait_for(["101"])
+    (saved / second.lstrip("/")).write_text((SITE / second.lstrip("/")).read_text())
+    wait_for(["101", "102"])
+    assert worker.poll() is None
