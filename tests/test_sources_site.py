@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, write_jsonl
 from site_server import SITE, SiteServer
+from test_reader_api import _check
 
 from search_service import config as settings
 from search_service import create_app
@@ -208,7 +209,9 @@ def test_a_directory_of_saved_pages_is_a_source(tmp_path):
 def test_healthz_and_metrics_show_each_source(site, tmp_path):
     sync(tmp_path / "index", sources_file(tmp_path, site))
     client = create_app({"index_dir": tmp_path / "index"}).test_client()
-    health = client.get("/healthz").get_json()
+    answer = client.get("/healthz")
+    _check("/healthz", answer)  # as the OpenAPI document describes it
+    health = answer.get_json()
     source = health["sources"]["sitemap"]
     # Seven listed URLs hold an article: the six, and the old link redirecting to one of them.
     assert source["kind"] == "sitemap" and source["watermark"]["pages"] == 7
@@ -232,17 +235,23 @@ def test_the_example_sources_file_covers_every_kind_and_loads(monkeypatch):
         open_reader(source, config)  # every key is one its reader knows
 
 
-def test_after_a_reindex_replaced_the_build_a_source_is_read_again_from_the_start(tmp_path):
-    saved = tmp_path / "saved"
-    for path in list(ARTICLES)[:2]:
+def saved_pages(folder: Path, paths: list[str]) -> Path:
+    """Pages of the site saved under ``folder``/saved, and a sources file reading them."""
+    saved = folder / "saved"
+    for path in paths:
         target = saved / path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text((SITE / path.lstrip("/")).read_text())
-    config = tmp_path / "pages.toml"
+    config = folder / "pages.toml"
     config.write_text(
         f'[[sources]]\nname = "archive"\nkind = "pages"\npath = "{saved}"\n'
         'base_url = "https://news.example.org/"\n' + r"id_pattern = '/news/(\d+)-'" + "\n"
     )
+    return config
+
+
+def test_after_a_reindex_replaced_the_build_a_source_is_read_again_from_the_start(tmp_path):
+    config = saved_pages(tmp_path, list(ARTICLES)[:2])
     index_dir = tmp_path / "index"
     assert sync(index_dir, config).exit_code == 0
     export = write_jsonl(tmp_path / "export.jsonl", [{"id": "x-1", "title": "From an export"}])
@@ -254,17 +263,8 @@ def test_after_a_reindex_replaced_the_build_a_source_is_read_again_from_the_star
 
 
 def test_sync_every_keeps_running_and_picks_up_a_new_page(tmp_path, spawn):
-    saved = tmp_path / "saved"
     first, second = list(ARTICLES)[:2]
-    for path in (first,):
-        target = saved / path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text((SITE / path.lstrip("/")).read_text())
-    config = tmp_path / "pages.toml"
-    config.write_text(
-        f'[[sources]]\nname = "archive"\nkind = "pages"\npath = "{saved}"\n'
-        'base_url = "https://news.example.org/"\n' + r"id_pattern = '/news/(\d+)-'" + "\n"
-    )
+    config = saved_pages(tmp_path, [first])
     index_dir = tmp_path / "index"
     worker = spawn("search-service", "sync", "--every", "0.5", "--index-dir", index_dir,
                    env={"SEARCH_SOURCES_FILE": str(config)})  # fmt: skip
@@ -279,6 +279,6 @@ def test_sync_every_keeps_running_and_picks_up_a_new_page(tmp_path, spawn):
         pytest.fail(f"{ids} not indexed in time")
 
     wait_for(["101"])
-    (saved / second.lstrip("/")).write_text((SITE / second.lstrip("/")).read_text())
+    saved_pages(tmp_path, [second])
     wait_for(["101", "102"])
     assert worker.poll() is None

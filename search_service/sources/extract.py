@@ -62,6 +62,10 @@ class Extraction:
             raise ArticleError(
                 exc.reason, source=f"{source} {url}", article_id=exc.article_id
             ) from None
+        except Exception as exc:  # a page the parsers choke on must not stop the pass
+            raise ArticleError(
+                f"cannot extract the article: {type(exc).__name__}: {exc}", source=f"{source} {url}"
+            ) from None
 
     def _article(self, html: bytes | str, url: str) -> Article:
         import trafilatura  # a second or so to import: only when a site is read

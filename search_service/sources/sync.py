@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from ..articles import Article
 from ..config import Config
-from ..errors import ArticleError, IndexUnavailable, SourceUnavailable
+from ..errors import ArticleError, IndexStoreError, IndexUnavailable, SourceUnavailable
 from ..indexing import writer
 from ..indexing.store import IndexStore
 from . import watermarks
@@ -161,7 +161,7 @@ def sync_source(
             watermarks.save_state(root, spec.name, state)
             done += batch.read
             report.progress(spec.name, done, batch.total)
-        if full:
+        if full and not first_build:  # a first build has nothing of its own to remove
             candidates = owned - seen - removed
             gone = reader.gone(candidates, position or {}) if candidates else set()
             if gone:
@@ -170,7 +170,7 @@ def sync_source(
                 )
         if full or position_at_start is None:  # a first pass reads everything, too
             state["last_full"] = _now()
-    except SourceUnavailable as exc:
+    except (SourceUnavailable, IndexStoreError) as exc:  # down, or the lock held too long
         result.failed = str(exc)
         state["last_error"] = f"{_now()} {exc}"
         state["errors"] = state.get("errors", 0) + 1
@@ -223,12 +223,7 @@ def _first_build(
     def articles() -> Iterator[Article]:
         nonlocal position, done
         for batch in reader.batches(None, False):
-            for error in batch.rejected:
-                result.rejected += 1
-                report.reject(error)
-            for message in batch.errors:
-                result.errors.append(message)
-                report.error(name, message)
+            _report(name, batch, result, report)
             for article in batch.articles:
                 if article.id in ids:
                     later[article.id] = article
@@ -274,12 +269,7 @@ def _apply(
     result: Result,
     report: Report,
 ) -> None:
-    for error in batch.rejected:
-        result.rejected += 1
-        report.reject(error)
-    for message in batch.errors:
-        result.errors.append(message)
-        report.error(name, message)
+    _report(name, batch, result, report)
     # The last version of an id in the batch wins (Whoosh cannot replace a document added by
     # the same writer, so each id is written once).
     articles = list({article.id: article for article in batch.articles}.values())
@@ -299,6 +289,16 @@ def _apply(
     if gone:
         owned.difference_update(gone)
         watermarks.save_ids(store.root, name, owned)
+
+
+def _report(name: str, batch: Batch, result: Result, report: Report) -> None:
+    """Count and show a batch's rejected records and unfetchable pages."""
+    for error in batch.rejected:
+        result.rejected += 1
+        report.reject(error)
+    for message in batch.errors:
+        result.errors.append(message)
+        report.error(name, message)
 
 
 def _present(store: IndexStore, ids: list[str]) -> dict[str, dict[str, Any]]:
