@@ -57,35 +57,50 @@ class SiteReader:
         position = dict(position or {})
         pages: dict[str, dict[str, str]] = dict(position.get("pages", {}))
         entries = [(u, m) for u, m in self.entries(position) if self._wanted(u)]
-        failures = 0
-        for start in range(0, len(entries), self.batch_size):
-            batch = Batch(position, read=0, total=len(entries))
-            for url, lastmod in entries[start : start + self.batch_size]:
-                batch.read += 1
-                known = pages.get(url, {})
-                if known.get("id") and not full and lastmod and known.get("lastmod") == lastmod:
-                    batch.seen.add(known["id"])
-                    continue
-                try:
-                    answer = self.fetcher.get(
-                        url, etag=known.get("etag", ""), last_modified=known.get("modified", "")
-                    )
-                except NotFetched as exc:
-                    log.info("source %s: skipped %s", self.spec.name, exc)
-                    continue
-                except SourceUnavailable as exc:
-                    failures += 1
-                    if failures >= DOWN_AFTER:
-                        raise SourceUnavailable(
-                            f"{failures} pages in a row could not be fetched; last: {exc}"
-                        ) from None
-                    batch.errors.append(str(exc))
-                    continue
-                failures = 0
-                self._take(url, lastmod, answer, known, pages, batch)
-            position = {**position, "pages": dict(pages)}
-            batch.position = position
-            yield batch
+        failures = fetched = 0
+        batch = Batch(position, total=len(entries))
+        for number, (url, lastmod) in enumerate(entries, start=1):
+            batch.read += 1
+            known = pages.get(url, {})
+            if known.get("id") and not full and lastmod and known.get("lastmod") == lastmod:
+                batch.seen.add(known["id"])
+            else:
+                fetched += 1
+                failures = self._visit(url, lastmod, known, pages, batch, failures)
+            # A batch is `batch` pages fetched, so a pass over an unchanged sitemap saves
+            # its position once, not once per few entries.
+            if fetched >= self.batch_size or number == len(entries):
+                position = {**position, "pages": dict(pages)}
+                batch.position = position
+                yield batch
+                batch, fetched = Batch(position, total=len(entries)), 0
+
+    def _visit(
+        self,
+        url: str,
+        lastmod: str,
+        known: dict[str, str],
+        pages: dict[str, dict[str, str]],
+        batch: Batch,
+        failures: int,
+    ) -> int:
+        """Fetch one listed page into ``batch``; returns the count of failures in a row."""
+        try:
+            answer = self.fetcher.get(
+                url, etag=known.get("etag", ""), last_modified=known.get("modified", "")
+            )
+        except NotFetched as exc:
+            log.info("source %s: skipped %s", self.spec.name, exc)
+            return failures
+        except SourceUnavailable as exc:
+            if failures + 1 >= DOWN_AFTER:
+                raise SourceUnavailable(
+                    f"{failures + 1} pages in a row could not be fetched; last: {exc}"
+                ) from None
+            batch.errors.append(str(exc))
+            return failures + 1
+        self._take(url, lastmod, answer, known, pages, batch)
+        return 0
 
     def _take(
         self,
