@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..indexing.journal import write_atomic
+from ..indexing.files import write_atomic
 
 FOLDER = "sources"
 POSITION = ".position.json"  # the reader's full position, apart from the small summary
