@@ -358,3 +358,23 @@ def test_an_unknown_source_name_is_a_usage_error(cli, cms):
     source = cms()
     done = sync(cli, source, "--source", "nope")
     assert done.returncode == 2 and "no source named 'nope'" in done.stderr
+
+
+def test_a_query_source_with_an_array_tags_column_and_text_bodies(cms, tmp_path):
+    source = cms()
+    with source.connect() as conn:
+        conn.execute("CREATE TABLE labels (news_id integer, labels text[])")
+        insert(conn, row(3, content="Plain text: <b> stays as written in a text body"))
+        conn.execute("INSERT INTO labels VALUES (3, ARRAY['port', 'Caspian'])")
+    spec = source.spec(
+        query="SELECT n.*, l.labels FROM news n JOIN labels l USING (news_id)",
+        body_format="text",
+        columns={**source.spec().options["columns"], "tags": "labels"},
+    )
+    del spec.options["table"]
+    config = settings.load({}, index_dir=source.index_dir)
+    result = sync_source(IndexStore(source.index_dir), config, spec)
+    assert result.ok and result.added == 1
+    document = source.indexed()["3"]
+    assert document["tags"] == ["port", "Caspian"]
+    assert document["body"] == "Plain text: <b> stays as written in a text body"

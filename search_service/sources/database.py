@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..articles import FIELDS, html_to_text, parse_article
+from ..articles import FIELDS, clean_text, html_to_text, parse_article
 from ..errors import ArticleError, ConfigError, SourceUnavailable
 from .spec import SourceSpec
 from .sync import Batch, log
@@ -135,7 +136,11 @@ class DatabaseReader:
             batch.deleted.append(article_id)
             return
         try:
-            article, _ = parse_article(self._record(row))
+            record = self._record(row)
+            article, _ = parse_article(record)
+            if self.body_format == "text" and isinstance(record.get("body"), str):
+                # Text as written, even where it reads like markup ("<b>" in a story on HTML).
+                article = replace(article, body=clean_text(record["body"]))
         except ArticleError as exc:
             batch.rejected.append(
                 ArticleError(exc.reason, source=f"{self.spec.name} row", article_id=article_id)
