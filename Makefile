@@ -21,10 +21,12 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check search_service tests bench
 	$(BIN)/ruff format --check search_service tests bench
 
-# The service and its runtime dependencies only: what `make run` needs.
+# The service and its runtime dependencies only: what `make run` needs. (The pip that venv
+# bundles warns about how dependencies spell their extras: a current one does not.)
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
