@@ -45,9 +45,11 @@ from whoosh.codec.whoosh3 import (
     W3LeafMatcher,
     W3PerDocReader,
     W3PostingsWriter,
+    W3TermInfo,
     _lenfield,
 )
 from whoosh.reading import TermNotFound
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 
@@ -127,30 +129,32 @@ class _PostingsWriter(W3PostingsWriter):
                 self._minlength, self._maxlength = None, 0
 
     def _arrays(self) -> bytes:
-        # Plain arrays, not numpy: most blocks hold one or two postings (rare words), where
-        # numpy's per-call cost would dominate a build.
-        ids = self._ids
-        if len(ids) == 1:
-            gaps = [ids[0]]
-        else:
-            gaps = [ids[0]] + [b - a for a, b in pairwise(ids)]
-        halves = [w * 2 for w in self._weights]
-        whole = all(h.is_integer() for h in halves)
-        weights = [int(h) for h in halves] if whole else list(self._weights)
-        id_code = _narrowest(max(gaps), _TYPECODES)
-        weight_code = _narrowest(max(weights), _WEIGHT_TYPECODES) if whole else "f"
-        parts = [array(id_code, gaps), array(weight_code, weights)]
-        if sys.byteorder != "little":
-            for part in parts:
-                part.byteswap()
-        head = (id_code + weight_code).encode()
-        return _pack(head + parts[0].tobytes() + parts[1].tobytes())
+        return _block_arrays(self._ids, self._weights)
 
     def _packed_values(self) -> bytes:
         values = self._mini_values()
         if values is None:
             return b""
         return _pack(pickle.dumps(values, pickle.HIGHEST_PROTOCOL))
+
+
+def _block_arrays(ids: Any, weights32: array) -> bytes:
+    """A block's document-number gaps and (float32) weights, as :class:`_PostingsWriter`
+    stores them."""
+    # Plain arrays, not numpy: most blocks hold one or two postings (rare words), where
+    # numpy's per-call cost would dominate a build.
+    gaps = [ids[0]] + [b - a for a, b in pairwise(ids)] if len(ids) > 1 else [ids[0]]
+    halves = [w * 2 for w in weights32]
+    whole = all(h.is_integer() for h in halves)
+    weights = [int(h) for h in halves] if whole else list(weights32)
+    id_code = _narrowest(max(gaps), _TYPECODES)
+    weight_code = _narrowest(max(weights), _WEIGHT_TYPECODES) if whole else "f"
+    parts = [array(id_code, gaps), array(weight_code, weights)]
+    if sys.byteorder != "little":
+        for part in parts:
+            part.byteswap()
+    head = (id_code + weight_code).encode()
+    return _pack(head + parts[0].tobytes() + parts[1].tobytes())
 
 
 def _narrowest(largest: float, typecodes: tuple[str, ...]) -> str:
@@ -263,6 +267,7 @@ def postings(reader: Any, field: str, text: bytes) -> LeafMatcher | None:
 
 
 _TERM = itemgetter(0, 1)
+_TERMINFO = W3TermInfo._struct
 
 
 class _FieldWriter(W3FieldWriter):
@@ -284,8 +289,8 @@ class _FieldWriter(W3FieldWriter):
                 self.start_field(fieldname, fieldobj)
                 table = _length_table(lengths, fieldname) if fieldobj.scorable else b""
             last = key
-            _, _, ids, weights, values = zip(*group)
-            if -1 in ids:  # Whoosh's marker of a spelling-only word, never a posting
+            _, _, ids, weights, values = zip(*group, strict=True)
+            if ids[0] == -1:  # Whoosh's marker of a spelling-only word, never a posting
                 kept = [i for i, docnum in enumerate(ids) if docnum != -1]
                 if not kept:
                     continue
@@ -301,6 +306,9 @@ class _FieldWriter(W3FieldWriter):
                 field_lengths = [table[docnum] for docnum in ids]
             else:
                 field_lengths = []
+            if len(ids) <= self._postwriter._blocklimit:
+                self._add_block_term(btext, ids, weights, values, field_lengths)
+                continue
             self.start_term(btext)
             self._postwriter.add_postings(
                 list(ids), list(weights), [v or b"" for v in values], field_lengths
@@ -308,6 +316,40 @@ class _FieldWriter(W3FieldWriter):
             self.finish_term()
         if last is not None:
             self.finish_field()
+
+    def _add_block_term(
+        self,
+        btext: bytes,
+        ids: tuple[int, ...],
+        weights: tuple[float, ...],
+        values: tuple[bytes | None, ...],
+        lengths: list[int],
+    ) -> None:
+        """A term whose postings fit one block: what ``start_term``, :meth:`_PostingsWriter.
+        add_postings` and ``finish_term`` write (same bytes), without their objects."""
+        weights32 = array("f", weights)
+        maxweight = max(0, max(weights))  # the first largest, as add_posting keeps it
+        known = [b for b in lengths if b]
+        shortest, longest = (min(known), max(known)) if known else (0, 0)
+        kept = [value for value in values if value]
+        fixed = self._format.fixed_value_size()
+        if fixed is None or fixed < 0:
+            mini: Any = tuple(kept)
+        else:
+            mini = b"".join(kept) if fixed else None
+        packed = b"" if mini is None else _pack(pickle.dumps(mini, pickle.HIGHEST_PROTOCOL))
+        arrays = _block_arrays(ids, weights32)
+        data = _LENGTH.pack(len(arrays)) + arrays + packed
+        info = pickle.dumps((len(ids), ids[-1], maxweight, 0, shortest, longest), 2)
+        block = WHOOSH3_HEADER_MAGIC + pack_int(-(len(info) + len(data))) + info + data
+        offset = self._postfile.tell()
+        self._postfile.write(block)
+        terminfo = _TERMINFO.pack(
+            0, 0 + sum(weights32), len(ids), shortest, longest, maxweight, ids[0], ids[-1]
+        )
+        self._tindex.add(
+            pack_ushort(self._fieldid) + btext, terminfo + pack_long(offset) + pack_int(len(block))
+        )
 
 
 def _length_table(lengths: Any, fieldname: str) -> bytes | None:

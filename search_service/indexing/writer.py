@@ -26,6 +26,7 @@ from .codec import Codec
 from .journal import Entry, Journal, article_from_json
 from .parallel import ParallelWriter
 from .schema import FOLD_PREFIX, TITLE_PREFIX, build_schema, group_for, text_field, text_value
+from .segment import MemoSegmentWriter
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
@@ -136,7 +137,7 @@ def _build_writer(ix: Any) -> IndexWriter:
 def _writer(ix: Any) -> IndexWriter:
     """A single-process writer; every write uses it so no commit makes a compound segment
     and every segment gets our codec."""
-    return ix.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND, codec=Codec())
+    return MemoSegmentWriter(ix, limitmb=WRITER_MEMORY_MB, compound=COMPOUND, codec=Codec())
 
 
 def add(
