@@ -16,13 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.analysis import CompositeAnalyzer, PyStemmerFilter, Token
+from whoosh.analysis import CompositeAnalyzer, PyStemmerFilter, RegexTokenizer, Token
 from whoosh.fields import TEXT
+from whoosh.formats import Frequency, Positions
+from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 from ..analysis.azerbaijani import AzerbaijaniStemFilter
 from ..analysis.filters import ApostropheSuffixFilter, FoldFilter, NormalizeFilter
-from .fields import Parts, PartsAnalyzer, SpelledText, WeightedText
+from .fields import PART_GAP, Parts, PartsAnalyzer, SpelledText, WeightedText
 
 _PURE_FILTERS = (
     NormalizeFilter,
@@ -33,6 +35,8 @@ _PURE_FILTERS = (
 )
 # Token texts remembered per chain before the memory starts again (a few tens of MB).
 LIMIT = 200_000
+# What the sorting pool counts a posting as (Whoosh's estimate for a short word and value).
+_POSTING_BYTES = 200
 # Fields whose ``index`` is Whoosh's own (or WeightedText's for Parts): the ones replayed here.
 _TEXT_TYPES = (TEXT, SpelledText, WeightedText)
 
@@ -48,6 +52,61 @@ class _MemoAnalyzer:
         self.unstemmed = [f for f in self.filters if not getattr(f, "is_morph", False)]
         self.memory: dict[str, tuple[str, str]] = {}
         self.spelled: set[str] | None = None  # collects the unstemmed words while set
+        # The tokenizer's matches, when findall gives them (see postings).
+        tokenizer = self.tokenizer
+        plain = type(tokenizer) is RegexTokenizer and not tokenizer.gaps
+        self.findall = (
+            tokenizer.expression.findall if plain and not tokenizer.expression.groups else None
+        )
+
+    def forms(self, text: str) -> tuple[str, str]:
+        """What the filters make of one token's text, with and without the stemmer."""
+        forms = self.memory.get(text)
+        if forms is None:
+            if len(self.memory) >= LIMIT:
+                self.memory.clear()
+            forms = self.memory[text] = (
+                _filtered(self.filters, text),
+                _filtered(self.unstemmed, text),
+            )
+        return forms
+
+    def postings(
+        self, format_: Any, parts: tuple[tuple[str, float], ...], spelled: set[str] | None
+    ) -> list[tuple[bytes, int, float, bytes]]:
+        """``format_.word_values`` over ``parts`` (texts and their tokens' boosts, positions
+        continuing after :data:`PART_GAP`, as :class:`.fields.PartsAnalyzer` numbers them),
+        encoded as ``FieldType.index`` gives them, in one loop: for Positions and Frequency
+        formats and a tokenizer whose tokens are its expression's matches (``findall``)."""
+        positional = type(format_) is Positions
+        found: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        start = 0
+        for text, boost in parts:
+            words = self.findall(text)
+            for pos, word in enumerate(words, start):
+                forms = self.memory.get(word) or self.forms(word)
+                term = forms[0]
+                if spelled is not None:
+                    spelled.add(forms[1])
+                if term in found:
+                    found[term].append(pos)
+                    weights[term] += boost
+                else:
+                    found[term] = [pos]
+                    weights[term] = 0.0 + boost
+            start += (len(words) - 1 if words and positional else 0) + PART_GAP
+        field_boost = format_.field_boost
+        if positional:
+            encode = format_.encode
+            return [
+                (term.encode("utf-8"), len(poses), weights[term] * field_boost, encode(poses))
+                for term, poses in found.items()
+            ]
+        return [
+            (term.encode("utf-8"), len(poses), weights[term] * field_boost, pack_uint(len(poses)))
+            for term, poses in found.items()
+        ]
 
     def __call__(self, value: str, no_morph: bool = False, **kwargs: Any) -> Iterator[Token]:
         memory, spelled = self.memory, self.spelled
@@ -105,6 +164,12 @@ class MemoSegmentWriter(SegmentWriter):
         if isinstance(value, Parts) and not isinstance(field, WeightedText):
             return field.index(value), None
         spelled: set[str] = set()
+        if memo.findall is not None and type(field.format) in (Positions, Frequency):
+            parts = value.parts if isinstance(value, Parts) else ((value, 1.0),)
+            items = memo.postings(
+                field.format, parts, spelled if field.separate_spelling() else None
+            )
+            return items, sorted(spelled)
         memo.spelled = spelled if field.separate_spelling() else None
         analyzer = PartsAnalyzer(memo) if isinstance(value, Parts) else memo
         try:
@@ -118,6 +183,18 @@ class MemoSegmentWriter(SegmentWriter):
             memo.spelled = None
         return items, sorted(spelled)
 
+    def _pool_add(self, postings: list[tuple]) -> None:
+        """``PostingPool.add`` for each of one field's postings, in one step (the pool's
+        memory is counted at a flat :data:`_POSTING_BYTES` a posting)."""
+        if not postings:
+            return
+        pool = self.pool
+        pool.fieldnames.add(postings[0][0])
+        pool.current.extend(postings)
+        pool.currentsize += _POSTING_BYTES * len(postings)
+        if pool.currentsize > pool.limit:
+            pool.save()
+
     # Whoosh's SegmentWriter.add_document, with field.index and field.spellable_words
     # replaced by one call to _index.
     def add_document(self, **fields: Any) -> None:
@@ -125,7 +202,6 @@ class MemoSegmentWriter(SegmentWriter):
         perdocwriter = self.perdocwriter
         schema = self.schema
         docnum = self.docnum
-        add_post = self.pool.add
 
         docboost = self._doc_boost(fields)
         fieldnames = sorted(name for name in fields if not name.startswith("_"))
@@ -144,21 +220,22 @@ class MemoSegmentWriter(SegmentWriter):
                 if field.indexed:
                     fieldboost = self._field_boost(fields, fieldname, docboost)
                     items, words = self._index(field, value)
-                    scorable = field.scorable
-                    for tbytes, freq, weight, vbytes in items:
-                        weight *= fieldboost
-                        if scorable:
-                            length += freq
-                        add_post((fieldname, tbytes, docnum, weight, vbytes))
+                    items = list(items)
+                    if field.scorable:
+                        length = sum(item[1] for item in items)
+                    if items:
+                        vbytes = items[-1][3]
+                        self._pool_add(
+                            [(fieldname, t, docnum, w * fieldboost, v) for t, _, w, v in items]
+                        )
 
                 if field.separate_spelling():
                     spellfield = field.spelling_fieldname(fieldname)
                     if words is None:
                         words = field.spellable_words(value)
-                    for word in words:
-                        # Whoosh gives a spelling word the value of the last posting added
-                        # (the bytes of a build depend on it).
-                        add_post((spellfield, word.encode("utf-8"), 0, 1, vbytes))
+                    # Whoosh gives a spelling word the value of the last posting added (the
+                    # bytes of a build depend on it).
+                    self._pool_add([(spellfield, w.encode("utf-8"), 0, 1, vbytes) for w in words])
 
                 if field.vector:
                     vitems = field.vector.word_values(value, field.analyzer, mode="index")
