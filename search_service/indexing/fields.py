@@ -58,7 +58,7 @@ class WeightedText(SpelledText):
             yield from super().index(value, **kwargs)
             return
         kwargs.setdefault("mode", "index")
-        analyzer = PartsAnalyzer(self.analyzer)
+        analyzer = _PartsAnalyzer(self.analyzer)
         for text, frequency, weight, encoded in self.format.word_values(value, analyzer, **kwargs):
             yield text.encode("utf-8"), frequency, weight, encoded
 
@@ -69,7 +69,7 @@ class WeightedText(SpelledText):
         return iter(sorted(words))
 
 
-class PartsAnalyzer:
+class _PartsAnalyzer:
     """Runs the field's analyzer over each part in turn, giving its tokens the part's weight."""
 
     def __init__(self, analyzer: Any) -> None:

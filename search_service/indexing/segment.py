@@ -1,14 +1,15 @@
 """The segment writer every write of ours uses: Whoosh's, with each distinct word analysed once.
 
-News text repeats its words: in 3,000 articles, 1.4 million tokens are 90,000 distinct
-strings. Whoosh runs the whole analyzer chain (normalisation, folding, stemming: pure Python)
-on every token, and the text field's chain a second time, without stemming, for its unstemmed
-spelling words. Here the tokenizer still runs on every token (positions come from it), but
-what the filters make of a token's text is remembered per writer process, with and without
-the stemmer, and one pass over the text gives both the field's terms and its spelling words.
-The documents written are the same: every filter of our chains maps one token's text to one
-text and looks at nothing else (:data:`_PURE_FILTERS`); a chain with any other filter is run
-as it is.
+News text repeats its words: in 3,000 articles the text fields' chains see about 600,000
+tokens and 75,000 distinct token texts. Whoosh runs the whole chain (normalisation, folding,
+stemming: Python generators stacked per filter) on every token, and the text field's chain a
+second time, without the stemmer, for its unstemmed spelling words. Here the tokenizer's
+regular expression still runs over all the text (positions come from it), but what the filters
+make of a token's text is remembered per writer process, with and without the stemmer, and one
+loop per field value gives the terms with their positions and weights and the spelling words.
+The postings are the same, byte for byte (``tests/test_bulk_writing.py``): every filter of
+our chains maps one token's text to one text and looks at nothing else (:data:`_PURE_FILTERS`);
+a field analysed any other way is indexed by Whoosh as before.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from whoosh.writing import SegmentWriter
 
 from ..analysis.azerbaijani import AzerbaijaniStemFilter
 from ..analysis.filters import ApostropheSuffixFilter, FoldFilter, NormalizeFilter
-from .fields import PART_GAP, Parts, PartsAnalyzer, SpelledText, WeightedText
+from .fields import PART_GAP, Parts, SpelledText, WeightedText
 
 _PURE_FILTERS = (
     NormalizeFilter,
@@ -33,17 +34,18 @@ _PURE_FILTERS = (
     AzerbaijaniStemFilter,
     PyStemmerFilter,
 )
-# Token texts remembered per chain before the memory starts again (a few tens of MB).
-LIMIT = 200_000
+# Token texts remembered per chain before the memory starts again (about 25 MB).
+LIMIT = 100_000
 # What the sorting pool counts a posting as (Whoosh's estimate for a short word and value).
 _POSTING_BYTES = 200
 # Fields whose ``index`` is Whoosh's own (or WeightedText's for Parts): the ones replayed here.
 _TEXT_TYPES = (TEXT, SpelledText, WeightedText)
 
 
-class _MemoAnalyzer:
-    """Stands in for a chain of a tokenizer and :data:`_PURE_FILTERS`: the tokenizer runs,
-    each token's analysed text (and its unstemmed one, for spelling) comes from a memory."""
+class _Analysis:
+    """A chain of a tokenizer and :data:`_PURE_FILTERS`, run as one loop per field value:
+    the tokenizer's matches, each one's analysed text (and its unstemmed one, for spelling)
+    from a memory."""
 
     def __init__(self, analyzer: CompositeAnalyzer) -> None:
         self.tokenizer = analyzer.items[0]
@@ -51,13 +53,7 @@ class _MemoAnalyzer:
         # What CompositeAnalyzer skips under no_morph.
         self.unstemmed = [f for f in self.filters if not getattr(f, "is_morph", False)]
         self.memory: dict[str, tuple[str, str]] = {}
-        self.spelled: set[str] | None = None  # collects the unstemmed words while set
-        # The tokenizer's matches, when findall gives them (see postings).
-        tokenizer = self.tokenizer
-        plain = type(tokenizer) is RegexTokenizer and not tokenizer.gaps
-        self.findall = (
-            tokenizer.expression.findall if plain and not tokenizer.expression.groups else None
-        )
+        self.findall = self.tokenizer.expression.findall  # the tokens (see _memoizable)
 
     def forms(self, text: str) -> tuple[str, str]:
         """What the filters make of one token's text, with and without the stemmer."""
@@ -75,7 +71,7 @@ class _MemoAnalyzer:
         self, format_: Any, parts: tuple[tuple[str, float], ...], spelled: set[str] | None
     ) -> list[tuple[bytes, int, float, bytes]]:
         """``format_.word_values`` over ``parts`` (texts and their tokens' boosts, positions
-        continuing after :data:`PART_GAP`, as :class:`.fields.PartsAnalyzer` numbers them),
+        continuing after :data:`PART_GAP`, as ``fields._PartsAnalyzer`` numbers them),
         encoded as ``FieldType.index`` gives them, in one loop: for Positions and Frequency
         formats and a tokenizer whose tokens are its expression's matches (``findall``)."""
         positional = type(format_) is Positions
@@ -108,22 +104,6 @@ class _MemoAnalyzer:
             for term, poses in found.items()
         ]
 
-    def __call__(self, value: str, no_morph: bool = False, **kwargs: Any) -> Iterator[Token]:
-        memory, spelled = self.memory, self.spelled
-        for token in self.tokenizer(value, **kwargs):
-            forms = memory.get(token.text)
-            if forms is None:
-                if len(memory) >= LIMIT:
-                    memory.clear()
-                forms = memory[token.text] = (
-                    _filtered(self.filters, token.text),
-                    _filtered(self.unstemmed, token.text),
-                )
-            if spelled is not None:
-                spelled.add(forms[1])
-            token.text = forms[1] if no_morph else forms[0]
-            yield token
-
 
 def _filtered(filters: list[Any], text: str) -> str:
     tokens: Iterator[Token] = iter([Token(text=text, stopped=False)])
@@ -133,55 +113,49 @@ def _filtered(filters: list[Any], text: str) -> str:
     return token.text
 
 
-def _memoizable(analyzer: Any) -> bool:
+def _memoizable(field: Any) -> bool:
+    """True for a text field whose analysis :class:`_Analysis` replays exactly: a regex
+    tokenizer whose tokens are its matches (what ``findall`` gives), then pure filters, into
+    a Positions or Frequency format."""
+    analyzer = field.analyzer
+    if type(field) not in _TEXT_TYPES or type(field.format) not in (Positions, Frequency):
+        return False
+    if type(analyzer) is not CompositeAnalyzer or len(analyzer.items) < 2:
+        return False
+    tokenizer = analyzer.items[0]
     return (
-        type(analyzer) is CompositeAnalyzer
-        and len(analyzer.items) > 1
+        type(tokenizer) is RegexTokenizer
+        and not tokenizer.gaps
+        and not tokenizer.expression.groups
         and all(type(item) in _PURE_FILTERS for item in analyzer.items[1:])
     )
 
 
 class MemoSegmentWriter(SegmentWriter):
-    """Whoosh's ``SegmentWriter``; text fields are analysed through :class:`_MemoAnalyzer`."""
+    """Whoosh's ``SegmentWriter``; text fields are analysed through :class:`_Analysis`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._memos: dict[int, _MemoAnalyzer | None] = {}
+        self._analyses: dict[int, _Analysis | None] = {}  # by id of the field's analyzer
 
-    def _memo(self, field: Any) -> _MemoAnalyzer | None:
+    def _analysis(self, field: Any) -> _Analysis | None:
         key = id(field.analyzer)
-        if key not in self._memos:
-            usable = type(field) in _TEXT_TYPES and _memoizable(field.analyzer)
-            self._memos[key] = _MemoAnalyzer(field.analyzer) if usable else None
-        return self._memos[key]
+        if key not in self._analyses:
+            self._analyses[key] = _Analysis(field.analyzer) if _memoizable(field) else None
+        return self._analyses[key]
 
     def _index(self, field: Any, value: Any) -> tuple[Any, list[str] | None]:
         """The field's postings as ``field.index(value)`` gives them, and its spelling words
         (None when they must come from ``field.spellable_words``)."""
-        memo = self._memo(field)
-        if memo is None or not isinstance(value, (str, Parts)):
+        analysis = self._analysis(field)
+        if analysis is None or not isinstance(value, (str, Parts)):
             return field.index(value), None
         if isinstance(value, Parts) and not isinstance(field, WeightedText):
             return field.index(value), None
-        spelled: set[str] = set()
-        if memo.findall is not None and type(field.format) in (Positions, Frequency):
-            parts = value.parts if isinstance(value, Parts) else ((value, 1.0),)
-            items = memo.postings(
-                field.format, parts, spelled if field.separate_spelling() else None
-            )
-            return items, sorted(spelled)
-        memo.spelled = spelled if field.separate_spelling() else None
-        analyzer = PartsAnalyzer(memo) if isinstance(value, Parts) else memo
-        try:
-            items = [
-                (text.encode("utf-8"), frequency, weight, encoded)
-                for text, frequency, weight, encoded in field.format.word_values(
-                    value, analyzer, mode="index"
-                )
-            ]
-        finally:
-            memo.spelled = None
-        return items, sorted(spelled)
+        parts = value.parts if isinstance(value, Parts) else ((value, 1.0),)
+        spelled: set[str] | None = set() if field.separate_spelling() else None
+        items = analysis.postings(field.format, parts, spelled)
+        return items, sorted(spelled or ())
 
     def _pool_add(self, postings: list[tuple]) -> None:
         """``PostingPool.add`` for each of one field's postings, in one step (the pool's
