@@ -143,7 +143,9 @@ def _block_arrays(ids: Any, weights32: array) -> bytes:
     stores them."""
     # Plain arrays, not numpy: most blocks hold one or two postings (rare words), where
     # numpy's per-call cost would dominate a build.
-    gaps = [ids[0]] + [b - a for a, b in pairwise(ids)] if len(ids) > 1 else [ids[0]]
+    if len(ids) == 1:
+        return _single_posting(ids[0], weights32[0])
+    gaps = [ids[0]] + [b - a for a, b in pairwise(ids)]
     halves = [w * 2 for w in weights32]
     whole = all(h.is_integer() for h in halves)
     weights = [int(h) for h in halves] if whole else list(weights32)
@@ -155,6 +157,21 @@ def _block_arrays(ids: Any, weights32: array) -> bytes:
             part.byteswap()
     head = (id_code + weight_code).encode()
     return _pack(head + parts[0].tobytes() + parts[1].tobytes())
+
+
+def _single_posting(docnum: int, weight: float) -> bytes:
+    """:func:`_block_arrays` of one posting (most terms have one), with a struct per pair of
+    type codes instead of two arrays."""
+    half = weight * 2
+    value: float = int(half) if half.is_integer() else weight
+    id_code = _narrowest(docnum, _TYPECODES)
+    weight_code = _narrowest(value, _WEIGHT_TYPECODES) if half.is_integer() else "f"
+    codes = id_code + weight_code
+    return _pack(codes.encode() + _PAIRS[codes].pack(docnum, value))
+
+
+# Little-endian, standard sizes: the bytes of array(...).tobytes() on a little-endian machine.
+_PAIRS = {i + w: struct.Struct(f"<{i}{w}") for i in _TYPECODES for w in _WEIGHT_TYPECODES}
 
 
 def _narrowest(largest: float, typecodes: tuple[str, ...]) -> str:
