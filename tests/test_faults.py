@@ -154,15 +154,16 @@ def test_kill_9_of_a_reindex_keeps_the_last_build_and_loses_no_accepted_update(
         base, "PUT", "/admin/articles/late-1", {"title": "Lighthouse keeper retires"}, TOKEN
     )
     assert (status, body["status"]) == (202, "queued"), body
-    # Searchable within 2 s in the live build, while the reindex still holds the lock.
-    wait_for(lambda: total(base, "lighthouse")[0] == 4, 2)
+    # Searchable in the live build while the reindex still holds the lock (the bound is
+    # generous for a loaded machine; how soon is the applier's interval, not a test's business).
+    wait_for(lambda: total(base, "lighthouse")[0] == 4, 30)
     assert reindex.poll() is None, "the reindex finished before it could be killed"
     os.kill(reindex.pid, signal.SIGKILL)
     reindex.wait()
 
     # The lock died with the writer; the worker's applier takes it, which clears the
     # half-written build, and applies the update for good.
-    wait_for(lambda: Journal(index_dir).pending() == [], 2.5)
+    wait_for(lambda: Journal(index_dir).pending() == [], 30)
     assert total(base, "lighthouse") == (4, live_build)  # the last good build still serves
     assert not any(p.name.startswith(".partial-") for p in builds.iterdir())
 

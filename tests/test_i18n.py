@@ -43,7 +43,14 @@ def test_the_template_catalog_lists_exactly_the_messages_of_the_templates_and_co
     assert ids == _source_messages(), "run `make translations` and translate the new texts"
 
 
-@pytest.mark.parametrize("language", ["ru", "az"])
+LANGUAGES = sorted(po.parents[1].name for po in CATALOGS.glob("*/LC_MESSAGES/messages.po"))
+
+
+def test_the_package_has_the_russian_and_azerbaijani_catalogs():
+    assert {"ru", "az"} <= set(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_message_is_translated_with_the_same_placeholders(language):
     catalog = _read(CATALOGS / language / "LC_MESSAGES" / "messages.po", language)
     template = _read(CATALOGS / "messages.pot")
