@@ -89,6 +89,8 @@ def test_start_page_asks_what_you_are_looking_for(client):
         ({}, {"Accept-Language": "az-AZ,az;q=0.9,en;q=0.5"}, "Nə axtarırsınız?"),
         ({}, {"Accept-Language": "ru-RU,ru;q=0.9"}, "Что вы ищете?"),
         ({}, {"Accept-Language": "de"}, "What are you looking for?"),
+        ({}, {"Accept-Language": "az, ru"}, "Что вы ищете?"),  # a tie: the first offered
+        ({}, {"Accept-Language": "*"}, "What are you looking for?"),
         ({"ui": "xx"}, {}, "What are you looking for?"),
     ],
 )
