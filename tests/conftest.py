@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
@@ -281,3 +284,48 @@ def shared_client(
     """The app over an index of ``articles``, for a module-scoped fixture shared by tests
     that only read: one build per module instead of one per test."""
     return SearchClient(build_index(tmp_path_factory.mktemp("shared"), list(articles)))
+
+
+# PostgreSQL 15 from Debian, as a throwaway cluster for the database source tests ----------
+
+from pg_server import POSTGRES_BIN, Postgres  # noqa: E402
+
+
+def server_unavailable(message: str) -> None:
+    """Skip a test whose server cannot run here, but fail it where servers are required (CI
+    sets SEARCH_REQUIRE_SERVERS=1), so a missing server never passes as a skipped test."""
+    if os.environ.get("SEARCH_REQUIRE_SERVERS") == "1":
+        pytest.fail(f"{message} (SEARCH_REQUIRE_SERVERS=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """One PostgreSQL cluster for the whole session (each test makes its own database)."""
+    if not (POSTGRES_BIN / "initdb").exists():
+        server_unavailable(f"PostgreSQL is not installed ({POSTGRES_BIN}/initdb is missing)")
+    server = Postgres(Path(tempfile.mkdtemp(prefix="search-pg-")))
+    try:
+        server.init()
+        server.start()
+    except (subprocess.SubprocessError, OSError) as exc:
+        server.stop()
+        log = server.log.read_text() if server.log.exists() else ""
+        shutil.rmtree(server.folder, ignore_errors=True)
+        stderr = getattr(exc, "stderr", b"") or b""
+        server_unavailable(f"PostgreSQL cannot start: {exc} {stderr.decode()[-500:]} {log[-500:]}")
+    try:
+        yield server
+    finally:
+        server.stop(signal.SIGQUIT)  # nothing in it is kept
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres(postgres_server: Postgres) -> Iterator[Postgres]:
+    """The session's cluster, started again if a test stopped it."""
+    if postgres_server.pid is None:
+        postgres_server.start()
+    yield postgres_server
+    if postgres_server.pid is None:
+        postgres_server.start()
