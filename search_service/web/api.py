@@ -12,6 +12,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from ..errors import BadParameter, MissingQuery, NotFound, QueryTooLong
 from ..searching.searcher import SORTS, SearchRequest, search, settings_options
+from ..sources.watermarks import all_states
 from ..suggestions.related import related
 from ..suggestions.suggest import suggest
 from . import state
@@ -57,14 +58,24 @@ def search_view():
 @api.get("/healthz")
 def health_view():
     build, searcher = state().handle.searcher()  # 503 via the IndexUnavailable handler
-    return jsonify(
-        {
-            "status": "ok",
-            "documents": searcher.doc_count(),
-            "build": build.id,
-            "build_created": build.info.get("created"),
+    body = {
+        "status": "ok",
+        "documents": searcher.doc_count(),
+        "build": build.id,
+        "build_created": build.info.get("created"),
+    }
+    synced = all_states(state().store.root)
+    if synced:  # only where `search-service sync` feeds this index
+        body["sources"] = {
+            name: {
+                "kind": source.get("kind"),
+                "watermark": source.get("watermark"),
+                "last_success": source.get("last_success"),
+                "last_error": source.get("last_error"),
+            }
+            for name, source in synced.items()
         }
-    )
+    return jsonify(body)
 
 
 @api.get("/suggest")
