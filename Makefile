@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint
+.PHONY: run test lint translations
 
 ## Set up what serving needs, build the sample index if there is none, serve on
 ## http://127.0.0.1:$(PORT) (PORT=8001 make run for another port)
@@ -20,6 +20,14 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check search_service tests bench
 	$(BIN)/ruff format --check search_service tests bench
+
+## Refresh the page's catalogs from the templates and code: new texts arrive untranslated in
+## every search_service/translations/<lang>/LC_MESSAGES/messages.po
+CATALOGS := search_service/translations
+translations: $(VENV)/.installed
+	$(BIN)/pybabel --quiet extract --no-location -k lazy_gettext -F babel.cfg \
+		--project=search_service --copyright-holder="" -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete --width=100 -i $(CATALOGS)/messages.pot -d $(CATALOGS)
 
 # The service and its runtime dependencies only: what `make run` needs. (The pip that venv
 # bundles warns about how dependencies spell their extras: a current one does not.)

@@ -14,12 +14,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, render_template, request
+from flask_babel import get_locale, lazy_gettext
 
 from ..errors import ApiError
 from ..searching.searcher import search, settings_options
 from . import state
 from .api import parse_search_args
-from .i18n import UI_LANGUAGES, Translator, choose_ui
+from .i18n import ui_languages
 
 pages = Blueprint("pages", __name__)
 
@@ -35,10 +36,8 @@ PAGE_WINDOW = 2  # pages shown either side of the current one
 
 @pages.get("/")
 def search_page():
-    ui = choose_ui()
-    t = Translator(ui)
     args = {k: v for k, v in request.args.items() if v.strip()}
-    view: dict[str, Any] = {"t": t, "ui": ui, "args": args, "q": args.get("q", "").strip()}
+    view: dict[str, Any] = {"ui": str(get_locale()), "args": args, "q": args.get("q", "").strip()}
     status = 200
     if view["q"]:
         settings = state().config
@@ -58,27 +57,39 @@ def search_page():
     view["filtered"] = any(name in args for name in FILTERS)
     view["url"] = _url
     view["link"] = _safe_link
-    view["ui_links"] = [(code, _url(args, ui=code)) for code in UI_LANGUAGES]
+    view["ui_links"] = [(code, _url(args, ui=code)) for code in ui_languages()]
     return _html(view, status)
+
+
+# Errors answered before the search runs, in the reader's words (the rest show their message).
+PAGE_ERRORS = {
+    "uri_too_long": lazy_gettext(
+        "This address is too long to search. Shorten the query (at most 1,000 characters) "
+        "or remove some filters."
+    ),
+    "request_header_fields_too_large": lazy_gettext(
+        "Your browser sent too much data with this request (often too many cookies). "
+        "Clear this site's cookies and try again."
+    ),
+    "too_many_requests": lazy_gettext(
+        "Too many searches from your address in a short time. Wait a minute and try again."
+    ),
+}
 
 
 def error_page(status: int, code: str, message: str) -> Response:
     """An error of a request to the page (414, 429, 431...) as the page itself, in the
     reader's language, instead of the API's JSON."""
-    ui = choose_ui()
-    t = Translator(ui)
-    args = {k: v for k, v in request.args.items() if v.strip()}
-    localised = t(f"error_{code}")
+    args = {} if code == "uri_too_long" else {k: v for k, v in request.args.items() if v.strip()}
     view: dict[str, Any] = {
-        "t": t,
-        "ui": ui,
-        "args": {} if code == "uri_too_long" else args,
-        "q": "" if code == "uri_too_long" else args.get("q", "").strip()[:1000],
-        "error": message if localised == f"error_{code}" else localised,
+        "ui": str(get_locale()),
+        "args": args,
+        "q": args.get("q", "").strip()[:1000],
+        "error": str(PAGE_ERRORS.get(code, message)),
         "filtered": False,
         "url": _url,
         "link": _safe_link,
-        "ui_links": [(c, _url({}, ui=c)) for c in UI_LANGUAGES],
+        "ui_links": [(c, _url({}, ui=c)) for c in ui_languages()],
     }
     return _html(view, status)
 
