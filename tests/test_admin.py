@@ -308,12 +308,12 @@ def test_two_reindex_jobs_in_a_row_keep_the_rollback_target(make_index, tmp_path
     for word in ("Quokka", "Wombat"):
         write_jsonl(source, [*BASE, {"id": "r-1", "title": word, "lang": "en"}])
         job_id = client.post("/admin/reindex", headers=AUTH).get_json()["id"]
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def finished(job_id: str = job_id) -> dict | None:
             job = client.get(f"/admin/jobs/{job_id}", headers=AUTH).get_json()
-            if job["status"] not in ("queued", "running"):
-                break
-            time.sleep(0.1)
+            return None if job["status"] in ("queued", "running") else job
+
+        job = wait_for(finished, 30, "the job to finish")
         assert job["status"] == "succeeded", job
         builds.append(IndexStore(index_dir).current().id)
     store = IndexStore(index_dir)
