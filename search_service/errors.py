@@ -6,12 +6,14 @@ SearchServiceError
 ├── IndexStoreError        the index on disk cannot be used as asked
 │   ├── IndexUnavailable   no build is live yet (HTTP 503)
 │   ├── LockTimeout        another writer held the lock too long
-│   └── BuildFailed        a new build failed its checks; the live one is untouched
+│   ├── BuildFailed        a new build failed its checks; the live one is untouched
+│   └── ReplicationError   a follower could not copy its leader's build (live one untouched)
 └── ApiError               a request the HTTP API refuses (has status and code)
     ├── BadParameter       400
     ├── QueryTooLong       413
     ├── NotFound           404
-    ├── Unauthorized       401 (admin API)
+    ├── Unauthorized       401 (admin and replication API)
+    ├── FollowerReadOnly   409 (admin writes sent to a follower)
     └── PayloadTooLarge    413 (admin API)
 """
 
@@ -106,6 +108,17 @@ class Unauthorized(ApiError):
 
     status = 401
     code = "unauthorized"
+
+
+class FollowerReadOnly(ApiError):
+    """An admin write sent to a follower, which only copies its leader's builds."""
+
+    status = 409
+    code = "follower_read_only"
+
+
+class ReplicationError(IndexStoreError):
+    """A follower could not copy its leader's build; the build it serves is untouched."""
 
 
 class PayloadTooLarge(ApiError):
