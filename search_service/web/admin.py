@@ -22,8 +22,15 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from whoosh.index import LockError as WhooshLockError
 
-from ..errors import ApiError, ArticleError, LockTimeout, PayloadTooLarge, Unauthorized
-from ..indexing import jobs, writer
+from ..errors import (
+    ApiError,
+    ArticleError,
+    FollowerReadOnly,
+    LockTimeout,
+    PayloadTooLarge,
+    Unauthorized,
+)
+from ..indexing import jobs, replication, writer
 from ..indexing.journal import Journal, article_to_json
 from ..sources import read_stream
 from . import State, metrics, state
@@ -54,6 +61,13 @@ def authenticate() -> None:
     valid = hmac.compare_digest(given.strip().encode(), settings.admin_token.encode())
     if scheme.lower() != "bearer" or not valid:
         raise Unauthorized("a valid 'Authorization: Bearer <token>' header is required")
+    if request.method not in ("GET", "HEAD"):
+        leader = replication.leader_of(state().store.root, settings.leader_url)
+        if leader:
+            raise FollowerReadOnly(
+                f"this instance is a follower of {leader} and copies its builds: send admin "
+                f"writes to the leader ({leader}/admin/...)"
+            )
     request.max_content_length = settings.admin_max_body
 
 

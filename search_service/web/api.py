@@ -11,6 +11,7 @@ from datetime import date
 from flask import Blueprint, Response, g, jsonify, request
 
 from ..errors import BadParameter, NotFound, QueryTooLong
+from ..indexing import replication
 from ..searching.searcher import SORTS, SearchRequest, search, settings_options
 from ..suggestions.related import related
 from ..suggestions.suggest import suggest
@@ -56,15 +57,26 @@ def search_view():
 
 @api.get("/healthz")
 def health_view():
+    """The live build; on a follower also how far behind its leader it is, and 503
+    ("lagging") past SEARCH_MAX_LAG so a load balancer drains it."""
     build, searcher = state().handle.searcher()  # 503 via the IndexUnavailable handler
-    return jsonify(
-        {
-            "status": "ok",
-            "documents": searcher.doc_count(),
-            "build": build.id,
-            "build_created": build.info.get("created"),
-        }
-    )
+    body = {
+        "status": "ok",
+        "documents": searcher.doc_count(),
+        "build": build.id,
+        "build_created": build.info.get("created"),
+        "generation": searcher.reader().generation(),
+    }
+    settings = state().config
+    follower = replication.health(state().store.root, settings.leader_url)
+    if follower is None:
+        return jsonify(body)
+    body["replication"] = follower
+    behind = follower["seconds_behind"]
+    if settings.max_lag and (behind is None or behind > settings.max_lag):
+        body["status"] = "lagging"
+        return jsonify(body), 503
+    return jsonify(body)
 
 
 @api.get("/suggest")
