@@ -435,11 +435,16 @@ class Cluster:
             assert first.returncode == 0, first.stderr
             self.start_web(number)
             self.start_follow_loop(number)
-        addresses = [f"127.0.0.1:{port}" for port in self.ports]
+        self.start_nginx(range(self.count))
+        return self
+
+    def start_nginx(self, numbers: Iterable[int]) -> None:
+        """(Re)start nginx in front of the followers ``numbers``."""
+        self._stop("nginx")
+        addresses = [f"127.0.0.1:{self.ports[number]}" for number in numbers]
         self.nginx, self.processes["nginx"] = start_nginx(
             addresses, f"127.0.0.1:{self.leader_port}", self.folder / "nginx"
         )
-        return self
 
     def close(self) -> None:
         for name in reversed(list(self.processes)):

@@ -18,6 +18,7 @@ Layout added to a follower's index directory::
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -25,7 +26,6 @@ import re
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -209,7 +209,7 @@ class FileGone(ReplicationError):
     """A file of the manifest was removed on the leader by a newer commit."""
 
 
-@dataclass
+@dataclasses.dataclass
 class SyncResult:
     """What one round of following did."""
 
@@ -263,7 +263,7 @@ def sync(store: IndexStore, leader: Leader, report: Report = lambda message: Non
                 ) from exc
             report(f"the leader moved on during the copy ({exc}); reading its manifest again")
     result.seconds = time.monotonic() - started
-    write_state(store.root, leader.url, remote, in_sync_at=asked_at)
+    write_state(store.root, leader.url, remote, in_sync_at=asked_at, copied=result)
     return result
 
 
@@ -398,6 +398,7 @@ def write_state(
     *,
     in_sync_at: float | None = None,
     error: str | None = None,
+    copied: SyncResult | None = None,
 ) -> None:
     """Record a round: when this follower last had the leader's newest build, or the error."""
     state = read_state(root) or {}
@@ -410,6 +411,8 @@ def write_state(
         )
     if in_sync_at is not None:
         state["in_sync_at"] = in_sync_at
+    if copied is not None:
+        state["last_copy"] = dataclasses.asdict(copied)
     root.mkdir(parents=True, exist_ok=True)
     temporary = root / f".{STATE_FILE}.{os.getpid()}.tmp"
     temporary.write_text(json.dumps(state))
