@@ -25,7 +25,6 @@ Prints one JSON object. Only ever talks to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import statistics
 import sys
@@ -51,20 +50,17 @@ def corpus(paths: list[Path], limit: int, out: Path) -> tuple[int, list[str]]:
     streams = [iter(read_sources([str(path)])) for path in paths]
     written, queries = 0, []
     with out.open("w", encoding="utf-8") as handle:
-        for stream in itertools.cycle(streams):
-            if written >= limit or not streams:
-                break
-            record = next(stream, None)
-            if record is None:
-                streams.remove(stream)
-                continue
-            if isinstance(record, ArticleError):
-                continue
-            handle.write(json.dumps(article_to_json(record), ensure_ascii=False) + "\n")
-            written += 1
-            words = record.title.split()
-            if len(words) >= 2 and len(queries) < 2000:
-                queries.append(" ".join(words[:2]))
+        while streams and written < limit:
+            for stream in list(streams):
+                record = next(stream, None)
+                if record is None:
+                    streams.remove(stream)
+                elif not isinstance(record, ArticleError) and written < limit:
+                    handle.write(json.dumps(article_to_json(record), ensure_ascii=False) + "\n")
+                    written += 1
+                    words = record.title.split()
+                    if len(words) >= 2 and len(queries) < 2000:
+                        queries.append(" ".join(words[:2]))
     return written, queries
 
 
