@@ -1,8 +1,8 @@
-"""gunicorn settings for the Procfile's web process.
+"""gunicorn settings for the Procfile's web process, from the service's own configuration
+(``search_service.config``: ``SEARCH_HOST``, ``PORT``, ``WEB_CONCURRENCY``, ``SEARCH_LOG_LEVEL``).
 
-PORT and WEB_CONCURRENCY follow the platform conventions (Heroku, Dokku, Render); the bind
-address comes from SEARCH_HOST. Workers are plain sync processes: each opens its own
-long-lived index searcher after the fork, on its first request.
+Workers are plain sync processes: each opens its own long-lived index searcher after the fork,
+on its first request.
 """
 
 import os
@@ -13,19 +13,21 @@ from pathlib import Path
 # scrape of any worker sums them. It must be set before any metric is created.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="search-metrics-"))
 
-from search_service.web import server  # noqa: E402
+from search_service import config as settings
+from search_service.web import server
 
 server.install()  # gunicorn's own 4xx/5xx pages become JSON like the app's
+service = settings.load()  # not "config": gunicorn reads that name as its own setting
 
-bind = f"{os.environ.get('SEARCH_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+bind = f"{service.host}:{service.port}"
+workers = service.workers
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = None  # the app logs one JSON line per request, with its X-Request-ID
 errorlog = "-"
-loglevel = os.environ.get("SEARCH_LOG_LEVEL", "info")
+loglevel = service.log_level
 
 
 def on_starting(server):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,9 @@ def _non_negative_int(value: str) -> int:
         raise ValueError("must be zero or more")
     return number
 
+
+# Settings whose value never appears in a repr, a log line or an error message.
+SECRETS = frozenset({"admin_token", "replication_token"})
 
 SETTINGS: dict[str, Setting] = {
     "index_dir": Setting(
@@ -164,8 +167,15 @@ SETTINGS: dict[str, Setting] = {
     "host": Setting(
         "SEARCH_HOST",
         "127.0.0.1",
-        "Address gunicorn binds to (with `PORT`, default 8000; `WEB_CONCURRENCY` sets the "
-        "number of workers, default 2). Use 0.0.0.0 behind a platform router.",
+        "Address gunicorn binds to; `0.0.0.0` behind a platform router.",
+    ),
+    # The platform conventions (Heroku, Dokku, Render) gunicorn.conf.py follows.
+    "port": Setting("PORT", "8000", "Port gunicorn listens on.", _positive_int),
+    "workers": Setting(
+        "WEB_CONCURRENCY",
+        "2",
+        "gunicorn worker processes (each holds the index open; about one per core).",
+        _positive_int,
     ),
     "log_level": Setting(
         "SEARCH_LOG_LEVEL",
@@ -173,7 +183,7 @@ SETTINGS: dict[str, Setting] = {
         "Log level of the web service and the command line (debug, info, warning, error).",
         str.lower,
     ),
-    # Operations (issue 5): admin API, limits, observability.
+    # The admin API, limits, observability.
     "admin_token": Setting(
         "SEARCH_ADMIN_TOKEN",
         "",
@@ -270,40 +280,14 @@ SETTINGS: dict[str, Setting] = {
 }
 
 
-@dataclass(frozen=True)
-class Config:
-    """Typed settings; build it with :func:`load` rather than by hand."""
-
-    index_dir: Path
-    languages: tuple[str, ...]
-    default_language: str
-    lock_timeout: float
-    keep_builds: int
-    max_query_length: int
-    max_query_terms: int
-    max_per_page: int
-    max_results_window: int
-    snippet_chars: int
-    recency_half_life: float
-    cors_origins: tuple[str, ...]
-    cache_size: int
-    synonyms_file: str
-    host: str
-    log_level: str
-    admin_token: str = field(default="", repr=False)
-    reindex_source: str = ""
-    admin_max_body: int = 10485760
-    admin_max_batch: int = 1000
-    admin_apply_wait: float = 1.5
-    ratelimit: str = "600/minute"
-    ratelimit_storage_url: str = "memory://"
-    search_time_limit: float = 2.0
-    query_log: str = ""
-    suggest_ratelimit: str = "1800/minute"
-    trusted_proxies: int = 0
-    replication_token: str = field(default="", repr=False)
-    leader_url: str = ""
-    max_lag: float = 0.0
+Config = make_dataclass(
+    "Config",
+    [(name, Any, field(repr=name not in SECRETS)) for name in SETTINGS],
+    frozen=True,
+)
+Config.__module__ = __name__  # so that it pickles (reindex jobs hand it to a sub-process)
+Config.__doc__ = """Typed settings, one attribute per entry of :data:`SETTINGS` (the only place a
+setting is declared); build it with :func:`load` rather than by hand."""
 
 
 def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -316,7 +300,7 @@ def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
             values[name] = setting.parse(raw)
         except ValueError as exc:
             raise ConfigError(f"{setting.env}={raw!r} is invalid: {exc}") from exc
-    unknown = set(overrides) - {f.name for f in fields(Config)}
+    unknown = set(overrides) - set(SETTINGS)
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     values.update({k: v for k, v in overrides.items() if v is not None})

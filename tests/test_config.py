@@ -1,9 +1,14 @@
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from search_service import config as settings
 from search_service.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_defaults_apply_when_the_environment_is_empty():
@@ -40,3 +45,31 @@ def test_an_unusable_value_names_the_variable(variable, value):
 def test_unknown_override_is_refused():
     with pytest.raises(ConfigError, match="unknown setting"):
         settings.load({}, index_path="x")
+
+
+def test_gunicorn_takes_its_bind_address_workers_and_log_level_from_the_same_settings():
+    probe = (
+        "import runpy; conf = runpy.run_path('gunicorn.conf.py'); "
+        "print(conf['bind'], conf['workers'], conf['loglevel'])"
+    )
+    environ = {
+        **os.environ,
+        "SEARCH_HOST": "127.0.0.2",
+        "PORT": "8123",
+        "WEB_CONCURRENCY": "3",
+        "SEARCH_LOG_LEVEL": "WARNING",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+    assert out.stdout.split() == ["127.0.0.2:8123", "3", "warning"], out.stderr
+
+
+def test_gunicorn_refuses_an_unusable_setting_with_its_name():
+    probe = "import runpy; runpy.run_path('gunicorn.conf.py')"
+    environ = {**os.environ, "WEB_CONCURRENCY": "many"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+    assert out.returncode != 0
+    assert "WEB_CONCURRENCY='many' is invalid" in out.stderr

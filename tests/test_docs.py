@@ -56,3 +56,22 @@ def test_procfile_serves_the_app_with_the_gunicorn_config():
     web = (ROOT / "Procfile").read_text().strip()
     assert web.startswith("web: gunicorn --config gunicorn.conf.py ")
     assert "search_service:create_app()" in web
+
+
+def test_the_module_map_names_every_sub_package_and_only_those():
+    section = README.split("## Module map", 1)[1].split("\n## ", 1)[0]
+    mapped = set(re.findall(r"^\| `(\w+)/` \|", section, re.MULTILINE))
+    packages = {
+        path.parent.name
+        for path in (ROOT / "search_service").glob("*/__init__.py")
+        if path.parent.name != "__pycache__"
+    }
+    assert mapped == packages
+
+
+def test_the_module_map_names_only_modules_that_exist():
+    section = README.split("## Module map", 1)[1].split("\n## ", 1)[0]
+    for row in re.finditer(r"^\| `(\w+)/` \| (.*)$", section, re.MULTILINE):
+        package, text = row.groups()
+        for module in re.findall(r"`(\w+)\.py`", text):
+            assert (ROOT / "search_service" / package / f"{module}.py").exists(), module
