@@ -15,7 +15,6 @@ Example (see the README section "Benchmark")::
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import random
 import re
@@ -39,6 +38,7 @@ from search_service.articles import parse_article  # noqa: E402
 from search_service.errors import ArticleError  # noqa: E402
 from search_service.indexing import writer  # noqa: E402
 from search_service.indexing.store import IndexHandle, IndexStore  # noqa: E402
+from search_service.searching import scoring  # noqa: E402
 from search_service.searching.searcher import SearchRequest, search, settings_options  # noqa: E402
 from search_service.sources.jsonl import read_sources  # noqa: E402
 
@@ -230,29 +230,20 @@ def _build_tantivy(corpus: Path, target: Path) -> None:
 
 
 class Ours:
-    """The code path of ``/search``: one long-lived IndexHandle, searcher.search, top 10."""
+    """The code path of ``/search``: one long-lived IndexHandle, ``search``, top 10 (with the
+    facet counts and spelling check every search makes)."""
 
     name = "ours"
 
-    def __init__(self, root: Path, facets: bool = False) -> None:
+    def __init__(self, root: Path) -> None:
         self.settings = service_config.load(index_dir=root)
-        self.handle = IndexHandle(IndexStore(root))
-        self.extra = facet_options() if facets else {}
+        self.handle = IndexHandle(IndexStore(root), scoring.weighting)
 
     def __call__(self, q: str) -> int:
         build, searcher = self.handle.searcher()
         options = {**settings_options(self.settings), "time_limit": None}
-        response = search(searcher, SearchRequest(q=q, **self.extra), build=build.id, **options)
+        response = search(searcher, SearchRequest(q=q), build=build.id, **options)
         return response.total
-
-
-def facet_options() -> dict[str, Any] | None:
-    """How to ask for facets, if the searcher has them (issue 4 adds them); else None."""
-    for field in dataclasses.fields(SearchRequest):
-        if field.name == "facets":
-            default = field.default
-            return {"facets": True if isinstance(default, bool) else ("lang", "category")}
-    return None
 
 
 class Fts5:
@@ -466,8 +457,6 @@ def main(argv: list[str] | None = None) -> None:
     runners: dict[str, Any] = {}
     for engine in engines:
         runners[engine] = {"ours": Ours, "fts5": Fts5, "tantivy": Tantivy}[engine](workdir / engine)
-    if "ours" in engines and facet_options() is not None:
-        runners["ours+facets"] = Ours(workdir / "ours", facets=True)
 
     # Untimed warm-up over every query (lazy opens, OS cache), noting how many find anything.
     report["queries_with_hits"] = {

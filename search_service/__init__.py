@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .indexing.store import IndexHandle, IndexStore
+from .searching import scoring
 from .searching.cache import ResultCache
 
 __all__ = ["create_app"]
@@ -29,7 +30,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         config.index_dir, lock_timeout=config.lock_timeout, keep_builds=config.keep_builds
     )
     app.extensions["search_service"] = web.State(
-        config, store, IndexHandle(store), ResultCache(config.cache_size)
+        config, store, IndexHandle(store, scoring.weighting), ResultCache(config.cache_size)
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]

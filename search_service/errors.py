@@ -1,25 +1,48 @@
-"""The exception tree of the service and the one JSON body every HTTP error uses.
+"""The exception tree of the service, every error code its HTTP answers carry, and the one
+JSON body they all use.
 
 SearchServiceError
-├── ConfigError            a SEARCH_* setting cannot be used
-├── ArticleError           one input record is invalid (carries file, line, id)
-├── IndexStoreError        the index on disk cannot be used as asked
-│   ├── IndexUnavailable   no build is live yet (HTTP 503)
-│   ├── LockTimeout        another writer held the lock too long
-│   ├── BuildFailed        a new build failed its checks; the live one is untouched
-│   └── ReplicationError   a follower could not copy its leader's build (live one untouched)
-└── ApiError               a request the HTTP API refuses (has status and code)
-    ├── BadParameter       400
-    ├── QueryTooLong       413
-    ├── NotFound           404
-    ├── Unauthorized       401 (admin and replication API)
-    ├── FollowerReadOnly   409 (admin writes sent to a follower)
-    └── PayloadTooLarge    413 (admin API)
+├── ConfigError                a SEARCH_* setting cannot be used
+├── ArticleError               one input record is invalid (carries file, line, id)
+├── IndexStoreError            the index on disk cannot be used as asked
+│   ├── IndexUnavailable       no build is live yet (answered as IndexNotReady)
+│   ├── LockTimeout            another writer held the lock too long
+│   ├── BuildFailed            a new build failed its checks; the live one is untouched
+│   └── ReplicationError       a follower could not copy its leader's build (live one untouched)
+└── ApiError                   an HTTP request the service refuses: status and stable code
+    ├── BadRequest             400 bad_request: HTTP itself is malformed
+    │   ├── BadParameter       400 invalid_parameter
+    │   │   └── MissingQuery   400 missing_query
+    │   └── InvalidBody        400 invalid_body (admin API)
+    │       └── InvalidJson    400 invalid_json (admin API)
+    ├── Unauthorized           401 unauthorized (admin and replication API)
+    ├── Forbidden              403 forbidden (gunicorn: untrusted proxy line, TLS error)
+    ├── NotFound               404 not_found
+    │   └── JobNotFound        404 job_not_found (admin API)
+    ├── MethodNotAllowed       405 method_not_allowed
+    ├── ReindexRunning         409 conflict (admin API)
+    ├── ReindexNotConfigured   409 reindex_not_configured (admin API)
+    ├── FollowerReadOnly       409 follower_read_only (admin writes sent to a follower)
+    ├── PayloadTooLarge        413 payload_too_large (admin API)
+    │   └── BatchTooLarge      413 batch_too_large (admin API)
+    ├── QueryTooLong           413 query_too_long
+    ├── UriTooLong             414 uri_too_long (gunicorn)
+    ├── ExpectationFailed      417 expectation_failed (gunicorn)
+    ├── InvalidArticles        422 invalid_articles (admin API; lists each record's reason)
+    ├── TooManyRequests        429 too_many_requests
+    ├── HeaderFieldsTooLarge   431 request_header_fields_too_large (gunicorn)
+    ├── InternalError          500 internal_error
+    ├── IndexNotReady          503 index_unavailable
+    └── FollowerLagging        503 follower_lagging (/healthz of a follower past SEARCH_MAX_LAG)
+
+The Flask app turns werkzeug's and flask-limiter's HTTP errors into these classes
+(``web/__init__.py``), and gunicorn's own error pages use them too (``web/server.py``), so a
+client never sees a code that is not declared here. README.md, "Error codes", lists them all.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class SearchServiceError(Exception):
@@ -67,40 +90,58 @@ class BuildFailed(IndexStoreError):
     """A new build was discarded before it went live."""
 
 
+class ReplicationError(IndexStoreError):
+    """A follower could not copy its leader's build; the build it serves is untouched."""
+
+
 class ApiError(SearchServiceError):
-    """An HTTP request the API refuses, with its status and stable error code."""
+    """An HTTP request the service refuses, with its status and stable error code.
+
+    Each subclass is one code. ``extra`` are further members of the error body (such as the
+    rejected records of :class:`InvalidArticles`).
+    """
+
+    status: ClassVar[int]
+    code: ClassVar[str]
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.code, self.message, **self.extra)
+
+
+class BadRequest(ApiError):
+    """A request HTTP itself cannot make sense of (a malformed request line, header or body)."""
 
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        if status is not None:
-            self.status = status
 
+class BadParameter(BadRequest):
+    """A query-string parameter is malformed or out of range."""
 
-class BadParameter(ApiError):
-    """A query-string parameter is missing, malformed or out of range."""
-
-    status = 400
     code = "invalid_parameter"
 
 
-class QueryTooLong(ApiError):
-    """The query text exceeds the configured maximum length."""
+class MissingQuery(BadParameter):
+    """``/search`` without a query, or with only blanks."""
 
-    status = 413
-    code = "query_too_long"
+    code = "missing_query"
 
 
-class NotFound(ApiError):
-    """The URL names something that does not exist (an unknown article id)."""
+class InvalidBody(BadRequest):
+    """An admin request body that is empty or not the shape the endpoint takes."""
 
-    status = 404
-    code = "not_found"
+    code = "invalid_body"
+
+
+class InvalidJson(InvalidBody):
+    """An admin request body that is not JSON."""
+
+    code = "invalid_json"
 
 
 class Unauthorized(ApiError):
@@ -110,6 +151,48 @@ class Unauthorized(ApiError):
     code = "unauthorized"
 
 
+class Forbidden(ApiError):
+    """gunicorn refused the connection: a PROXY line from an untrusted address, a TLS error."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ApiError):
+    """The URL names something that does not exist: no such path, or an unknown article id;
+    the whole admin API while it is disabled."""
+
+    status = 404
+    code = "not_found"
+
+
+class JobNotFound(NotFound):
+    """No reindex job has this id."""
+
+    code = "job_not_found"
+
+
+class MethodNotAllowed(ApiError):
+    """The path exists but not with this HTTP method (the ``Allow`` header lists those)."""
+
+    status = 405
+    code = "method_not_allowed"
+
+
+class ReindexRunning(ApiError):
+    """A reindex was asked for while another reindex job still runs."""
+
+    status = 409
+    code = "conflict"
+
+
+class ReindexNotConfigured(ApiError):
+    """A reindex was asked for but SEARCH_REINDEX_SOURCE names nothing to read."""
+
+    status = 409
+    code = "reindex_not_configured"
+
+
 class FollowerReadOnly(ApiError):
     """An admin write sent to a follower, which only copies its leader's builds."""
 
@@ -117,15 +200,94 @@ class FollowerReadOnly(ApiError):
     code = "follower_read_only"
 
 
-class ReplicationError(IndexStoreError):
-    """A follower could not copy its leader's build; the build it serves is untouched."""
-
-
 class PayloadTooLarge(ApiError):
-    """An admin request body or batch over its documented limit."""
+    """A request body over its documented limit (SEARCH_ADMIN_MAX_BODY)."""
 
     status = 413
     code = "payload_too_large"
+
+
+class BatchTooLarge(PayloadTooLarge):
+    """A batch of more articles than SEARCH_ADMIN_MAX_BATCH."""
+
+    code = "batch_too_large"
+
+
+class QueryTooLong(ApiError):
+    """The query text exceeds SEARCH_MAX_QUERY_LENGTH."""
+
+    status = 413
+    code = "query_too_long"
+
+
+class UriTooLong(ApiError):
+    """A request line longer than gunicorn reads."""
+
+    status = 414
+    code = "uri_too_long"
+
+
+class ExpectationFailed(ApiError):
+    """An ``Expect`` header gunicorn cannot meet."""
+
+    status = 417
+    code = "expectation_failed"
+
+
+class InvalidArticles(ApiError):
+    """Every record of an admin write was rejected; ``errors`` gives each one's reason."""
+
+    status = 422
+    code = "invalid_articles"
+
+
+class TooManyRequests(ApiError):
+    """Over the per-client rate limit (SEARCH_RATELIMIT); ``Retry-After`` says when to retry."""
+
+    status = 429
+    code = "too_many_requests"
+
+
+class HeaderFieldsTooLarge(ApiError):
+    """More or longer request headers than gunicorn reads."""
+
+    status = 431
+    code = "request_header_fields_too_large"
+
+
+class InternalError(ApiError):
+    """The service failed to answer; the cause is in its log, never in the response."""
+
+    status = 500
+    code = "internal_error"
+
+
+class IndexNotReady(ApiError):
+    """No build is live yet, or it cannot be opened: try again shortly."""
+
+    status = 503
+    code = "index_unavailable"
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message, status="unavailable", **extra)
+
+
+class FollowerLagging(ApiError):
+    """A follower further behind its leader than SEARCH_MAX_LAG: its /healthz says so with
+    503, so a load balancer drains it until it catches up (it still answers searches)."""
+
+    status = 503
+    code = "follower_lagging"
+
+
+def api_errors() -> list[type[ApiError]]:
+    """Every class of :class:`ApiError`, one per error code, in the order of the tree above."""
+    found, pending = [], list(ApiError.__subclasses__())
+    while pending:
+        cls = pending.pop(0)
+        found.append(cls)
+        pending[:0] = cls.__subclasses__()
+    return found
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:

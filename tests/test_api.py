@@ -23,13 +23,13 @@ from search_service.sources import read_sources
 HIT_FIELDS = [
     "id",
     "title",
-    "title_html",
     "url",
     "lang",
     "category",
     "published",
-    "snippet",
     "score",
+    "title_html",
+    "snippet",
 ]
 RESPONSE_FIELDS = [
     "query", "total", "page", "per_page", "took_ms", "relaxed", "truncated", "build", "results",

@@ -10,6 +10,8 @@ import pytest
 from search_service import create_app
 from search_service.cli import main
 from search_service.config import SETTINGS
+from search_service.errors import ApiError
+from search_service.web import server
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -56,6 +58,35 @@ def test_procfile_serves_the_app_with_the_gunicorn_config():
     web = (ROOT / "Procfile").read_text().strip()
     assert web.startswith("web: gunicorn --config gunicorn.conf.py ")
     assert "search_service:create_app()" in web
+
+
+def _readme_error_codes() -> dict[str, int]:
+    """The README's "Error codes" table: code → status."""
+    section = README.split("\n## Error codes\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z_]+)` \| (\d{3}) \|", section, re.MULTILINE)
+    return {code: int(status) for code, status in rows}
+
+
+def _declared_error_codes() -> dict[str, int]:
+    """Every code the service can send: each ApiError class, and what gunicorn's pages use."""
+    declared: dict[str, int] = {}
+    pending = [ApiError]
+    while pending:
+        kind = pending.pop()
+        pending.extend(kind.__subclasses__())
+        if kind is not ApiError:
+            assert kind.code not in declared, f"{kind.code} is declared twice"
+            declared[kind.code] = kind.status
+    for status, kind in server.GUNICORN_ERRORS.items():
+        assert declared.get(kind.code), f"gunicorn's {status} sends an undeclared code"
+    return declared
+
+
+def test_every_error_code_is_in_the_readme_table_and_every_row_is_a_code():
+    documented, declared = _readme_error_codes(), _declared_error_codes()
+    assert sorted(set(declared) - set(documented)) == [], "declared but not in the README"
+    assert sorted(set(documented) - set(declared)) == [], "in the README but not declared"
+    assert documented == declared  # and with the status each class answers with
 
 
 def test_the_module_map_names_every_sub_package_and_only_those():

@@ -325,7 +325,12 @@ def test_follower_health_reports_its_lag_and_503_past_the_maximum(sample_index):
         assert body["replication"]["leader_generation"] == 7 and "generation" in body
         strict = create_app({"index_dir": sample_index, "max_lag": 30}).test_client()
         lagging = strict.get("/healthz")
-        assert lagging.status_code == 503 and lagging.get_json()["status"] == "lagging"
+        assert lagging.status_code == 503
+        assert lagging.get_json()["error"] == "follower_lagging"
+        assert (
+            lagging.get_json()["status"] == "lagging"
+            and "behind its leader" in lagging.get_json()["message"]
+        )
         replication.write_state(sample_index, "http://leader:8000", None, error="unreachable")
         down = create_app({"index_dir": sample_index}).test_client().get("/healthz").get_json()
         assert down["replication"]["leader_reachable"] is False  # still serving: 200

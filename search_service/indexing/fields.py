@@ -48,8 +48,8 @@ class WeightedText(SpelledText):
 
     Whoosh's posting formats sum the boosts of a word's tokens into the posting's weight,
     which BM25F takes as the term frequency: a word in the title (weight 3) counts three
-    times, with one length normalisation over the whole text. That replaces three fields
-    scored separately and summed, and costs one posting-list look-up per word instead of three.
+    times, with one length normalisation over the whole text: one posting-list look-up per
+    word, where three fields scored separately and summed would cost three.
     Positions continue across parts after a gap of :data:`PART_GAP`.
     """
 

@@ -22,7 +22,7 @@ from ..config import Config
 from ..errors import ArticleError, SearchServiceError
 from ..sources import read_sources
 from . import writer
-from .journal import write_atomic
+from .files import timestamp, write_atomic
 from .store import IndexStore
 
 JOBS = "jobs"
@@ -72,7 +72,7 @@ def start_reindex(
         "kind": "reindex",
         "status": "queued",
         "sources": len(sources),
-        "created": _now(),
+        "created": timestamp(),
         "started": None,
         "finished": None,
         "progress": {"lines": 0, "rejected": 0},
@@ -115,7 +115,7 @@ def _run(
         if len(job["errors"]) < MAX_REPORTED_ERRORS:
             job["errors"].append(str(error))
 
-    job.update(status="running", started=_now())
+    job.update(status="running", started=timestamp())
     _save(store, job)
     try:
         summary = writer.rebuild(
@@ -126,7 +126,7 @@ def _run(
         job.update(status="failed", error=str(exc))
     except Exception as exc:  # a thread has no one else to report to
         job.update(status="failed", error=f"unexpected error: {exc!r}")
-    job["finished"] = _now()
+    job["finished"] = timestamp()
     _save(store, job)
 
 
@@ -142,7 +142,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return pid > 0
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..articles import Article
-from .store import fsync_dir
+from .files import fsync_dir, write_atomic
 
 JOURNAL = "journal.jsonl"
 STATE = "journal.state"
@@ -171,13 +171,3 @@ def _as_json(entry: Entry) -> dict[str, Any]:
     if entry.record is not None:
         raw["record"] = entry.record
     return raw
-
-
-def write_atomic(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    fsync_dir(path.parent)

@@ -35,8 +35,9 @@ from whoosh.index import TOC
 from whoosh.query import Term
 
 from ..errors import IndexUnavailable, ReplicationError
+from .files import fsync_dir
 from .schema import SCHEMA_VERSION
-from .store import BUILD_INFO, BUILDS, IndexStore, fsync_dir
+from .store import BUILD_INFO, BUILDS, IndexStore
 
 FORMAT = 1
 STAGING = ".incoming"

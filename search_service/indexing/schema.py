@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
@@ -29,6 +30,8 @@ TEXT_PARTS = tuple(FIELD_BOOSTS)
 # most this share of the body (see text_value).
 LEDE_SHARE = 0.25
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+# published_day stores a missing date as its column's maximum, a "year" past this one.
+_LAST_YEAR = 9999
 TEXT_PREFIX = "text_"
 TITLE_PREFIX = "title_"
 FOLD_PREFIX = "fold_"
@@ -64,6 +67,18 @@ def build_schema(languages: Iterable[str]) -> Schema:
         if folded is not None:
             schema.add(f"{FOLD_PREFIX}{group}", TEXT(analyzer=folded, phrase=False))
     return schema
+
+
+def day_value(day: date) -> int:
+    """``published_day``'s value for a local publication date: 2025-03-14 → 20250314, so a
+    date range is a numeric range and the year is ``value // 10000``."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def day_year(value: int) -> int | None:
+    """The year of a ``published_day`` value (20250314 → 2025); None when undated."""
+    year = value // 10000
+    return None if year > _LAST_YEAR else year
 
 
 def language_groups(schema: Schema) -> list[str]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh import sorting
+from whoosh.searching import Searcher
 
 from .store import IndexStore
 
@@ -13,11 +14,8 @@ from .store import IndexStore
 def index_stats(store: IndexStore) -> dict[str, Any]:
     """Describe the live build; raises :class:`~.errors.IndexUnavailable` when there is none."""
     build, ix = store.open_current()
-    facets = {
-        name: sorting.FieldFacet(name, maptype=sorting.Count) for name in ("lang", "category")
-    }
     with ix.searcher() as searcher:
-        grouped = searcher.search(wq.Every(), groupedby=facets, limit=1)
+        grouped = documents_by(searcher, "lang", "category")
         # Only dated articles: Whoosh sorts a missing date as the largest value, so an undated
         # article would otherwise always look like the newest one.
         newest_hits = searcher.search(
@@ -34,12 +32,20 @@ def index_stats(store: IndexStore) -> dict[str, Any]:
             "build_created": build.info.get("created"),
             "schema_version": build.info.get("schema_version"),
             "documents": documents,
-            "languages": _sorted_counts(grouped.groups("lang")),
-            "categories": _sorted_counts(grouped.groups("category")),
+            "languages": _sorted_counts(grouped["lang"]),
+            "categories": _sorted_counts(grouped["category"]),
             "newest": newest,
             "size_bytes": store.size_bytes(build),
             "previous_build": getattr(store.previous(), "id", None),
         }
+
+
+def documents_by(searcher: Searcher, *fields: str) -> dict[str, dict[Any, int]]:
+    """How many live documents have each value of each of ``fields`` (sortable ID fields such
+    as ``lang``); a document without a value counts under ``""``."""
+    facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in fields}
+    grouped = searcher.search(wq.Every(), groupedby=facets, limit=1)
+    return {name: grouped.groups(name) for name in fields}
 
 
 def _sorted_counts(counts: dict[Any, int]) -> dict[str, int]:

@@ -22,7 +22,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,11 +31,12 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.fields import Schema
+from whoosh.scoring import BM25F, WeightingModel
 from whoosh.searching import Searcher
 
 from ..errors import BuildFailed, IndexUnavailable, LockTimeout
-from ..searching import scoring
 from . import legacy
+from .files import fsync_dir, fsync_tree, timestamp
 from .schema import SCHEMA_VERSION
 
 legacy.install()  # builds written before the sub-packages name their old module paths
@@ -138,7 +139,7 @@ class IndexStore:
             try:
                 handle.seek(0)
                 handle.truncate()
-                handle.write(f"pid {os.getpid()} ({command}) since {_now()}")
+                handle.write(f"pid {os.getpid()} ({command}) since {timestamp()}")
                 handle.flush()
                 self._remove_leftovers()
                 yield
@@ -182,13 +183,13 @@ class IndexStore:
             raise BuildFailed(f"the new build {problem}; the live index was left unchanged")
         info = {
             "build_id": build_id,
-            "created": _now(),
+            "created": timestamp(),
             "schema_version": SCHEMA_VERSION,
             "documents": found,
             **info,
         }
         (partial / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2))
-        _fsync_tree(partial)
+        fsync_tree(partial)
         final = partial.with_name(build_id)
         os.replace(partial, final)
         self.switch(final)
@@ -261,11 +262,16 @@ class IndexHandle:
     Each call checks the ``current`` link (one readlink) and the Whoosh generation, so a
     worker sees a new build or an ``add``/``delete`` on its next request, without a restart
     and without reopening the index when nothing changed. Callers keep the returned searcher
-    for the whole request, so one response always comes from one generation.
+    for the whole request, so one response always comes from one generation. Its searchers
+    score with ``weighting()`` (Whoosh's default when None): how articles are ranked is the
+    searching side's business, which passes it in.
     """
 
-    def __init__(self, store: IndexStore) -> None:
+    def __init__(
+        self, store: IndexStore, weighting: Callable[[], WeightingModel] | None = None
+    ) -> None:
         self.store = store
+        self.weighting = weighting or BM25F
         self._lock = threading.Lock()
         self._target: str | None = None
         self._build: Build | None = None
@@ -286,11 +292,11 @@ class IndexHandle:
                 except (OSError, whoosh_index.EmptyIndexError) as exc:
                     raise IndexUnavailable(f"the live index cannot be opened: {exc}") from exc
                 self._build, self._index, self._target = build, ix, target
-                self._searcher = ix.searcher(weighting=scoring.weighting())
+                self._searcher = ix.searcher(weighting=self.weighting())
             elif not self._searcher.up_to_date():
                 # A fresh searcher rather than Searcher.refresh(): refresh closes readers that
                 # another thread may still be reading from. The old one closes when released.
-                self._searcher = self._index.searcher(weighting=scoring.weighting())
+                self._searcher = self._index.searcher(weighting=self.weighting())
             assert self._build is not None
             return self._build, self._searcher
 
@@ -307,25 +313,3 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new file in ``path`` survive a power cut."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(path: Path) -> None:
-    """Flush a finished build to disk before it can become live."""
-    for file in path.iterdir():
-        if file.is_file():
-            with open(file, "rb") as handle:
-                os.fsync(handle.fileno())
-    fsync_dir(path)

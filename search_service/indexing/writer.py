@@ -25,7 +25,15 @@ from ..errors import ArticleError, BuildFailed
 from .codec import Codec
 from .journal import Entry, Journal, article_from_json
 from .parallel import ParallelWriter
-from .schema import FOLD_PREFIX, TITLE_PREFIX, build_schema, group_for, text_field, text_value
+from .schema import (
+    FOLD_PREFIX,
+    TITLE_PREFIX,
+    build_schema,
+    day_value,
+    group_for,
+    text_field,
+    text_value,
+)
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
@@ -293,7 +301,7 @@ def document(article: Article, schema: Schema, default_language: str) -> tuple[d
         fields["published_at"] = article.published
         day = local_date(article)
         assert day is not None
-        fields["published_day"] = day.year * 10000 + day.month * 100 + day.day
+        fields["published_day"] = day_value(day)
     text = text_value(article.title, article.lead, article.body)
     if text.parts:
         fields[text_field(group)] = text

@@ -1,7 +1,7 @@
 """Per-segment arrays of an index's columns: field lengths, sortable fields, deletions.
 
 Whoosh reads a column one document at a time; scoring, counting and sorting whole result sets
-with numpy (:mod:`.matching`, :mod:`.facets`, :mod:`.recency`) need them as arrays. A segment
+with numpy (:mod:`.matching`, :mod:`.facets`, :mod:`.scoring`) need them as arrays. A segment
 never changes once written (its deletions only grow, so they are keyed by their count), so
 each array is read once per segment and shared by every search of the worker: an update
 costs only its new segment.
@@ -44,7 +44,8 @@ def numbers(searcher: Searcher, field: str) -> np.ndarray:
     def load(reader: IndexReader, field: str) -> np.ndarray:
         return np.fromiter(reader.column_reader(field, translate=False), np.uint64)
 
-    arrays = [_per_segment(leaf.reader(), "numbers", field, load) for leaf, _ in _leaves(searcher)]
+    leaves = searcher.leaf_searchers()
+    arrays = [_per_segment(leaf.reader(), "numbers", field, load) for leaf, _ in leaves]
     return np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
 
 
@@ -66,12 +67,8 @@ def codes(
     kind = "codes" if key is None else f"codes:{key.__module__}.{key.__qualname__}"
     return [
         (offset, *_per_segment(leaf.reader(), kind, field, load))
-        for leaf, offset in _leaves(searcher)
+        for leaf, offset in searcher.leaf_searchers()
     ]
-
-
-def _leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
-    return searcher.leaf_searchers()
 
 
 def _read_lengths(reader: Any, field: str) -> np.ndarray:

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from whoosh.searching import Searcher
 
+from ..indexing.schema import day_year
 from . import columns, matching
 
-_LAST_YEAR = 9999  # published_day stores a missing date as its column's maximum
-
-
-def _year(day: int) -> int | None:
-    """The year of a ``published_day`` value (20250314 → 2025); None when undated."""
-    year = day // 10000
-    return None if year > _LAST_YEAR else year
-
-
 # Each facet, the column it counts and how a column value becomes the facet's value.
-FACETS = {"lang": ("lang", None), "category": ("category", None), "year": ("published_day", _year)}
+FACETS = {
+    "lang": ("lang", None),
+    "category": ("category", None),
+    "year": ("published_day", day_year),
+}
 
 
 def counts(searcher: Searcher, matches: matching.Matches) -> dict[str, dict[str, int]]:

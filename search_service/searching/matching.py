@@ -90,7 +90,7 @@ def evaluate(
     spelling check all read the same words).
     """
     docnums, scores, partial = [], [], False
-    for leaf_searcher, offset in _leaves(searcher):
+    for leaf_searcher, offset in searcher.leaf_searchers():
         if deadline is not None and time.monotonic() >= deadline:
             partial = True
             break
@@ -106,14 +106,10 @@ def evaluate(
     return matches, partial
 
 
-def _leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
-    return searcher.leaf_searchers()
-
-
 def counter(searcher: Searcher, terms: dict) -> Callable[[str, str], int]:
     """``frequency(field, text)``: how many live articles have a term, from the matches that
     ``terms`` (see :func:`evaluate`) remembers, else from the index."""
-    readers = [leaf.reader() for leaf, _ in _leaves(searcher)]
+    readers = [leaf.reader() for leaf, _ in searcher.leaf_searchers()]
 
     def frequency(field: str, text: str) -> int:
         found = [terms.get(_term_key(reader, field, text)) for reader in readers]

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from whoosh import query as wq
@@ -18,8 +18,8 @@ from whoosh.searching import Searcher
 
 from ..analysis.memo import query_terms
 from ..config import Config
-from ..indexing.schema import group_for, language_groups, text_field
-from . import columns, matching, recency, scoring, spelling
+from ..indexing.schema import day_value, group_for, language_groups, text_field
+from . import columns, matching, scoring, spelling
 from . import facets as facet_counts
 from . import query as reader_query
 from .snippets import Snippets
@@ -48,15 +48,38 @@ class SearchRequest:
 
 @dataclass(frozen=True)
 class Hit:
+    """An article in a list of results (a search's, related articles'): what a reader needs to
+    show it and open it, and its score (None where the order is not by score)."""
+
     id: str
     title: str
-    title_html: str
     url: str
     lang: str
     category: str
     published: str
-    snippet: str
     score: float | None
+
+    @classmethod
+    def of(cls, fields: dict[str, Any], score: float | None, **more: Any) -> Self:
+        """The hit for an article's stored ``fields``."""
+        return cls(
+            id=fields["id"],
+            title=fields.get("title", ""),
+            url=fields.get("url", ""),
+            lang=fields.get("lang", ""),
+            category=fields.get("category", ""),
+            published=fields.get("published", ""),
+            score=None if score is None else round(score, 4),
+            **more,
+        )
+
+
+@dataclass(frozen=True)
+class SearchHit(Hit):
+    """A search result: the title and a passage of the text with the matches marked."""
+
+    title_html: str
+    snippet: str
 
 
 @dataclass
@@ -69,7 +92,7 @@ class SearchResponse:
     relaxed: bool
     truncated: bool
     build: str
-    results: list[Hit] = field(default_factory=list)
+    results: list[SearchHit] = field(default_factory=list)
     partial: bool = False
     did_you_mean: str | None = None
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -127,14 +150,14 @@ def search(
     clauses = reader_query.most_selective(clauses, max_terms, _frequency(searcher, groups))
     limit = request.page * request.per_page
     allowed = _allowed(searcher, request)
-    rescale = None if request.sort == "newest" else recency.rescaler(searcher, recency_half_life)
+    boost = None if request.sort == "newest" else scoring.recency_boost(searcher, recency_half_life)
     keys = _newest_first(searcher) if request.sort == "newest" else None
     deadline = time.monotonic() + time_limit if time_limit else None
 
     terms: dict = {}  # each word's matches, read once for every query of this search
 
     def run(query: wq.Query) -> tuple[matching.Matches, bool]:
-        return matching.evaluate(searcher, query, allowed, rescale, deadline, terms)
+        return matching.evaluate(searcher, query, allowed, boost, deadline, terms)
 
     strict = reader_query.build(clauses, schema, groups, synonyms=synonyms)
     matches, partial = run(strict)
@@ -183,17 +206,9 @@ def search(
     )
 
 
-def _hit(snippets: Snippets, fields: dict[str, Any], score: float | None) -> Hit:
-    return Hit(
-        id=fields["id"],
-        title=fields.get("title", ""),
-        title_html=snippets.title(fields),
-        url=fields.get("url", ""),
-        lang=fields.get("lang", ""),
-        category=fields.get("category", ""),
-        published=fields.get("published", ""),
-        snippet=snippets.passage(fields),
-        score=None if score is None else round(score, 4),
+def _hit(snippets: Snippets, fields: dict[str, Any], score: float | None) -> SearchHit:
+    return SearchHit.of(
+        fields, score, title_html=snippets.title(fields), snippet=snippets.passage(fields)
     )
 
 
@@ -261,4 +276,4 @@ def _filters(request: SearchRequest) -> wq.Query | None:
 
 
 def _day(value: date | None) -> int | None:
-    return None if value is None else value.year * 10000 + value.month * 100 + value.day
+    return None if value is None else day_value(value)

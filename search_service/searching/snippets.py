@@ -3,8 +3,8 @@
 A word is marked when the text field's analysis of it is a query term, or the folded field's
 is (``Baki`` marks ``Bakı``, next to ``yol`` marking ``yollar``). The passage is the stretch
 with the most different query words; Whoosh's formatter escapes and marks it. Each distinct
-word is analysed once per worker (:mod:`.analysis.memo`) instead of running the analyzer chain
-over every word of every result (that was half of a search's time).
+word is analysed once per worker (:mod:`.analysis.memo`): running the analyzer chain over
+every word of every result would take half of a search's time.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ class Snippets:
         Highlighting looks at every word it is given, and the passage is at most ``chars``
         long anyway. The match is found by looking for a word that starts with an analysed
         term (stems are prefixes of most word forms); when none does, the window is the start
-        of the text, and the highlighter falls back as before.
+        of the text.
         """
         span = 2 * self.chars
         if len(text) <= span or not terms:

@@ -14,26 +14,16 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from ..indexing.schema import TEXT_PARTS, group_for, language_groups, text_field
+from ..searching.searcher import Hit
 
 KEY_TERMS = 12
-
-
-@dataclass(frozen=True)
-class RelatedArticle:
-    id: str
-    title: str
-    url: str
-    lang: str
-    category: str
-    published: str
-    score: float
 
 
 @dataclass
 class RelatedResponse:
     id: str
     lang: str
-    results: list[RelatedArticle] = field(default_factory=list)
+    results: list[Hit] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,7 +43,7 @@ def related(searcher: Searcher, article_id: str, limit: int = 5) -> RelatedRespo
     if not terms:
         return RelatedResponse(article_id, lang)
 
-    hits: list[RelatedArticle] = []
+    hits: list[Hit] = []
     seen = {docnum}
     for groups in ([own], [g for g in language_groups(schema) if g != own]):
         if len(hits) >= limit or not groups:
@@ -69,15 +59,5 @@ def related(searcher: Searcher, article_id: str, limit: int = 5) -> RelatedRespo
         results = searcher.search(query, limit=limit - len(hits), mask=mask)
         for hit in results:
             seen.add(hit.docnum)
-            hits.append(
-                RelatedArticle(
-                    id=hit["id"],
-                    title=hit.get("title", ""),
-                    url=hit.get("url", ""),
-                    lang=hit.get("lang", ""),
-                    category=hit.get("category", ""),
-                    published=hit.get("published", ""),
-                    score=round(hit.score, 4),
-                )
-            )
+            hits.append(Hit.of(hit.fields(), hit.score))
     return RelatedResponse(article_id, lang, hits)

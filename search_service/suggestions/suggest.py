@@ -14,12 +14,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.query.compound import DefaultOr as UnionOr  # see _titles
 from whoosh.searching import Searcher
 
 from ..analysis import GENERIC
 from ..indexing.schema import TITLE_PREFIX, group_for, language_groups
-from ..searching import recency
+from ..searching import matching, scoring
 from .phrases import MAX_WORDS
 from .vocabulary import VOCABULARIES, Lexicon, fold
 
@@ -131,13 +130,13 @@ def _titles(
     limit: int,
     recency_half_life: float,
 ) -> list[Suggestion]:
-    """Titles matching every complete word and one completion of the partial word.
+    """Titles matching every complete word and one completion of the partial word, ranked
+    as ``/search`` ranks (BM25F and the recency boost).
 
-    The cost of a Whoosh query is the postings it reads, so only selective terms (in at most
+    The cost of the query is the postings it reads, so only selective terms (in at most
     ``MAX_ANCHOR_TITLES`` titles) take part: frequent words ("to", "the", "U.S.") narrow
     little and are left out, and a keystroke with nothing selective yet gets completions
-    only. The ORs use Whoosh's plain union matcher: the
-    automatic choice preloads every posting of every completion into arrays.
+    only.
     """
     schema, reader = searcher.schema, searcher.reader()
     per_group = []
@@ -157,30 +156,32 @@ def _titles(
             terms = {t.text for w in candidates for t in analyzer(w, mode="query")}
             terms = {term for term in terms if selective(term)}
             if terms:
-                required.append(UnionOr([wq.Term(field, term) for term in sorted(terms)]))
+                required.append(wq.Or([wq.Term(field, term) for term in sorted(terms)]))
             elif not required:
                 continue
         if required:
             per_group.append(wq.And(required))
     if not per_group:
         return []
-    ranked = recency.searcher_for(searcher, recency_half_life)
     # A language's own fields hold only its articles, so only the shared generic fields need
-    # the filter (which Whoosh builds by listing every article of the language).
+    # the filter (which reads the list of every article of the language).
     generic = lang is not None and group_for(schema, lang) == GENERIC
-    results = ranked.search(
-        UnionOr(per_group), limit=limit, filter=wq.Term("lang", lang) if generic else None
-    )
-    return [
-        Suggestion(
-            text=hit.get("title", ""),
-            kind="article",
-            id=hit["id"],
-            url=hit.get("url") or None,
-            lang=hit.get("lang") or None,
+    allowed = matching.evaluate(searcher, wq.Term("lang", lang))[0] if generic else None
+    boost = scoring.recency_boost(searcher, recency_half_life)
+    matches, _ = matching.evaluate(searcher, wq.Or(per_group), allowed, boost)
+    suggestions = []
+    for docnum, _ in matches.top(limit):
+        stored = searcher.stored_fields(docnum)
+        suggestions.append(
+            Suggestion(
+                text=stored.get("title", ""),
+                kind="article",
+                id=stored["id"],
+                url=stored.get("url") or None,
+                lang=stored.get("lang") or None,
+            )
         )
-        for hit in results
-    ]
+    return suggestions
 
 
 def _cased(word: str, titles: list[Suggestion]) -> str:

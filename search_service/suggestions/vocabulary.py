@@ -82,11 +82,6 @@ class Lexicon:
         )
         return [(candidate, int(distance)) for candidate, distance, _ in found]
 
-    def exact(self, word: str) -> str | None:
-        """The most frequent word that folds to the same key as ``word``."""
-        found = self.same_key(word)
-        return found[1] if found else None
-
     def same_key(self, word: str) -> tuple[int, str] | None:
         """(count, word) of the most frequent word that folds like ``word``, if any."""
         key = fold(word)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .. import errors
 from ..config import Config
-from ..errors import ApiError, IndexUnavailable, error_body
 from ..indexing.store import IndexHandle, IndexStore
 from ..searching.cache import ResultCache
 
@@ -42,31 +42,48 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(openapi)
     app.register_blueprint(replication)
     ops.init_app(app)
-    app.register_error_handler(ApiError, _api_error)
-    app.register_error_handler(IndexUnavailable, _index_unavailable)
+    app.register_error_handler(errors.ApiError, _api_error)
+    app.register_error_handler(errors.IndexUnavailable, _index_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
-def _api_error(exc: ApiError):
-    return jsonify(error_body(exc.code, exc.message)), exc.status
+def _api_error(exc: errors.ApiError):
+    return jsonify(exc.body()), exc.status
 
 
-def _index_unavailable(exc: IndexUnavailable):
+def _index_unavailable(exc: errors.IndexUnavailable):
     # The detail names server paths: it goes to the log, not to the client.
     current_app.logger.warning("index unavailable: %s", exc)
-    message = "the search index is not available yet; try again shortly"
-    return jsonify(error_body("index_unavailable", message, status="unavailable")), 503
+    return _api_error(
+        errors.IndexNotReady("the search index is not available yet; try again shortly")
+    )
+
+
+# werkzeug's and flask-limiter's errors, as the service's own; any other 4xx is a bad request.
+HTTP_ERRORS: dict[int, type[errors.ApiError]] = {
+    400: errors.BadRequest,
+    404: errors.NotFound,
+    405: errors.MethodNotAllowed,
+    413: errors.PayloadTooLarge,
+    429: errors.TooManyRequests,
+}
 
 
 def _http_error(exc: HTTPException):
-    code = (exc.name or "error").lower().replace(" ", "_").replace("'", "")
-    response = exc.get_response()
-    response.set_data(jsonify(error_body(code, exc.description or exc.name)).get_data())
+    status = exc.code or 500
+    kind = HTTP_ERRORS.get(status)
+    if kind is None:
+        kind = errors.BadRequest if status < 500 else errors.InternalError
+    message = exc.description or exc.name
+    if kind is errors.PayloadTooLarge and request.max_content_length:
+        message = f"the request body is over {request.max_content_length} bytes"
+    response = exc.get_response()  # keeps its status and headers (Allow, Retry-After)
+    response.set_data(jsonify(kind(message).body()).get_data())
     response.content_type = "application/json"
     return response
 
 
 def _unexpected_error(exc: Exception):
     current_app.logger.exception("unhandled error")
-    return jsonify(error_body("internal_error", "the server failed to answer; it is logged")), 500
+    return _api_error(errors.InternalError("the server failed to answer; it is logged"))

@@ -23,11 +23,18 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from whoosh.index import LockError as WhooshLockError
 
 from ..errors import (
-    ApiError,
     ArticleError,
+    BatchTooLarge,
     FollowerReadOnly,
+    IndexNotReady,
+    InvalidArticles,
+    InvalidBody,
+    InvalidJson,
+    JobNotFound,
     LockTimeout,
-    PayloadTooLarge,
+    NotFound,
+    ReindexNotConfigured,
+    ReindexRunning,
     Unauthorized,
 )
 from ..indexing import jobs, replication, writer
@@ -56,7 +63,7 @@ def resume_queued_updates() -> None:
 def authenticate() -> None:
     settings = state().config
     if not settings.admin_token:
-        raise ApiError("no such endpoint", code="not_found", status=404)
+        raise NotFound("no such endpoint")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     valid = hmac.compare_digest(given.strip().encode(), settings.admin_token.encode())
     if scheme.lower() != "bearer" or not valid:
@@ -88,7 +95,7 @@ def put_article(article_id: str):
     if not errors and articles[0].id != article_id:
         errors = [_error(1, articles[0].id, f"body id {articles[0].id!r} is not {article_id!r}")]
     if errors:
-        return _rejected(errors)
+        raise _rejected(errors)
     return _accept([("put", article_id, article_to_json(articles[0]))], rejected=[])
 
 
@@ -101,18 +108,17 @@ def post_articles():
     else:
         records = _json_body()
         if not isinstance(records, list):
-            raise ApiError(
+            raise InvalidBody(
                 "the body must be a JSON array of articles or JSON Lines "
-                f"(Content-Type {JSON_LINES_TYPES[0]})",
-                code="invalid_body",
+                f"(Content-Type {JSON_LINES_TYPES[0]})"
             )
         lines = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
     if lines.count(b"\n") + (not lines.endswith(b"\n")) > state().config.admin_max_batch:
         limit = state().config.admin_max_batch
-        raise PayloadTooLarge(f"a batch may hold at most {limit} articles", code="batch_too_large")
+        raise BatchTooLarge(f"a batch may hold at most {limit} articles")
     articles, errors = _validate(lines)
     if not articles:
-        return _rejected(errors)
+        raise _rejected(errors)
     updates = [("put", article.id, article_to_json(article)) for article in articles]
     return _accept(updates, rejected=errors)
 
@@ -127,14 +133,10 @@ def reindex():
     current = state()
     sources = [s.strip() for s in current.config.reindex_source.split(",") if s.strip()]
     if not sources:
-        raise ApiError(
-            "no reindex source is configured (SEARCH_REINDEX_SOURCE)",
-            code="reindex_not_configured",
-            status=409,
-        )
+        raise ReindexNotConfigured("no reindex source is configured (SEARCH_REINDEX_SOURCE)")
     running = jobs.running(current.store)
     if running:
-        raise ApiError(f"reindex job {running} is still running", code="conflict", status=409)
+        raise ReindexRunning(f"reindex job {running} is still running")
     job = jobs.start_reindex(
         current.store,
         current.config,
@@ -151,7 +153,7 @@ def reindex():
 def job_status(job_id: str):
     job = jobs.read(state().store, job_id)
     if job is None:
-        raise ApiError(f"no job {job_id!r}", code="job_not_found", status=404)
+        raise JobNotFound(f"no job {job_id!r}")
     return jsonify(job)
 
 
@@ -161,10 +163,8 @@ def job_status(job_id: str):
 def _accept(updates: list[tuple[str, str, Any]], rejected: list[dict[str, Any]]):
     current = state()
     if current.store.current() is None:
-        raise ApiError(
-            "there is no index yet: build one first (search-service reindex, POST /admin/reindex)",
-            code="index_unavailable",
-            status=503,
+        raise IndexNotReady(
+            "there is no index yet: build one first (search-service reindex, POST /admin/reindex)"
         )
     seqs = Journal(current.store.root).append(updates)  # durable from here on
     status = "applied"
@@ -240,7 +240,7 @@ class Applier:
 def _body() -> bytes:
     body = request.get_data(cache=True)  # 413 via max_content_length when too large
     if not body.strip():
-        raise ApiError("the request body is empty", code="invalid_body")
+        raise InvalidBody("the request body is empty")
     return body
 
 
@@ -248,7 +248,7 @@ def _json_body() -> Any:
     try:
         return json.loads(_body())
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(f"the body is not valid JSON: {exc}", code="invalid_json") from None
+        raise InvalidJson(f"the body is not valid JSON: {exc}") from None
 
 
 def _validate(lines: bytes) -> tuple[list[Any], list[dict[str, Any]]]:
@@ -267,10 +267,6 @@ def _error(record: int | None, article_id: str, reason: str) -> dict[str, Any]:
     return {"record": record, "id": article_id or None, "reason": reason}
 
 
-def _rejected(errors: list[dict[str, Any]]):
-    body = {
-        "error": "invalid_articles",
-        "message": f"{len(errors)} record(s) rejected; nothing was written",
-        "errors": errors,
-    }
-    return jsonify(body), 422
+def _rejected(errors: list[dict[str, Any]]) -> InvalidArticles:
+    message = f"{len(errors)} record(s) rejected; nothing was written"
+    return InvalidArticles(message, errors=errors)

@@ -10,7 +10,7 @@ from datetime import date
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from ..errors import BadParameter, NotFound, QueryTooLong
+from ..errors import BadParameter, FollowerLagging, MissingQuery, NotFound, QueryTooLong
 from ..indexing import replication
 from ..searching.searcher import SORTS, SearchRequest, search, settings_options
 from ..suggestions.related import related
@@ -74,8 +74,12 @@ def health_view():
     body["replication"] = follower
     behind = follower["seconds_behind"]
     if settings.max_lag and (behind is None or behind > settings.max_lag):
-        body["status"] = "lagging"
-        return jsonify(body), 503
+        how_far = "an unknown time" if behind is None else f"{behind:g} s"
+        raise FollowerLagging(
+            f"this follower is {how_far} behind its leader, more than SEARCH_MAX_LAG "
+            f"({settings.max_lag:g} s)",
+            **{**body, "status": "lagging"},
+        )
     return jsonify(body)
 
 
@@ -83,10 +87,7 @@ def health_view():
 def suggest_view():
     settings = state().config
     q = request.args.get("q", "")
-    if len(q) > settings.max_query_length:
-        raise QueryTooLong(
-            f"query is {len(q)} characters long; the maximum is {settings.max_query_length}"
-        )
+    check_length(q, settings.max_query_length)
     lang = lang_arg()
     limit = integer_arg("limit", 8, minimum=1, maximum=MAX_SUGGESTIONS)
     if not q.strip():
@@ -118,9 +119,8 @@ def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> Se
     args = request.args
     q = args.get("q", "").strip()
     if not q:
-        raise BadParameter("parameter 'q' is required and must not be empty", code="missing_query")
-    if len(q) > max_length:
-        raise QueryTooLong(f"query is {len(q)} characters long; the maximum is {max_length}")
+        raise MissingQuery("parameter 'q' is required and must not be empty")
+    check_length(q, max_length)
     page = integer_arg("page", 1, minimum=1)
     per_page = integer_arg("per_page", 10, minimum=1, maximum=max_per_page)
     if page * per_page > max_window:
@@ -150,6 +150,12 @@ def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> Se
             )
         ),
     )
+
+
+def check_length(q: str, max_length: int) -> None:
+    """A query over SEARCH_MAX_QUERY_LENGTH is refused before any work is done for it."""
+    if len(q) > max_length:
+        raise QueryTooLong(f"query is {len(q)} characters long; the maximum is {max_length}")
 
 
 def integer_arg(name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:

@@ -23,11 +23,10 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
-from whoosh import query as wq
-from whoosh import sorting
 
 from ..errors import IndexUnavailable
 from ..indexing.journal import Journal
+from ..indexing.stats import documents_by
 from . import State, state
 
 blueprint = Blueprint("metrics", __name__)
@@ -101,9 +100,7 @@ class IndexCollector:
         except IndexUnavailable:
             yield from (documents, age, queued)
             return
-        facet = sorting.FieldFacet("lang", maptype=sorting.Count)
-        grouped = searcher.search(wq.Every(), groupedby={"lang": facet}, limit=1)
-        for lang, count in sorted(grouped.groups("lang").items()):
+        for lang, count in sorted(documents_by(searcher, "lang")["lang"].items()):
             documents.add_metric([lang or "unknown"], count)
         created = build.info.get("created")
         if created:

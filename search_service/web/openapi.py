@@ -15,6 +15,7 @@ from flask import Blueprint, jsonify, request
 
 from .. import __name__ as package
 from ..articles import FIELDS as ARTICLE_FIELDS
+from ..errors import InvalidArticles, api_errors
 
 STR = {"type": "string"}
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -84,23 +85,27 @@ ARTICLE_ID = _param(
     "article_id", "The article's id.", {**STR, "minLength": 1}, where="path", required=True
 )
 
+# An article in a list of results (searching.searcher.Hit), without its score.
+HIT = {name: STR for name in ("id", "title", "url", "lang", "category", "published")}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
-        "properties": {"error": STR, "message": STR},
+        "properties": {
+            "error": {
+                "enum": list(dict.fromkeys(kind.code for kind in api_errors())),
+                "description": "A stable machine code (README.md, Error codes).",
+            },
+            "message": STR,
+        },
         "required": ["error", "message"],
     },
     "Hit": _object(
         {
-            "id": STR,
-            "title": STR,
-            "title_html": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
-            "url": STR,
-            "lang": STR,
-            "category": STR,
-            "published": STR,
-            "snippet": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
+            **HIT,
             "score": {"type": ["number", "null"]},
+            "title_html": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
+            "snippet": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
         }
     ),
     "Facets": _object({"lang": COUNTS, "category": COUNTS, "year": COUNTS}),
@@ -136,17 +141,7 @@ SCHEMAS: dict[str, Any] = {
             "suggestions": {"type": "array", "items": _ref("Suggestion")},
         }
     ),
-    "RelatedArticle": _object(
-        {
-            "id": STR,
-            "title": STR,
-            "url": STR,
-            "lang": STR,
-            "category": STR,
-            "published": STR,
-            "score": {"type": "number"},
-        }
-    ),
+    "RelatedArticle": _object({**HIT, "score": {"type": "number"}}),
     "RelatedResponse": _object(
         {"id": STR, "lang": STR, "results": {"type": "array", "items": _ref("RelatedArticle")}}
     ),
@@ -219,7 +214,11 @@ SCHEMAS: dict[str, Any] = {
         "lock frees (a reindex is running).",
     },
     "Rejected": _object(
-        {"error": STR, "message": STR, "errors": {"type": "array", "items": _ref("RecordError")}}
+        {
+            "error": {"const": InvalidArticles.code},
+            "message": STR,
+            "errors": {"type": "array", "items": _ref("RecordError")},
+        }
     ),
     "Job": {
         "type": "object",

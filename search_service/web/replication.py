@@ -11,7 +11,7 @@ import hmac
 
 from flask import Blueprint, Response, jsonify, request, send_file
 
-from ..errors import ApiError, NotFound, Unauthorized
+from ..errors import NotFound, Unauthorized
 from ..indexing import replication as copies
 from . import state
 
@@ -22,7 +22,7 @@ replication = Blueprint("replication", __name__, url_prefix="/replication")
 def authenticate() -> None:
     token = state().config.replication_token
     if not token:
-        raise ApiError("no such endpoint", code="not_found", status=404)
+        raise NotFound("no such endpoint")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         given.strip().encode(), token.encode()

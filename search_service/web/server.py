@@ -3,7 +3,7 @@
 gunicorn answers requests it cannot parse (a raw non-ASCII URL from a hand-typed curl, an
 over-long request line, malformed headers) itself, before Flask sees them, with an HTML page.
 gunicorn.conf.py installs :func:`write_json_error` in its place so that every error a client
-can receive from this service is JSON with a stable ``error`` code.
+can receive from this service is JSON with one of the codes of :mod:`search_service.errors`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import socket
 
 from gunicorn import util
 
-from ..errors import error_body
+from .. import errors
 
 # Sent with every response, the app's (web/ops.py) and gunicorn's own error pages alike.
 SECURITY_HEADERS = {
@@ -23,14 +23,28 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+# The code of each status gunicorn answers with itself (gunicorn.workers.base.handle_error).
+# It also answers 501 to a Transfer-Encoding it does not support, a malformed request too.
+GUNICORN_ERRORS: dict[int, type[errors.ApiError]] = {
+    400: errors.BadRequest,
+    403: errors.Forbidden,
+    414: errors.UriTooLong,
+    417: errors.ExpectationFailed,
+    431: errors.HeaderFieldsTooLarge,
+    500: errors.InternalError,
+    501: errors.BadRequest,
+}
 URL_HINT = " (non-ASCII text in a URL must be percent-encoded: curl -G --data-urlencode 'q=...')"
 
 
 def write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
     """Drop-in for ``gunicorn.util.write_error`` that writes the JSON error body."""
-    code = reason.lower().replace(" ", "_")
+    kind = GUNICORN_ERRORS.get(status_int)
+    if kind is None:
+        kind = errors.BadRequest if status_int < 500 else errors.InternalError
     hint = URL_HINT if mesg.startswith("Invalid Request Line") else ""
-    body = json.dumps(error_body(code, mesg + hint), ensure_ascii=False).encode()
+    message = mesg + hint or reason  # gunicorn gives no text with its 500
+    body = json.dumps(kind(message).body(), ensure_ascii=False).encode()
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\n"
         "Connection: close\r\n"
