@@ -138,6 +138,11 @@ def _clean(value: str) -> str:
     return _CONTROL.sub(" ", unicodedata.normalize("NFC", value)).strip()
 
 
+def clean_text(value: str) -> str:
+    """A text field as the index stores it: NFC, control characters blanked, trimmed."""
+    return _clean(value)
+
+
 def _string(record: Mapping[str, Any], name: str) -> str:
     value = record.get(name)
     if value is None:

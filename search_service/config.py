@@ -277,6 +277,26 @@ SETTINGS: dict[str, Setting] = {
         "JSON Lines file each search is appended to (query, filters, result count, time; no "
         "client address) for `search-service analytics`. Empty: no query log.",
     ),
+    # Sources and sync (issue 13).
+    "sources_file": Setting(
+        "SEARCH_SOURCES_FILE",
+        "",
+        "TOML file of the sources `search-service sync` keeps the index in step with (see "
+        "[Sources and sync](#sources-and-sync)); `--config` overrides it.",
+    ),
+    "user_agent": Setting(
+        "SEARCH_USER_AGENT",
+        "search-service-sync/0.1",
+        "`User-Agent` the sync crawler sends with every request, and the name robots.txt rules "
+        "are matched against.",
+    ),
+    "sync_full_interval": Setting(
+        "SEARCH_SYNC_FULL_INTERVAL",
+        "86400",
+        "Under `sync --every`, seconds between full passes of a source (re-read everything and "
+        "remove what the source no longer publishes); 0: only when `--full` is given.",
+        _non_negative_float,
+    ),
 }
 
 

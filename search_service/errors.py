@@ -4,6 +4,7 @@ JSON body they all use.
 SearchServiceError
 ├── ConfigError                a SEARCH_* setting cannot be used
 ├── ArticleError               one input record is invalid (carries file, line, id)
+├── SourceUnavailable          a sync source stayed down, timed out or answered 5xx after retries
 ├── IndexStoreError            the index on disk cannot be used as asked
 │   ├── IndexUnavailable       no build is live yet (answered as IndexNotReady)
 │   ├── LockTimeout            another writer held the lock too long
@@ -72,6 +73,10 @@ class ArticleError(SearchServiceError):
         if self.article_id:
             where += f" (id {self.article_id!r})"
         return f"{where}: {self.reason}"
+
+
+class SourceUnavailable(SearchServiceError):
+    """A sync source could not be read after its retries; nothing of it was deleted."""
 
 
 class IndexStoreError(SearchServiceError):

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -257,15 +258,52 @@ def search_client(make_index: Callable[..., Path]) -> Callable[..., SearchClient
     return build
 
 
-# Servers from Debian packages (nginx, Redis) ------------------------------------------------
+# PostgreSQL 15 from Debian, as a throwaway cluster for the database source tests ----------
+
+from pg_server import POSTGRES_BIN, Postgres  # noqa: E402
 
 
 def server_unavailable(message: str) -> None:
-    """A server a test needs cannot start: a failure in CI (SEARCH_REQUIRE_SERVERS=1, set by
-    .ci/run, which installs the packages), a skip on a machine without them."""
+    """Skip a test whose server cannot run here, but fail it where servers are required (CI
+    sets SEARCH_REQUIRE_SERVERS=1), so a missing server never passes as a skipped test."""
     if os.environ.get("SEARCH_REQUIRE_SERVERS") == "1":
-        pytest.fail(message)
+        pytest.fail(f"{message} (SEARCH_REQUIRE_SERVERS=1)")
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """One PostgreSQL cluster for the whole session (each test makes its own database)."""
+    if not (POSTGRES_BIN / "initdb").exists():
+        server_unavailable(f"PostgreSQL is not installed ({POSTGRES_BIN}/initdb is missing)")
+    server = Postgres(Path(tempfile.mkdtemp(prefix="search-pg-")))
+    try:
+        server.init()
+        server.start()
+    except (subprocess.SubprocessError, OSError) as exc:
+        server.stop()
+        log = server.log.read_text() if server.log.exists() else ""
+        shutil.rmtree(server.folder, ignore_errors=True)
+        stderr = getattr(exc, "stderr", b"") or b""
+        server_unavailable(f"PostgreSQL cannot start: {exc} {stderr.decode()[-500:]} {log[-500:]}")
+    try:
+        yield server
+    finally:
+        server.stop(signal.SIGQUIT)  # nothing in it is kept
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres(postgres_server: Postgres) -> Iterator[Postgres]:
+    """The session's cluster, started again if a test stopped it."""
+    if postgres_server.pid is None:
+        postgres_server.start()
+    yield postgres_server
+    if postgres_server.pid is None:
+        postgres_server.start()
+
+
+# nginx and Redis from Debian, for the replication drill ------------------------------------
 
 
 def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path) -> None:

@@ -23,6 +23,7 @@ from search_service import config as settings
 from search_service import create_app
 from search_service.indexing import replication, writer
 from search_service.indexing.store import IndexStore
+from search_service.sources.watermarks import save_state
 
 TOKEN = "replication-token-1234"
 ADMIN = "admin-token-5678"
@@ -75,14 +76,14 @@ def test_a_wrong_or_missing_replication_token_gets_401_and_nothing(leader_app, l
 def test_the_manifest_lists_each_file_of_the_live_generation_with_size_and_sha256(
     leader_app, leader_index
 ):
-    (leader_index / replication.SOURCES_FILE).write_text(json.dumps({"cms": {"since": "x"}}))
+    save_state(leader_index, "cms", {"kind": "database", "watermark": {"updated": "x"}})
     response = leader_app.test_client().get("/replication/manifest", headers=AUTH)
     assert response.status_code == 200
     found = response.get_json()
     build = IndexStore(leader_index).current()
     assert found["build"] == build.id and found["documents"] == 40
     assert found["generation"] == 1 and found["schema_version"] == build.info["schema_version"]
-    assert found["sources"] == {"cms": {"since": "x"}}
+    assert found["sources"] == {"cms": {"kind": "database", "watermark": {"updated": "x"}}}
     whoosh_files = {p.name for p in build.path.iterdir() if p.name.startswith(("MAIN_", "_MAIN"))}
     whoosh_files.discard("MAIN_WRITELOCK")
     assert {entry["name"] for entry in found["files"]} == whoosh_files

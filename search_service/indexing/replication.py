@@ -35,6 +35,7 @@ from whoosh.index import TOC
 from whoosh.query import Term
 
 from ..errors import IndexUnavailable, ReplicationError
+from ..sources.watermarks import all_states
 from .files import fsync_dir
 from .schema import SCHEMA_VERSION
 from .store import BUILD_INFO, BUILDS, IndexStore
@@ -42,8 +43,6 @@ from .store import BUILD_INFO, BUILDS, IndexStore
 FORMAT = 1
 STAGING = ".incoming"
 STATE_FILE = "follow.json"
-# Watermarks of the sources sync, when it has written them beside the builds.
-SOURCES_FILE = "sources.json"
 # A build a follower switched away from stays on disk this long, so a request still reading
 # it (Whoosh opens some files lazily) finishes before its files go.
 PRUNE_GRACE = 60.0
@@ -78,7 +77,6 @@ def _manifest(store: IndexStore) -> dict[str, Any]:
     names = [toc_name, *segments]
     files = [_describe(build.path / name) for name in names]
     committed = (build.path / toc_name).stat().st_mtime
-    sources = store.root / SOURCES_FILE
     return {
         "format": FORMAT,
         "build": build.id,
@@ -89,7 +87,7 @@ def _manifest(store: IndexStore) -> dict[str, Any]:
         "info": build.info,
         "files": files,
         "bytes": sum(entry["size"] for entry in files),
-        "sources": json.loads(sources.read_text()) if sources.is_file() else None,
+        "sources": all_states(store.root) or None,
     }
 
 

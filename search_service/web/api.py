@@ -13,6 +13,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from ..errors import BadParameter, FollowerLagging, MissingQuery, NotFound, QueryTooLong
 from ..indexing import replication
 from ..searching.searcher import SORTS, SearchRequest, search, settings_options
+from ..sources.watermarks import all_states
 from ..suggestions.related import related
 from ..suggestions.suggest import suggest
 from . import state
@@ -67,6 +68,17 @@ def health_view():
         "build_created": build.info.get("created"),
         "generation": searcher.reader().generation(),
     }
+    synced = all_states(state().store.root)
+    if synced:  # only where `search-service sync` feeds this index
+        body["sources"] = {
+            name: {
+                "kind": source.get("kind"),
+                "watermark": source.get("watermark"),
+                "last_success": source.get("last_success"),
+                "last_error": source.get("last_error"),
+            }
+            for name, source in synced.items()
+        }
     settings = state().config
     follower = replication.health(state().store.root, settings.leader_url)
     if follower is None:

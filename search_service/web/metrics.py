@@ -22,11 +22,12 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from ..errors import IndexUnavailable
 from ..indexing.journal import Journal
 from ..indexing.stats import documents_by
+from ..sources.watermarks import all_states
 from . import State, state
 
 blueprint = Blueprint("metrics", __name__)
@@ -76,6 +77,7 @@ def metrics_view():
         counted = REGISTRY
     index = CollectorRegistry()
     index.register(IndexCollector(state()))
+    index.register(SourceCollector(state()))
     body = generate_latest(counted) + generate_latest(index)
     return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
@@ -106,3 +108,41 @@ class IndexCollector:
         if created:
             age.add_metric([], time.time() - datetime.fromisoformat(created).timestamp())
         yield from (documents, age, queued)
+
+
+class SourceCollector:
+    """Per-source sync health, read from the watermark files ``search-service sync`` keeps in
+    the index directory (the sync worker is another process)."""
+
+    def __init__(self, current: State) -> None:
+        self.current = current
+
+    def collect(self):
+        success = GaugeMetricFamily(
+            "search_source_last_success_timestamp_seconds",
+            "When the last successful sync pass of a source ended (Unix time)",
+            labels=["source"],
+        )
+        lag = GaugeMetricFamily(
+            "search_source_lag_seconds",
+            "Seconds since the last successful pass of a source started: changes older than "
+            "this are in the index",
+            labels=["source"],
+        )
+        errors = CounterMetricFamily(
+            "search_source_errors",
+            "Failed passes and pages that could not be fetched, per source",
+            labels=["source"],
+        )
+        now = time.time()
+        for name, source in all_states(self.current.store.root).items():
+            errors.add_metric([name], source.get("errors", 0))
+            if source.get("last_success"):
+                success.add_metric([name], _timestamp(source["last_success"]))
+            if source.get("last_success_started"):
+                lag.add_metric([name], now - _timestamp(source["last_success_started"]))
+        yield from (success, lag, errors)
+
+
+def _timestamp(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()

@@ -165,8 +165,26 @@ SCHEMAS: dict[str, Any] = {
                     "error": NULLABLE_STR,
                 },
             },
+            "sources": {
+                "type": "object",
+                "description": "Present where `search-service sync` feeds the index: each "
+                "source by name.",
+                "additionalProperties": _ref("SourceHealth"),
+            },
         },
         required=["status", "documents", "build", "build_created", "generation"],
+    ),
+    "SourceHealth": _object(
+        {
+            "kind": {"enum": ["database", "sitemap", "feed", "pages"]},
+            "watermark": {
+                "type": ["object", "null"],
+                "description": "Where the source's sync got to: a database's last `updated` "
+                "and id applied; a site's pages known and newest lastmod; a directory's files.",
+            },
+            "last_success": NULLABLE_STR,
+            "last_error": NULLABLE_STR,
+        }
     ),
     "Manifest": {
         "type": "object",

@@ -1,0 +1,336 @@
+"""The sync loop: read each source's changes since its watermark, apply them with the index
+writer, and only then move the watermark.
+
+Every reader yields :class:`Batch`\\ es. A batch is applied (``writer.add`` then
+``writer.delete``, under the store's writer lock), and after those commits the source's new
+position is saved; a kill at any point therefore repeats at most one batch, which is harmless
+because applying a batch twice gives the same index. The list of ids a source owns is widened
+before the commit and narrowed after it, so a full pass never misses one of its articles.
+A source that cannot be read fails alone, and nothing of it is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ..articles import Article
+from ..config import Config
+from ..errors import ArticleError, IndexStoreError, IndexUnavailable, SourceUnavailable
+from ..indexing import writer
+from ..indexing.store import IndexStore
+from . import watermarks
+from .spec import SourceSpec
+
+log = logging.getLogger("search_service.sources")
+
+
+@dataclass
+class Batch:
+    """What a reader found in one step, and its position once that is applied."""
+
+    position: dict[str, Any]
+    articles: list[Article] = field(default_factory=list)
+    rejected: list[ArticleError] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # ids the source has unpublished
+    seen: set[str] = field(default_factory=set)  # ids the source still publishes
+    errors: list[str] = field(default_factory=list)  # records that could not be fetched
+    read: int = 0  # records looked at, for progress
+    total: int | None = None  # records in the whole pass, when the reader knows
+
+
+class Reader(Protocol):
+    """What the sync loop needs of a source."""
+
+    def batches(self, position: dict[str, Any] | None, full: bool) -> Iterator[Batch]:
+        """Changes since ``position`` (None: the first pass); ``full`` reads everything again,
+        keeping only what saves a download (ETags)."""
+        ...
+
+    def gone(self, ids: set[str], position: dict[str, Any]) -> set[str]:
+        """Of ``ids`` (in the index, not seen in a full pass), those the source confirms it
+        no longer publishes; an id it cannot answer for is kept."""
+        ...
+
+    def watermark(self, position: dict[str, Any]) -> Any:
+        """A short description of the position, for /healthz."""
+        ...
+
+
+@dataclass
+class Result:
+    """One source's pass, for the summary line and the exit status."""
+
+    name: str
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    rejected: int = 0
+    unchanged: int = 0  # read again, identical to what the index holds: not written
+    errors: list[str] = field(default_factory=list)
+    failed: str = ""
+    full: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failed or self.rejected or self.errors)
+
+
+@dataclass
+class Report:
+    """Callbacks through which a pass shows itself (the CLI prints, tests collect)."""
+
+    reject: Callable[[ArticleError], None] = lambda error: None
+    error: Callable[[str, str], None] = lambda source, message: None
+    progress: Callable[[str, int, int | None], None] = lambda source, done, total: None
+
+
+def open_reader(spec: SourceSpec, config: Config) -> Reader:
+    """The reader of a source's kind (imported here: each kind pulls in its own libraries)."""
+    if spec.kind == "database":
+        from .database import DatabaseReader
+
+        return DatabaseReader(spec)
+    if spec.kind == "pages":
+        from .pages import PagesReader
+
+        return PagesReader(spec)
+    from .site import FeedReader, SitemapReader
+
+    return (SitemapReader if spec.kind == "sitemap" else FeedReader)(spec, config.user_agent)
+
+
+def sync_source(
+    store: IndexStore,
+    config: Config,
+    spec: SourceSpec,
+    *,
+    full: bool = False,
+    report: Report | None = None,
+    reader: Reader | None = None,
+) -> Result:
+    """One pass over one source (``full``: re-read everything and remove what is gone)."""
+    report = report or Report()
+    started = time.monotonic()
+    result = Result(spec.name, full=full)
+    root = store.root
+    state = watermarks.load_state(root, spec.name)
+    owned = watermarks.load_ids(root, spec.name)
+    state.update(kind=spec.kind, last_started=_now())
+    position = state.get("position")
+    live = store.current()
+    if state.get("build") and (live is None or live.id != state["build"]):
+        # A reindex or rollback replaced the build this source was synced into: what the
+        # position says is applied may not be there, so read the source from the start.
+        log.warning(
+            "source %s: the live build changed since its last sync; reading it all", spec.name
+        )
+        position, owned = None, set()
+    position_at_start = position
+    seen: set[str] = set()
+    removed: set[str] = set()
+    done = 0
+    try:
+        reader = reader or open_reader(spec, config)
+        first_build = position is None and store.current() is None
+        if first_build:
+            position = _first_build(store, config, spec.name, reader, owned, result, report)
+            live = store.current()
+            state.update(
+                position=position,
+                watermark=reader.watermark(position or {}),
+                build=live.id if live is not None else None,
+            )
+            watermarks.save_state(root, spec.name, state)
+        for batch in () if first_build else reader.batches(position, full):
+            _apply(store, config, spec.name, batch, owned, result, report)
+            seen |= batch.seen
+            removed.update(batch.deleted)
+            position = batch.position
+            live = store.current()
+            state.update(
+                position=position,
+                watermark=reader.watermark(position),
+                build=live.id if live is not None else None,
+            )
+            watermarks.save_state(root, spec.name, state)
+            done += batch.read
+            report.progress(spec.name, done, batch.total)
+        if full and not first_build:  # a first build has nothing of its own to remove
+            candidates = owned - seen - removed
+            gone = reader.gone(candidates, position or {}) if candidates else set()
+            if gone:
+                _apply(
+                    store, config, spec.name, Batch({}, deleted=sorted(gone)), owned, result, report
+                )
+        if full or position_at_start is None:  # a first pass reads everything, too
+            state["last_full"] = _now()
+    except (SourceUnavailable, IndexStoreError) as exc:  # down, or the lock held too long
+        result.failed = str(exc)
+        state["last_error"] = f"{_now()} {exc}"
+        state["errors"] = state.get("errors", 0) + 1
+        report.error(spec.name, str(exc))
+        log.warning("source %s failed: %s", spec.name, exc)
+    else:
+        state["last_success"] = _now()
+        state["last_success_started"] = state["last_started"]
+        if result.errors or result.rejected:
+            state["last_error"] = f"{_now()} " + (
+                result.errors[-1] if result.errors else f"{result.rejected} record(s) rejected"
+            )
+            state["errors"] = state.get("errors", 0) + len(result.errors)
+        else:
+            state["last_error"] = None
+    state["last_counts"] = {
+        "added": result.added,
+        "updated": result.updated,
+        "deleted": result.deleted,
+        "rejected": result.rejected,
+    }
+    watermarks.save_state(root, spec.name, state)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _first_build(
+    store: IndexStore,
+    config: Config,
+    name: str,
+    reader: Reader,
+    owned: set[str],
+    result: Result,
+    report: Report,
+) -> dict[str, Any] | None:
+    """Into an index with no build yet: every batch of the first pass streamed into one full
+    build (parallel, as fast as ``reindex``), the position saved only once it is live.
+
+    A kill before the switch leaves no build and no position, so the next run starts over.
+    An id read twice (a row updated during the pass) is written once and its later version
+    applied after the build; one unpublished later in the pass is deleted after it. Returns
+    the position after the last batch.
+    """
+    position: dict[str, Any] | None = None
+    later: dict[str, Article] = {}
+    ids: set[str] = set()
+    unpublished: set[str] = set()
+    done = 0
+
+    def articles() -> Iterator[Article]:
+        nonlocal position, done
+        for batch in reader.batches(None, False):
+            _report(name, batch, result, report)
+            for article in batch.articles:
+                if article.id in ids:
+                    later[article.id] = article
+                    continue
+                ids.add(article.id)
+                yield article
+            for article_id in batch.deleted:
+                later.pop(article_id, None)
+                if article_id in ids:
+                    unpublished.add(article_id)
+            position = batch.position
+            done += batch.read
+            report.progress(name, done, batch.total)
+        watermarks.save_ids(store.root, name, owned | ids)  # before the build's commit
+
+    stream = articles()
+    first = next(stream, None)
+    if first is None:
+        return position  # nothing published yet: no build to make
+    writer.rebuild(store, _chain(first, stream), config)
+    owned.update(ids)
+    result.added += len(ids) - len(unpublished)
+    if later:
+        writer.add(store, [a for i, a in later.items() if i not in unpublished], config)
+    if unpublished:
+        writer.delete(store, unpublished, config)
+        owned.difference_update(unpublished)
+        watermarks.save_ids(store.root, name, owned)
+    return position
+
+
+def _chain(first: Article, rest: Iterator[Article]) -> Iterator[Article]:
+    yield first
+    yield from rest
+
+
+def _apply(
+    store: IndexStore,
+    config: Config,
+    name: str,
+    batch: Batch,
+    owned: set[str],
+    result: Result,
+    report: Report,
+) -> None:
+    _report(name, batch, result, report)
+    # The last version of an id in the batch wins (Whoosh cannot replace a document added by
+    # the same writer, so each id is written once).
+    articles = list({article.id: article for article in batch.articles}.values())
+    gone = [i for i in dict.fromkeys(batch.deleted) if i not in {a.id for a in articles}]
+    present = _present(store, [article.id for article in articles]) if articles else {}
+    changed = [a for a in articles if a.id not in present or not _same(a, present[a.id])]
+    result.unchanged += len(articles) - len(changed)
+    if changed:
+        watermarks.save_ids(store.root, name, owned | {article.id for article in articles})
+        writer.add(store, changed, config)
+        result.updated += sum(1 for article in changed if article.id in present)
+        result.added += sum(1 for article in changed if article.id not in present)
+    owned.update(article.id for article in articles)
+    if gone and store.current() is not None:
+        summary = writer.delete(store, gone, config)
+        result.deleted += summary.deleted
+    if gone:
+        owned.difference_update(gone)
+        watermarks.save_ids(store.root, name, owned)
+
+
+def _report(name: str, batch: Batch, result: Result, report: Report) -> None:
+    """Count and show a batch's rejected records and unfetchable pages."""
+    for error in batch.rejected:
+        result.rejected += 1
+        report.reject(error)
+    for message in batch.errors:
+        result.errors.append(message)
+        report.error(name, message)
+
+
+def _present(store: IndexStore, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored fields of those of ``ids`` the live build holds."""
+    try:
+        _, ix = store.open_current()
+    except IndexUnavailable:
+        return {}
+    found = {}
+    with ix.searcher() as searcher:
+        for article_id in ids:
+            number = searcher.document_number(id=article_id)
+            if number is not None:
+                found[article_id] = searcher.stored_fields(number)
+    return found
+
+
+def _same(article: Article, stored: dict[str, Any]) -> bool:
+    """Whether the index already holds exactly this article (so a re-read writes nothing)."""
+    return (
+        stored.get("title") == article.title
+        and stored.get("lead") == article.lead
+        and stored.get("body") == article.body
+        and stored.get("url") == article.url
+        and stored.get("author") == article.author
+        and (stored.get("category") or "") == article.category
+        and tuple(stored.get("tags") or ()) == article.tags
+        and stored.get("published") == article.published_text
+        and stored.get("updated") == article.updated_text
+        and (not article.lang or stored.get("lang") == article.lang)
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
