@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint
+.PHONY: run test lint translations
 
 ## Set up, build the sample index if there is none, and serve on http://127.0.0.1:8000
 run: $(VENV)/.installed
@@ -18,6 +18,14 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check search_service tests bench
 	$(BIN)/ruff format --check search_service tests bench
+
+## Refresh the page's catalogs from the templates and code: new texts arrive untranslated in
+## every search_service/translations/<lang>/LC_MESSAGES/messages.po
+CATALOGS := search_service/translations
+translations: $(VENV)/.installed
+	$(BIN)/pybabel --quiet extract --no-location -k lazy_gettext -F babel.cfg \
+		--project=search_service --copyright-holder="" -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete --width=100 -i $(CATALOGS)/messages.pot -d $(CATALOGS)
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'

@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner
@@ -35,6 +35,29 @@ from search_service.sources import SAMPLE_CORPUS, read_sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+
+def wait_for(
+    condition: Callable[[], T],
+    timeout: float,
+    message: str | Callable[[], str] = "",
+    *,
+    interval: float = 0.05,
+) -> T:
+    """Call ``condition`` until it returns something true and return that; fail the test when
+    ``timeout`` seconds pass first. ``message`` (or a function making it, called only on
+    failure, e.g. to read a log) says what was awaited. ``condition`` may itself assert, to
+    stop waiting at once for something that can no longer happen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        outcome = condition()
+        if outcome:
+            return outcome
+        if time.monotonic() > deadline:
+            said = message() if callable(message) else message
+            pytest.fail(f"not within {timeout:g} s: {said or condition}")
+        time.sleep(interval)
 
 
 def write_jsonl(path: Path, records: Iterable[dict[str, Any] | str]) -> Path:
@@ -188,17 +211,22 @@ def start_gunicorn(
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop(process)
-            pytest.fail(f"gunicorn did not become healthy:\n{log_path.read_text()}")
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited:\n{log_path.read_text()}")
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return base, process
+                return response.status == 200
         except OSError:
-            time.sleep(0.1)
+            return False
+
+    try:
+        wait_for(healthy, 30, lambda: f"gunicorn healthy:\n{log_path.read_text()}", interval=0.1)
+    except BaseException:
+        stop(process)
+        raise
+    return base, process
 
 
 @pytest.fixture
@@ -250,12 +278,21 @@ class SearchClient:
 
 @pytest.fixture
 def search_client(make_index: Callable[..., Path]) -> Callable[..., SearchClient]:
-    """``search_client(articles, **config_overrides)``: the app over a fresh index of them."""
+    """``search_client(articles, **config_overrides)``: the app over a fresh index of them,
+    for a test that writes to it or needs a fresh app (cache, rate limit, routes)."""
 
     def build(articles: Iterable[dict[str, Any]], **overrides: Any) -> SearchClient:
         return SearchClient(make_index(list(articles), **overrides))
 
     return build
+
+
+def shared_client(
+    tmp_path_factory: pytest.TempPathFactory, articles: Iterable[dict[str, Any]]
+) -> SearchClient:
+    """The app over an index of ``articles``, for a module-scoped fixture shared by tests
+    that only read: one build per module instead of one per test."""
+    return SearchClient(build_index(tmp_path_factory.mktemp("shared"), list(articles)))
 
 
 # PostgreSQL 15 from Debian, as a throwaway cluster for the database source tests ----------

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
+from conftest import wait_for, write_jsonl
 
 from search_service import config as settings
 from search_service import create_app
@@ -132,7 +131,7 @@ def test_body_and_batch_size_limits(make_index):
     assert Journal(index_dir).pending() == []
 
 
-def test_an_update_while_the_lock_is_held_is_queued_then_applied_within_2_seconds(admin):
+def test_an_update_while_the_lock_is_held_is_queued_then_applied_once_it_frees(admin):
     client, index_dir = admin
     store = IndexStore(index_dir)
     holding, release = threading.Event(), threading.Event()
@@ -145,18 +144,18 @@ def test_an_update_while_the_lock_is_held_is_queued_then_applied_within_2_second
     thread = threading.Thread(target=write_updates)
     thread.start()
     holding.wait(5)
-    started = time.monotonic()
     response = client.put("/admin/articles/q-1", json={"title": "Quokka queued"}, headers=AUTH)
     assert response.status_code == 202
     assert response.get_json()["status"] == "queued"
-    assert time.monotonic() - started < 2
+    assert thread.is_alive()  # answered while the other writer still held the lock
     assert [entry.id for entry in Journal(index_dir).pending()] == ["q-1"]
     release.set()
     thread.join()
-    deadline = time.monotonic() + 2
-    while (total(client, "quokka"), Journal(index_dir).pending()) != (1, []):
-        assert time.monotonic() < deadline, "not applied within 2 s of the lock freeing"
-        time.sleep(0.05)
+    wait_for(
+        lambda: (total(client, "quokka"), Journal(index_dir).pending()) == (1, []),
+        30,  # a bound for a loaded machine, not a timing
+        "applied once the lock freed",
+    )
 
 
 def test_an_update_accepted_during_a_rebuild_is_in_the_new_build(admin, tmp_path):
@@ -180,11 +179,8 @@ def test_an_update_accepted_during_a_rebuild_is_in_the_new_build(admin, tmp_path
     put = client.put("/admin/articles/d-1", json={"title": "Quokka during"}, headers=AUTH)
     gone = client.delete("/admin/articles/en-2", headers=AUTH)
     assert (put.status_code, gone.status_code) == (202, 202)
-    # Searchable in the live build within 2 s although the rebuild still holds the lock.
-    deadline = time.monotonic() + 2
-    while (total(client, "quokka"), total(client, "council")) != (1, 0):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    # Searchable in the live build although the rebuild still holds the lock.
+    wait_for(lambda: (total(client, "quokka"), total(client, "council")) == (1, 0), 30)
     assert thread.is_alive() and IndexStore(index_dir).current().id == old_build
     assert len(Journal(index_dir).pending()) == 2  # still owed to the new build
     accepted.set()
@@ -203,12 +199,12 @@ def test_reindex_job_rebuilds_from_the_configured_source(make_index, tmp_path):
     response = client.post("/admin/reindex", headers=AUTH)
     assert response.status_code == 202
     job_id = response.get_json()["id"]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def finished() -> dict | None:
         job = client.get(f"/admin/jobs/{job_id}", headers=AUTH).get_json()
-        if job["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.1)
+        return None if job["status"] in ("queued", "running") else job
+
+    job = wait_for(finished, 30, "the job to finish")
     assert job["status"] == "succeeded", job
     assert job["summary"]["indexed"] == 3
     assert total(client, "quokka") == 1

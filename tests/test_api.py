@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from conftest import write_jsonl
+from conftest import shared_client, write_jsonl
 
 from search_service import config as settings
 from search_service import create_app
@@ -93,9 +93,9 @@ FILTER_ARTICLES = [
 ]
 
 
-@pytest.fixture
-def filters_client(search_client):
-    return search_client(FILTER_ARTICLES)
+@pytest.fixture(scope="module")
+def filters_client(tmp_path_factory):
+    return shared_client(tmp_path_factory, FILTER_ARTICLES)
 
 
 def ids(body: dict) -> list[str]:
@@ -170,14 +170,15 @@ def test_search_is_503_index_unavailable_when_no_index_exists(tmp_path):
     assert_json_error(client.get("/search?q=ferry"), 503, "index_unavailable")
 
 
-def test_a_build_with_an_older_field_layout_is_503_until_reindexed(filters_client):
-    build = IndexStore(filters_client.index_dir).current()
+def test_a_build_with_an_older_field_layout_is_503_until_reindexed(search_client):
+    client = search_client(FILTER_ARTICLES)  # its build is altered: its own index
+    build = IndexStore(client.index_dir).current()
     info = json.loads((build.path / "build.json").read_text())
     (build.path / "build.json").write_text(json.dumps({**info, "schema_version": 2}))
 
-    assert_json_error(filters_client.http.get("/search?q=ferry"), 503, "index_unavailable")
+    assert_json_error(client.http.get("/search?q=ferry"), 503, "index_unavailable")
     with pytest.raises(IndexUnavailable, match=r"schema version 2, .*reindex"):
-        IndexStore(filters_client.index_dir).open_current()
+        IndexStore(client.index_dir).open_current()
 
 
 # Parameters and errors ---------------------------------------------------------------------
@@ -253,11 +254,13 @@ def test_wrong_method_is_405_json(filters_client, method, path):
 
 
 def test_unexpected_exception_is_500_json_without_traceback(filters_client):
-    @filters_client.app.get("/test-only/explode")
+    app = create_app({"index_dir": filters_client.index_dir})  # a route is added: its own app
+
+    @app.get("/test-only/explode")
     def explode():
         raise RuntimeError("private detail /srv/secret.key")
 
-    response = filters_client.http.get("/test-only/explode")
+    response = app.test_client().get("/test-only/explode")
 
     assert_json_error(response, 500, "internal_error")
     text = response.get_data(as_text=True)
@@ -279,9 +282,9 @@ LIGHTHOUSE_ARTICLES = [
 ]
 
 
-@pytest.fixture
-def lighthouse_client(search_client):
-    return search_client(LIGHTHOUSE_ARTICLES)
+@pytest.fixture(scope="module")
+def lighthouse_client(tmp_path_factory):
+    return shared_client(tmp_path_factory, LIGHTHOUSE_ARTICLES)
 
 
 @pytest.mark.parametrize("sort", ["relevance", "newest"])
@@ -414,8 +417,13 @@ SORT_ARTICLES = [
 ]
 
 
-def test_sort_newest_orders_by_publication_time_with_undated_last(search_client):
-    client = search_client(SORT_ARTICLES)
+@pytest.fixture(scope="module")
+def sort_client(tmp_path_factory):
+    return shared_client(tmp_path_factory, SORT_ARTICLES)
+
+
+def test_sort_newest_orders_by_publication_time_with_undated_last(sort_client):
+    client = sort_client
 
     body = client.search("orchestra", sort="newest")
 
@@ -424,8 +432,8 @@ def test_sort_newest_orders_by_publication_time_with_undated_last(search_client)
     assert sorted(order[5:]) == ["undated-a", "undated-b"]
 
 
-def test_sort_newest_pages_keep_undated_articles_at_the_end(search_client):
-    client = search_client(SORT_ARTICLES)
+def test_sort_newest_pages_keep_undated_articles_at_the_end(sort_client):
+    client = sort_client
 
     pages = [client.search("orchestra", sort="newest", per_page=3, page=n) for n in (1, 2, 3)]
 
@@ -434,8 +442,8 @@ def test_sort_newest_pages_keep_undated_articles_at_the_end(search_client):
     assert {*ids(pages[1])[2:], *ids(pages[2])} == {"undated-a", "undated-b"}
 
 
-def test_sort_relevance_orders_by_descending_score(search_client):
-    client = search_client(SORT_ARTICLES)
+def test_sort_relevance_orders_by_descending_score(sort_client):
+    client = sort_client
 
     scores = [hit["score"] for hit in client.search("orchestra", sort="relevance")["results"]]
 
@@ -458,9 +466,9 @@ HOSTILE_ARTICLES = [
 ]
 
 
-@pytest.fixture
-def hostile_client(search_client):
-    return search_client(HOSTILE_ARTICLES)
+@pytest.fixture(scope="module")
+def hostile_client(tmp_path_factory):
+    return shared_client(tmp_path_factory, HOSTILE_ARTICLES)
 
 
 def assert_only_mark_tags(markup: str) -> None:

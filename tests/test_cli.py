@@ -8,11 +8,10 @@ import pty
 import re
 import select
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
+from conftest import wait_for, write_jsonl
 
 from search_service import cli as cli_module
 from search_service.cli import main
@@ -192,18 +191,21 @@ def test_reindex_draws_a_progress_bar_on_a_terminal(spawn, articles_file, tmp_pa
         )
     finally:
         os.close(child_end)
-    shown = b""
-    deadline = time.monotonic() + 60
+    shown = bytearray()
+
+    def closed() -> bool:
+        """Read what the command drew so far; true once it exited and closed the terminal."""
+        if not select.select([terminal], [], [], 1)[0]:
+            return False
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # EIO: the command exited and closed the terminal
+            return True
+        shown.extend(chunk)
+        return not chunk
+
     try:
-        while time.monotonic() < deadline:
-            if select.select([terminal], [], [], 1)[0]:
-                try:
-                    chunk = os.read(terminal, 4096)
-                except OSError:  # EIO: the command exited and closed the terminal
-                    break
-                if not chunk:
-                    break
-                shown += chunk
+        wait_for(closed, 60, "the reindex to finish", interval=0)
     finally:
         os.close(terminal)
 

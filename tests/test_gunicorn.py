@@ -8,14 +8,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, free_port, write_jsonl
+from conftest import ROOT, free_port, wait_for, write_jsonl
 
 from search_service.sources import SAMPLE_CORPUS
 
@@ -88,9 +87,7 @@ def test_procfile_gunicorn_serves_search_and_picks_up_a_reindex_without_restart(
     try:
         extra = write_jsonl(tmp_path / "extra.jsonl", [NEW_ARTICLE])
         result = cli("reindex", "--sample", extra, "--index-dir", index_dir)
-        deadline = time.monotonic() + 10
-        while (not builds or builds[-1] == old_build) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: builds and builds[-1] != old_build, 10, "a search on the new build")
     finally:
         stop.set()
         searching.join()
@@ -135,16 +132,16 @@ def test_make_run_builds_the_sample_index_once_and_serves_it(tmp_path):
                 start_new_session=True,
             )
         try:
-            deadline = time.monotonic() + 60
-            while True:
+
+            def health() -> dict[str, Any] | None:
                 assert process.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, log_path.read_text()
                 try:
-                    status, health = get(base, "/healthz")
-                    if status == 200:
-                        return health
+                    status, body = get(base, "/healthz")
                 except OSError:
-                    time.sleep(0.2)
+                    return None
+                return body if status == 200 else None
+
+            return wait_for(health, 60, log_path.read_text, interval=0.2)
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from search_service import create_app
+from search_service.cli import main
 from search_service.web.ops import JsonFormatter
 from search_service.web.querylog import parse_period, report
 
@@ -120,12 +121,12 @@ def test_periods(text, days):
     assert parse_period(text) == timedelta(days=days)
 
 
-def test_a_bad_period_is_refused(cli):
-    result = cli("analytics", "--since", "soon", "--log", __file__)
-    assert result.returncode == 2 and "--since" in result.stderr
+def test_a_bad_period_is_refused(runner):
+    result = runner.invoke(main, ["analytics", "--since", "soon", "--log", __file__])
+    assert result.exit_code == 2 and "--since" in result.stderr
 
 
-def test_analytics_reports_top_zero_result_and_slowest_queries(tmp_path, cli):
+def test_analytics_reports_top_zero_result_and_slowest_queries(tmp_path, runner, monkeypatch):
     now = datetime.now(UTC)
     rows = [
         (now - timedelta(days=10), "ancient", 5, 1.0),
@@ -143,8 +144,9 @@ def test_analytics_reports_top_zero_result_and_slowest_queries(tmp_path, cli):
     assert summary["top_queries"][0] == {"q": "budget", "searches": 2}
     assert summary["zero_result_queries"] == [{"q": "zzyzx", "searches": 1}]
     assert summary["slowest"][0]["q"] == "zzyzx"
-    result = cli("analytics", "--since", "7d", "--log", log)
-    assert result.returncode == 0, result.stderr
+    result = runner.invoke(main, ["analytics", "--since", "7d", "--log", str(log)])
+    assert result.exit_code == 0, result.output
     assert "3 searches" in result.stdout and "zzyzx" in result.stdout
-    missing = cli("analytics", env={"SEARCH_QUERY_LOG": str(tmp_path / "none.jsonl")})
-    assert missing.returncode == 1 and "SEARCH_QUERY_LOG" in missing.stderr
+    monkeypatch.setenv("SEARCH_QUERY_LOG", str(tmp_path / "none.jsonl"))
+    missing = runner.invoke(main, ["analytics"])
+    assert missing.exit_code == 1 and "SEARCH_QUERY_LOG" in missing.stderr

@@ -22,6 +22,9 @@ from search_service.indexing.store import IndexStore
 from search_service.searching import query as reader_query
 from search_service.sources import SAMPLE_CORPUS, read_sources, read_stream
 
+# Hundreds of generated inputs per test: minutes, not seconds.
+pytestmark = pytest.mark.slow
+
 TOKEN = "property-token"
 BOUNDED = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import build_index
 
 from search_service import create_app
 from search_service.searching.query import Clause, most_selective, parse
@@ -87,9 +88,8 @@ def test_a_query_over_the_limit_keeps_its_rarest_clauses_in_order():
     assert most_selective(clauses, 6, lambda clause: 0) == clauses
 
 
-def test_a_pasted_paragraph_is_searched_by_its_rarest_words(make_index):
-    index_dir = make_index(ARTICLES)
-    client = create_app({"index_dir": index_dir, "max_query_terms": 1}).test_client()
+def test_a_pasted_paragraph_is_searched_by_its_rarest_words(news):
+    client = create_app({"index_dir": news, "max_query_terms": 1}).test_client()
     body = client.get("/search", query_string={"q": "blue harbour lighthouse"}).get_json()
     assert body["truncated"] is True
     assert [hit["id"] for hit in body["results"]] == ["cranes"]  # the one with "lighthouse"
@@ -139,9 +139,20 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture
-def news(make_index):
-    return make_index(ARTICLES)
+# Read-only: built once for the module.
+@pytest.fixture(scope="module")
+def news(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("news"), ARTICLES)
+
+
+@pytest.fixture(scope="module")
+def english_news(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("english-news"), ARTICLES[:3])
+
+
+@pytest.fixture(scope="module")
+def news_api(news):
+    return create_app({"index_dir": news}).test_client()
 
 
 def found(response) -> set[str]:
@@ -278,20 +289,17 @@ def oddity_id(text: str) -> str:
 
 
 @pytest.mark.parametrize("text", ODDITIES, ids=oddity_id)
-def test_odd_query_text_runs_as_plain_text(make_index, run_search, text):
-    index_dir = make_index(ARTICLES[:3])
+def test_odd_query_text_runs_as_plain_text(english_news, run_search, text):
     for sort in ("relevance", "newest"):
-        response = run_search(index_dir, text, sort=sort)
+        response = run_search(english_news, text, sort=sort)
         assert response.query == text
         assert 0 <= len(response.results) <= response.total <= 3
         assert all(hit.id in {"cranes", "paint", "gulls"} for hit in response.results)
 
 
 @pytest.mark.parametrize("text", ODDITIES, ids=oddity_id)
-def test_odd_query_text_gets_a_200_from_the_api(news, text):
-    response = (
-        create_app({"index_dir": news}).test_client().get("/search", query_string={"q": text})
-    )
+def test_odd_query_text_gets_a_200_from_the_api(news_api, text):
+    response = news_api.get("/search", query_string={"q": text})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["query"] == text.strip()
 

@@ -7,6 +7,7 @@ Every test runs the real app over a real index built on disk from the articles b
 from __future__ import annotations
 
 import pytest
+from conftest import shared_client
 
 from search_service.indexing.schema import FIELD_BOOSTS, text_value
 
@@ -58,9 +59,9 @@ RANKING_ARTICLES = [
 ]
 
 
-@pytest.fixture
-def ranking_client(search_client):
-    return search_client(RANKING_ARTICLES)
+@pytest.fixture(scope="module")
+def ranking_client(tmp_path_factory):
+    return shared_client(tmp_path_factory, RANKING_ARTICLES)
 
 
 def test_title_match_outranks_lead_match_which_outranks_body_match(ranking_client):
@@ -207,9 +208,9 @@ BANK_ARTICLES = [
 ]
 
 
-@pytest.fixture
-def bank_client(search_client):
-    return search_client(BANK_ARTICLES)
+@pytest.fixture(scope="module")
+def bank_client(tmp_path_factory):
+    return shared_client(tmp_path_factory, BANK_ARTICLES)
 
 
 def test_quoted_phrase_matches_only_the_words_in_that_order(bank_client):
@@ -451,9 +452,9 @@ LANGUAGE_ARTICLES = [
 ]
 
 
-@pytest.fixture
-def language_client(search_client):
-    return search_client(LANGUAGE_ARTICLES)
+@pytest.fixture(scope="module")
+def language_client(tmp_path_factory):
+    return shared_client(tmp_path_factory, LANGUAGE_ARTICLES)
 
 
 def test_each_language_is_found_by_its_own_words_without_lang(language_client):

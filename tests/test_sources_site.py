@@ -4,14 +4,13 @@ site of ``tests/site`` (sitemap index, feed, robots.txt, and pages that fail in 
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, write_jsonl
+from conftest import ROOT, wait_for, write_jsonl
 from site_server import SITE, SiteServer
 from test_reader_api import _check
 
@@ -268,17 +267,17 @@ def test_sync_every_keeps_running_and_picks_up_a_new_page(tmp_path, spawn):
     index_dir = tmp_path / "index"
     worker = spawn("search-service", "sync", "--every", "0.5", "--index-dir", index_dir,
                    env={"SEARCH_SOURCES_FILE": str(config)})  # fmt: skip
-    deadline = time.monotonic() + 60
 
-    def wait_for(ids: list[str]) -> None:
-        while time.monotonic() < deadline:
+    def indexed_as(ids: list[str]) -> None:
+        def done() -> bool:
             if IndexStore(index_dir).current() is not None and sorted(indexed(index_dir)) == ids:
-                return
+                return True
             assert worker.poll() is None, "the worker exited"
-            time.sleep(0.1)
-        pytest.fail(f"{ids} not indexed in time")
+            return False
 
-    wait_for(["101"])
+        wait_for(done, 60, f"{ids} indexed", interval=0.1)
+
+    indexed_as(["101"])
     saved_pages(tmp_path, [second])
-    wait_for(["101", "102"])
+    indexed_as(["101", "102"])
     assert worker.poll() is None

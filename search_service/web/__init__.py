@@ -29,7 +29,7 @@ def state() -> State:
 
 
 def init_app(app: Flask) -> None:
-    from . import ops
+    from . import i18n, ops
     from .admin import admin
     from .api import api
     from .openapi import openapi
@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(openapi)
     app.register_blueprint(replication)
     ops.init_app(app)
+    i18n.init_app(app)
     app.register_error_handler(errors.ApiError, _api_error)
     app.register_error_handler(errors.IndexUnavailable, _index_unavailable)
     app.register_error_handler(HTTPException, _http_error)

@@ -1,235 +1,123 @@
-"""Interface text of the search page in English, Russian and Azerbaijani.
+"""The search page's interface language: gettext catalogs through Flask-Babel, CLDR formats.
 
-Chosen by ``?ui=``, else the browser's Accept-Language, else English. Dates are written
-with the month names of the interface language.
+The interface texts are the English message ids in the templates; each other language is a
+catalog, ``translations/<lang>/LC_MESSAGES/messages.po`` (plural rules in its header), read
+and compiled in memory when the app is created, so a translator edits only the ``.po`` file.
+English needs no catalog. A language is chosen by ``?ui=``, else the browser's
+Accept-Language, else English; dates and numbers are written the language's CLDR way.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
 
-from flask import request
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from flask import Flask, current_app, request
+from flask_babel import Babel, Domain, format_date, get_locale, lazy_gettext
 
-UI_LANGUAGES = ("en", "ru", "az")
+CATALOGS = Path(__file__).resolve().parent.parent / "translations"
+SOURCE_LANGUAGE = "en"  # the language of the message ids, which needs no catalog
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "en": {
-        "heading": "What are you looking for?",
-        "search": "Search",
-        "query_label": "Search the news",
-        "filters": "Filters",
-        "language": "Language",
-        "any_language": "Any language",
-        "category": "Category",
-        "any_category": "Any category",
-        "from": "From",
-        "to": "To",
-        "year": "Year",
-        "sort": "Sort by",
-        "relevance": "Relevance",
-        "newest": "Newest first",
-        "apply": "Apply",
-        "clear_filters": "Clear filters",
-        "did_you_mean": "Did you mean",
-        "no_results": "Nothing found for “{q}”.",
-        "no_results_filtered": "Nothing matches with the current filters.",
-        "try_without_filters": "Search without filters",
-        "tips": "Check the spelling, try fewer or more general words, or another language.",
-        "relaxed": "No article has all of your words; these have some of them.",
-        "previous": "Previous",
-        "next": "Next",
-        "page": "Page {n}",
-        "pages": "Pages",
-        "night_theme": "Night theme",
-        "light_theme": "Light theme",
-        "interface": "Interface language",
-        "searching": "Searching…",
-        "suggestions": "Suggestions",
-        "start": "Type a few words and press Enter.",
-        "error": "The search failed: {message}",
-        "results_one": "{n} result",
-        "results_few": "{n} results",
-        "results_many": "{n} results",
-        "lang_en": "English",
-        "lang_ru": "Russian",
-        "lang_az": "Azerbaijani",
-        "article": "Article",
-    },
-    "ru": {
-        "heading": "Что вы ищете?",
-        "search": "Найти",
-        "query_label": "Поиск по новостям",
-        "filters": "Фильтры",
-        "language": "Язык",
-        "any_language": "Любой язык",
-        "category": "Рубрика",
-        "any_category": "Любая рубрика",
-        "from": "С",
-        "to": "По",
-        "year": "Год",
-        "sort": "Сортировка",
-        "relevance": "По релевантности",
-        "newest": "Сначала новые",
-        "apply": "Применить",
-        "clear_filters": "Сбросить фильтры",
-        "did_you_mean": "Возможно, вы имели в виду",
-        "no_results": "По запросу «{q}» ничего не найдено.",
-        "no_results_filtered": "С текущими фильтрами ничего не найдено.",
-        "try_without_filters": "Искать без фильтров",
-        "tips": "Проверьте написание, попробуйте меньше слов или более общие слова.",
-        "relaxed": "Ни одна статья не содержит всех слов; показаны статьи с частью из них.",
-        "previous": "Назад",
-        "next": "Вперёд",
-        "page": "Страница {n}",
-        "pages": "Страницы",
-        "night_theme": "Ночная тема",
-        "light_theme": "Светлая тема",
-        "interface": "Язык интерфейса",
-        "searching": "Ищем…",
-        "suggestions": "Подсказки",
-        "start": "Введите несколько слов и нажмите Enter.",
-        "error": "Поиск не удался: {message}",
-        "results_one": "{n} результат",
-        "results_few": "{n} результата",
-        "results_many": "{n} результатов",
-        "lang_en": "Английский",
-        "lang_ru": "Русский",
-        "lang_az": "Азербайджанский",
-        "article": "Статья",
-    },
-    "az": {
-        "heading": "Nə axtarırsınız?",
-        "search": "Axtar",
-        "query_label": "Xəbərlərdə axtarış",
-        "filters": "Filtrlər",
-        "language": "Dil",
-        "any_language": "İstənilən dil",
-        "category": "Kateqoriya",
-        "any_category": "İstənilən kateqoriya",
-        "from": "Başlanğıc",
-        "to": "Son",
-        "year": "İl",
-        "sort": "Sıralama",
-        "relevance": "Uyğunluğa görə",
-        "newest": "Əvvəlcə yenilər",
-        "apply": "Tətbiq et",
-        "clear_filters": "Filtrləri sıfırla",
-        "did_you_mean": "Bunu nəzərdə tuturdunuz",
-        "no_results": "“{q}” üzrə heç nə tapılmadı.",
-        "no_results_filtered": "Cari filtrlərlə heç nə tapılmadı.",
-        "try_without_filters": "Filtrsiz axtar",
-        "tips": "Yazılışı yoxlayın, daha az və ya daha ümumi sözlər sınayın.",
-        "relaxed": "Heç bir məqalədə bütün sözlər yoxdur; bəzilərini ehtiva edənlər göstərilir.",
-        "previous": "Əvvəlki",
-        "next": "Növbəti",
-        "page": "Səhifə {n}",
-        "pages": "Səhifələr",
-        "night_theme": "Gecə rejimi",
-        "light_theme": "Gündüz rejimi",
-        "interface": "İnterfeys dili",
-        "searching": "Axtarılır…",
-        "suggestions": "Təkliflər",
-        "start": "Bir neçə söz yazın və Enter düyməsini basın.",
-        "error": "Axtarış alınmadı: {message}",
-        "results_one": "{n} nəticə",
-        "results_few": "{n} nəticə",
-        "results_many": "{n} nəticə",
-        "lang_en": "İngilis",
-        "lang_ru": "Rus",
-        "lang_az": "Azərbaycan",
-        "article": "Məqalə",
-    },
+# Names of the content languages, in the interface language; other codes are shown as codes.
+LANGUAGE_NAMES = {
+    "en": lazy_gettext("English"),
+    "ru": lazy_gettext("Russian"),
+    "az": lazy_gettext("Azerbaijani"),
 }
 
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "ru": [
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ],
-    "az": [
-        "yanvar",
-        "fevral",
-        "mart",
-        "aprel",
-        "may",
-        "iyun",
-        "iyul",
-        "avqust",
-        "sentyabr",
-        "oktyabr",
-        "noyabr",
-        "dekabr",
-    ],
-}
+
+class Catalogs(Domain):
+    """Flask-Babel's message domain over catalogs compiled once from their ``.po`` files, so
+    there is no compiled ``.mo`` file to keep in step with them."""
+
+    def __init__(self, translations: dict[str, Translations]) -> None:
+        super().__init__()
+        self.translations = translations
+
+    def get_translations(self) -> NullTranslations:
+        return self.translations.get(str(get_locale()), NullTranslations())
+
+
+def load_catalogs(directory: Path) -> dict[str, Translations]:
+    """``{"ru": translations, ...}`` for every ``<lang>/LC_MESSAGES/messages.po`` under
+    ``directory``; fuzzy entries are left out, as ``msgfmt`` does."""
+    files = sorted(directory.glob("*/LC_MESSAGES/messages.po"))
+    return _compile(tuple((po, po.stat().st_mtime_ns) for po in files))
+
+
+@cache
+def _compile(files: tuple[tuple[Path, int], ...]) -> dict[str, Translations]:
+    """Compiled once per process for the same files (a few milliseconds each)."""
+    translations = {}
+    for po, _ in files:
+        language = po.parents[1].name
+        with po.open("rb") as file:
+            catalog = read_po(file, locale=language)
+        compiled = BytesIO()
+        write_mo(compiled, catalog)
+        compiled.seek(0)
+        translations[language] = Translations(compiled)
+    return translations
+
+
+def init_app(app: Flask) -> None:
+    """Set up Flask-Babel with the catalogs in :data:`CATALOGS`.
+
+    The interface languages are English and every catalog, in the order of the site's
+    ``SEARCH_LANGUAGES`` and then alphabetically: that order breaks ties between languages
+    a browser accepts equally (``Accept-Language: ru, az``).
+    """
+    translations = load_catalogs(CATALOGS)
+    site_order = list(app.extensions["search_service"].config.languages)
+    languages = sorted(
+        {SOURCE_LANGUAGE, *translations},
+        key=lambda code: (
+            code != SOURCE_LANGUAGE,
+            site_order.index(code) if code in site_order else len(site_order),
+            code,
+        ),
+    )
+    app.extensions["ui_languages"] = tuple(languages)
+    babel = Babel(app, default_locale=SOURCE_LANGUAGE, locale_selector=choose_ui)
+    babel.domain_instance = Catalogs(translations)
+    app.jinja_env.globals.update(language_name=language_name, published_date=published_date)
+
+
+def ui_languages() -> tuple[str, ...]:
+    """The interface languages of this app, English first."""
+    return current_app.extensions["ui_languages"]
 
 
 def choose_ui() -> str:
-    """``?ui=`` when it names a supported language, else Accept-Language, else English."""
+    """``?ui=`` when it names an interface language, else Accept-Language, else English."""
+    languages = ui_languages()
     asked = request.args.get("ui", "").strip().lower()
-    if asked in UI_LANGUAGES:
+    if asked in languages:
         return asked
-    return request.accept_languages.best_match(UI_LANGUAGES) or "en"
+    return request.accept_languages.best_match(languages) or SOURCE_LANGUAGE
 
 
-class Translator:
-    """``t("key", n=3)`` in templates: the message in the interface language."""
+def language_name(code: str) -> str:
+    """A content language's name in the interface language (``ru`` → ``Russian``)."""
+    name = LANGUAGE_NAMES.get(code)
+    return str(name) if name is not None else code
 
-    def __init__(self, ui: str) -> None:
-        self.ui = ui
-        self.messages = MESSAGES[ui]
 
-    def __call__(self, key: str, **values: object) -> str:
-        return self.messages.get(key, MESSAGES["en"].get(key, key)).format(**values)
-
-    def results(self, n: int) -> str:
-        return self(f"results_{_plural(self.ui, n)}", n=f"{n:,}".replace(",", "\u202f"))
-
-    def language(self, code: str) -> str:
-        return self.messages.get(f"lang_{code}", code)
-
-    def date(self, published: str) -> str:
-        """``2024-10-15T11:20:00+04:00`` → ``15 October 2024`` / ``15 октября 2024``."""
-        if not published:
-            return ""
+def published_date(published: str) -> str:
+    """``2024-10-15T11:20:00+04:00`` → the CLDR long date of the interface language
+    (``October 15, 2024``, ``15 октября 2024 г.``), the day as the article gives it."""
+    if not published:
+        return ""
+    try:
+        day = datetime.fromisoformat(published).date()
+    except ValueError:
         try:
-            day = datetime.fromisoformat(published).date()
+            day = date.fromisoformat(published[:10])
         except ValueError:
-            try:
-                day = date.fromisoformat(published[:10])
-            except ValueError:
-                return published
-        return f"{day.day} {MONTHS[self.ui][day.month - 1]} {day.year}"
-
-
-def _plural(ui: str, n: int) -> str:
-    if ui != "ru":
-        return "one" if n == 1 else "many"
-    if n % 10 == 1 and n % 100 != 11:
-        return "one"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return "few"
-    return "many"
+            return published
+    return format_date(day, "long")

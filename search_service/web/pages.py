@@ -12,12 +12,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import get_locale
 
 from ..errors import ApiError
 from ..searching.searcher import search, settings_options
 from . import state
 from .api import parse_search_args
-from .i18n import UI_LANGUAGES, Translator, choose_ui
+from .i18n import ui_languages
 
 pages = Blueprint("pages", __name__)
 
@@ -33,10 +34,8 @@ PAGE_WINDOW = 2  # pages shown either side of the current one
 
 @pages.get("/")
 def search_page():
-    ui = choose_ui()
-    t = Translator(ui)
     args = {k: v for k, v in request.args.items() if v.strip()}
-    view: dict[str, Any] = {"t": t, "ui": ui, "args": args, "q": args.get("q", "").strip()}
+    view: dict[str, Any] = {"ui": str(get_locale()), "args": args, "q": args.get("q", "").strip()}
     status = 200
     if view["q"]:
         settings = state().config
@@ -54,7 +53,7 @@ def search_page():
     view["filtered"] = any(name in args for name in FILTERS)
     view["url"] = _url
     view["link"] = _safe_link
-    view["ui_links"] = [(code, _url(args, ui=code)) for code in UI_LANGUAGES]
+    view["ui_links"] = [(code, _url(args, ui=code)) for code in ui_languages()]
     partial = request.headers.get("X-Partial") == "content"
     html = render_template("_content.html" if partial else "page.html", **view)
     page = Response(html, status=status, mimetype="text/html")
