@@ -144,8 +144,19 @@ def _build(engine: str, corpus: Path, target: Path) -> None:
     # VmHWM rather than RUSAGE_SELF: Linux carries the forking parent's peak across exec.
     status = Path("/proc/self/status").read_text()
     own = int(re.search(r"VmHWM:\s+(\d+)", status)[1])
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": round((own + children) / 1024, 1)}))
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    children = usage[1].ru_maxrss
+    # CPU time of the build and its sub-processes: the steadier figure on a shared machine.
+    cpu = sum(u.ru_utime + u.ru_stime for u in usage)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": round(cpu, 2),
+                "peak_rss_mb": round((own + children) / 1024, 1),
+            }
+        )
+    )
 
 
 def _build_ours(corpus: Path, target: Path) -> None:
@@ -449,6 +460,7 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(target, ignore_errors=True)
         built = build_in_child(engine, corpus, target)
         built["articles_per_s"] = round(args.articles / built["seconds"], 1)
+        built["articles_per_cpu_s"] = round(args.articles / max(built["cpu_seconds"], 1e-9), 1)
         report["build"][engine] = built
         print(f"build {engine}: {json.dumps(built)}", flush=True)
 
@@ -500,10 +512,11 @@ def print_report(report: dict[str, Any]) -> None:
             f"corpus: {c['articles']} articles, {c['unique_articles']} unique "
             f"(real share {c['real_share']:.0%}), languages {c['languages']}"
         )
-    print("\nindexing          articles/s   seconds   peak RSS MB   size MB")
+    print("\nindexing          articles/s   seconds   CPU s   art/CPU s   peak RSS MB   size MB")
     for name, b in report["build"].items():
         print(
             f"  {name:<14} {b['articles_per_s']:>11} {b['seconds']:>9.1f} "
+            f"{b.get('cpu_seconds', 0):>7.1f} {b.get('articles_per_cpu_s', 0):>11} "
             f"{b['peak_rss_mb']:>13} {b['size_mb']:>9}"
         )
     lat = report["latency_ms"]

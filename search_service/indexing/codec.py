@@ -10,6 +10,11 @@ arrays, and its positions a separately compressed pickle. Reading the numbers is
 unpickled only when a phrase needs them. Whoosh's matchers read the same blocks through
 :class:`LeafMatcher`.
 
+**Writing.** Whoosh hands a segment's sorted postings to the codec one at a time (a method
+call, a field-length look-up and a type check per posting: half of a build). Here each term's
+postings go to the postings writer in one call, as lists, with the field lengths read once per
+field; the blocks written are the same bytes as the per-posting path writes.
+
 **Lengths.**
 Whoosh's per-document reader caches the length column of a field it has found, but asks the
 file system again, for every posting, about a field that has none: the unstemmed spelling
@@ -25,19 +30,27 @@ import struct
 import sys
 import zlib
 from array import array
-from itertools import pairwise
+from collections.abc import Iterable
+from itertools import groupby, pairwise
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
+from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
+    W3FieldWriter,
     W3LeafMatcher,
     W3PerDocReader,
     W3PostingsWriter,
+    W3TermInfo,
+    _lenfield,
 )
 from whoosh.reading import TermNotFound
-from whoosh.util.numeric import length_to_byte
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 
 class _PerDocReader(W3PerDocReader):
@@ -89,28 +102,76 @@ class _PostingsWriter(W3PostingsWriter):
         self._blockcount += 1
         self._new_block()
 
+    def add_postings(
+        self, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int]
+    ) -> None:
+        """A whole term's postings at once (inside ``start_postings``/``finish_postings``):
+        what :meth:`add_posting` for each would buffer, block by block, with ``lengths`` the
+        field-length bytes of the postings' documents (0 for none). The last block stays
+        buffered for ``finish_postings``, as with :meth:`add_posting`."""
+        limit, count = self._blocklimit, len(ids)
+        for start in range(0, count, limit):
+            if self._ids:
+                self._write_block()
+            stop = start + limit
+            block_ids = ids[start:stop] if start or count > limit else ids
+            block_weights = weights[start:stop] if start or count > limit else weights
+            self._ids = array("I", block_ids)
+            self._weights = array("f", block_weights)
+            self._maxweight = max(0, max(block_weights))
+            block_values = values[start:stop] if start or count > limit else values
+            self._values = [value for value in block_values if value]
+            block_lengths = [b for b in lengths[start:stop] if b]
+            if block_lengths:
+                self._minlength = byte_to_length(min(block_lengths))
+                self._maxlength = byte_to_length(max(block_lengths))
+            else:
+                self._minlength, self._maxlength = None, 0
+
     def _arrays(self) -> bytes:
-        # Plain arrays, not numpy: most blocks hold one or two postings (rare words), where
-        # numpy's per-call cost would dominate a build.
-        ids = self._ids
-        gaps = [ids[0]] + [b - a for a, b in pairwise(ids)]
-        halves = [w * 2 for w in self._weights]
-        whole = all(h.is_integer() for h in halves)
-        weights = [int(h) for h in halves] if whole else list(self._weights)
-        id_code = _narrowest(max(gaps), _TYPECODES)
-        weight_code = _narrowest(max(weights), _WEIGHT_TYPECODES) if whole else "f"
-        parts = [array(id_code, gaps), array(weight_code, weights)]
-        if sys.byteorder != "little":
-            for part in parts:
-                part.byteswap()
-        head = (id_code + weight_code).encode()
-        return _pack(head + parts[0].tobytes() + parts[1].tobytes())
+        return _block_arrays(self._ids, self._weights)
 
     def _packed_values(self) -> bytes:
         values = self._mini_values()
         if values is None:
             return b""
         return _pack(pickle.dumps(values, pickle.HIGHEST_PROTOCOL))
+
+
+def _block_arrays(ids: Any, weights32: array) -> bytes:
+    """A block's document-number gaps and (float32) weights, as :class:`_PostingsWriter`
+    stores them."""
+    # Plain arrays, not numpy: most blocks hold one or two postings (rare words), where
+    # numpy's per-call cost would dominate a build.
+    if len(ids) == 1:
+        return _single_posting(ids[0], weights32[0])
+    gaps = [ids[0]] + [b - a for a, b in pairwise(ids)]
+    halves = [w * 2 for w in weights32]
+    whole = all(h.is_integer() for h in halves)
+    weights = [int(h) for h in halves] if whole else list(weights32)
+    id_code = _narrowest(max(gaps), _TYPECODES)
+    weight_code = _narrowest(max(weights), _WEIGHT_TYPECODES) if whole else "f"
+    parts = [array(id_code, gaps), array(weight_code, weights)]
+    if sys.byteorder != "little":
+        for part in parts:
+            part.byteswap()
+    head = (id_code + weight_code).encode()
+    return _pack(head + parts[0].tobytes() + parts[1].tobytes())
+
+
+def _single_posting(docnum: int, weight: float) -> bytes:
+    """:func:`_block_arrays` of one posting (most terms have one), with a struct per pair of
+    type codes instead of two arrays."""
+    half = weight * 2
+    value: float = int(half) if half.is_integer() else weight
+    id_code = _narrowest(docnum, _TYPECODES)
+    weight_code = _narrowest(value, _WEIGHT_TYPECODES) if half.is_integer() else "f"
+    codes = id_code + weight_code
+    return _pack(codes.encode() + _PAIRS[codes].pack(docnum, value))
+
+
+# Little-endian, standard sizes: the bytes of array(...).tobytes() on a little-endian machine.
+_PAIRS = {i + w: struct.Struct(f"<{i}{w}") for i in _TYPECODES for w in _WEIGHT_TYPECODES}
 
 
 def _narrowest(largest: float, typecodes: tuple[str, ...]) -> str:
@@ -120,9 +181,15 @@ def _narrowest(largest: float, typecodes: tuple[str, ...]) -> str:
     return typecodes[-1]
 
 
+# zlib's smallest output (header, an empty block, checksum): nothing this short gets shorter.
+_ZLIB_MINIMUM = 8
+
+
 def _pack(data: bytes) -> bytes:
     """``data`` compressed when that makes it shorter (not for the one or two postings of
     most words, where zlib's header and checksum outweigh the gain), marked by a first byte."""
+    if len(data) <= _ZLIB_MINIMUM:
+        return b"r" + data
     packed = zlib.compress(data, _LEVEL)
     return b"z" + packed if len(packed) < len(data) else b"r" + data
 
@@ -216,6 +283,106 @@ def postings(reader: Any, field: str, text: bytes) -> LeafMatcher | None:
     return LeafMatcher(terms._postfile, offset, length, reader.schema[field].format)
 
 
+_TERM = itemgetter(0, 1)
+_TERMINFO = W3TermInfo._struct
+
+
+class _FieldWriter(W3FieldWriter):
+    """W3's terms and postings writer, fed a term's postings at a time."""
+
+    def add_postings(self, schema: Any, lengths: Any, items: Iterable[tuple]) -> None:
+        """Write sorted ``(field, term bytes, docnum, weight, value)`` postings, as Whoosh's
+        ``FieldWriter.add_postings`` does, one call per term instead of per posting."""
+        last: tuple[str, bytes] | None = None
+        table: bytes | None = None
+        for key, group in groupby(items, key=_TERM):
+            fieldname, btext = key
+            if last is not None and key <= last:
+                raise OutOfOrderError(f"Term {last!r} .. {key!r}")
+            if last is None or fieldname != last[0]:
+                if last is not None:
+                    self.finish_field()
+                fieldobj = schema[fieldname]
+                self.start_field(fieldname, fieldobj)
+                table = _length_table(lengths, fieldname) if fieldobj.scorable else b""
+            last = key
+            _, _, ids, weights, values = zip(*group, strict=True)
+            if ids[0] == -1:  # Whoosh's marker of a spelling-only word, never a posting
+                kept = [i for i, docnum in enumerate(ids) if docnum != -1]
+                if not kept:
+                    continue
+                ids, weights, values = (
+                    [column[i] for i in kept] for column in (ids, weights, values)
+                )
+            if table is None:  # lengths Whoosh can only look up one at a time
+                field_lengths = [
+                    length_to_byte(lengths.doc_field_length(docnum, fieldname) or 0)
+                    for docnum in ids
+                ]
+            elif table:
+                field_lengths = [table[docnum] for docnum in ids]
+            else:
+                field_lengths = []
+            if len(ids) <= self._postwriter._blocklimit:
+                self._add_block_term(btext, ids, weights, values, field_lengths)
+                continue
+            self.start_term(btext)
+            self._postwriter.add_postings(
+                list(ids), list(weights), [v or b"" for v in values], field_lengths
+            )
+            self.finish_term()
+        if last is not None:
+            self.finish_field()
+
+    def _add_block_term(
+        self,
+        btext: bytes,
+        ids: tuple[int, ...],
+        weights: tuple[float, ...],
+        values: tuple[bytes | None, ...],
+        lengths: list[int],
+    ) -> None:
+        """A term whose postings fit one block: what ``start_term``, :meth:`_PostingsWriter.
+        add_postings` and ``finish_term`` write (same bytes), without their objects."""
+        weights32 = array("f", weights)
+        maxweight = max(0, max(weights))  # the first largest, as add_posting keeps it
+        known = [b for b in lengths if b]
+        shortest, longest = (min(known), max(known)) if known else (0, 0)
+        kept = [value for value in values if value]
+        fixed = self._format.fixed_value_size()
+        if fixed is None or fixed < 0:
+            mini: Any = tuple(kept)
+        else:
+            mini = b"".join(kept) if fixed else None
+        packed = b"" if mini is None else _pack(pickle.dumps(mini, pickle.HIGHEST_PROTOCOL))
+        arrays = _block_arrays(ids, weights32)
+        data = _LENGTH.pack(len(arrays)) + arrays + packed
+        info = pickle.dumps((len(ids), ids[-1], maxweight, 0, shortest, longest), 2)
+        block = WHOOSH3_HEADER_MAGIC + pack_int(-(len(info) + len(data))) + info + data
+        offset = self._postfile.tell()
+        self._postfile.write(block)
+        terminfo = _TERMINFO.pack(
+            0, 0 + sum(weights32), len(ids), shortest, longest, maxweight, ids[0], ids[-1]
+        )
+        self._tindex.add(
+            pack_ushort(self._fieldid) + btext, terminfo + pack_long(offset) + pack_int(len(block))
+        )
+
+
+def _length_table(lengths: Any, fieldname: str) -> bytes | None:
+    """Every document's field-length byte (0 for none), or None when ``lengths`` can only
+    be asked one document at a time."""
+    if not lengths:
+        return b""
+    if not isinstance(lengths, W3PerDocReader):
+        return None
+    reader = lengths._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if reader is None:
+        return b""
+    table = bytes(reader.load())
+    return table + bytes(lengths.doc_count_all() + 1 - len(table))
+
+
 class Codec(W3Codec):
     """The codec every writer of ours uses."""
 
@@ -237,3 +404,6 @@ class Codec(W3Codec):
 
     def per_document_reader(self, storage: Any, segment: Any) -> W3PerDocReader:
         return _PerDocReader(storage, segment)
+
+    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
+        return _FieldWriter(self, storage, segment)

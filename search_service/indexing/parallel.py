@@ -13,7 +13,9 @@ import os
 import signal
 import sys
 
-from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.multiproc import MpWriter, SubWriterTask, finish_subsegment
+
+from .segment import MemoSegmentWriter
 
 _PR_SET_PDEATHSIG = 1
 
@@ -22,12 +24,31 @@ class _Task(SubWriterTask):
     def run(self) -> None:
         _die_with_parent()
         try:
-            super().run()
+            self._run()
         except OSError as exc:
             # Disk full or read-only: the parent reports it in one line and discards the
             # build; a traceback from each sub-process would only bury that message.
             sys.stderr.write(f"index writer sub-process stopped: {exc.strerror or exc}\n")
             os._exit(1)
+
+    def _run(self) -> None:
+        """``SubWriterTask.run`` with our segment writer."""
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = MemoSegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        if self.multisegment:
+            runname, fieldnames = None, writer.pool.fieldnames
+            segment = writer._finalize_segment()
+        else:
+            runname, fieldnames, segment = finish_subsegment(writer, self.kwargs.get("k", 64))
+        self.resultqueue.put((runname, fieldnames, segment), timeout=5)
 
 
 def _die_with_parent() -> None:

@@ -34,6 +34,7 @@ from .schema import (
     text_field,
     text_value,
 )
+from .segment import MemoSegmentWriter
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
@@ -144,7 +145,7 @@ def _build_writer(ix: Any) -> IndexWriter:
 def _writer(ix: Any) -> IndexWriter:
     """A single-process writer; every write uses it so no commit makes a compound segment
     and every segment gets our codec."""
-    return ix.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND, codec=Codec())
+    return MemoSegmentWriter(ix, limitmb=WRITER_MEMORY_MB, compound=COMPOUND, codec=Codec())
 
 
 def add(

@@ -1,0 +1,75 @@
+"""Index writing in bulk (a term's postings at once, each distinct word analysed once) writes
+the same bytes as Whoosh's own per-posting, per-token path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from search_service.articles import Article
+from search_service.indexing.codec import Codec
+from search_service.indexing.schema import build_schema
+from search_service.indexing.segment import MemoSegmentWriter
+from search_service.indexing.writer import document
+
+
+class _PerPostingCodec(Codec):
+    """Our codec with Whoosh's field writer: one ``add`` call per posting."""
+
+    def field_writer(self, storage, segment):
+        return W3FieldWriter(self, storage, segment)
+
+
+def _articles() -> list[Article]:
+    words = "harbour crane pilot strike river bridge council budget vote ферма урожай"
+    articles = []
+    for n in range(60):
+        # Repeated words (one block), a word in every article (more than one block when
+        # BLOCK_POSTINGS is small), mixed case, Russian, Azerbaijani, lede paragraphs.
+        body = " ".join(words.split()[: 3 + n % 9]) + f" Item{n} common COMMON Common."
+        lang, title = ("ru", "Ферма и урожай") if n % 3 == 0 else ("en", f"Harbour news {n}")
+        if n % 7 == 0:
+            lang, title = "az", "Bakı'da Qarabağ xəbərləri"
+        articles.append(
+            Article(
+                id=f"a{n}",
+                lang=lang,
+                title=title,
+                lead="" if n % 2 else f"Lead {n} of the crane story.",
+                body=f"{'Short lede.' if n % 4 == 0 else ''}\n\n{body}\n\nMore: {words}",
+                tags=("news", f"t{n % 3}"),
+                category="local" if n % 2 else "",
+                published=datetime(2024, 1, 1 + n % 28, tzinfo=UTC) if n % 5 else None,
+                published_text="2024-01-01" if n % 5 else "",
+            )
+        )
+    return articles
+
+
+def _build(directory: Path, writer_class: type, index_codec: Codec) -> dict[str, bytes]:
+    directory.mkdir()
+    schema = build_schema(("en", "ru", "az"))
+    ix = FileStorage(str(directory)).create_index(schema)
+    writer = writer_class(ix, codec=index_codec, compound=False)
+    for article in _articles():
+        fields, _, _ = document(article, ix.schema, "en")
+        writer.add_document(**fields)
+    writer.commit()
+    return {
+        path.suffix: path.read_bytes()
+        for path in directory.iterdir()
+        if path.suffix in (".pst", ".trm")
+    }
+
+
+def test_bulk_writing_gives_the_same_postings_and_terms_bytes_as_whooshs_path(tmp_path):
+    # Blocks of 16 postings: common words take several blocks, the bulk path's other branch.
+    ours = _build(tmp_path / "ours", MemoSegmentWriter, Codec(blocklimit=16))
+    whooshs = _build(tmp_path / "whoosh", SegmentWriter, _PerPostingCodec(blocklimit=16))
+
+    assert set(ours) == {".pst", ".trm"}
+    assert ours == whooshs
