@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .indexing.store import IndexHandle, IndexStore
@@ -35,4 +36,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.logger.setLevel(config.log_level.upper())
     web.init_app(app)
+    if config.trusted_proxies:
+        # Only the entries the trusted proxies appended count: what a client sent itself is
+        # further left and ignored, so it cannot pick its own address or scheme.
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app

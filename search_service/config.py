@@ -73,7 +73,7 @@ def _non_negative_int(value: str) -> int:
 
 
 # Settings whose value never appears in a repr, a log line or an error message.
-SECRETS = frozenset({"admin_token"})
+SECRETS = frozenset({"admin_token", "replication_token"})
 
 SETTINGS: dict[str, Setting] = {
     "index_dir": Setting(
@@ -243,6 +243,41 @@ SETTINGS: dict[str, Setting] = {
         "Where rate-limit counters live. `memory://` counts per worker process (a client gets "
         "up to workers × the limit); a shared store such as `redis://host:6379` (needs the "
         "`redis` package) counts across workers and machines.",
+    ),
+    "suggest_ratelimit": Setting(
+        "SEARCH_SUGGEST_RATELIMIT",
+        "1800/minute",
+        "Per-client rate limit of `/suggest` (one request per keystroke), a budget separate "
+        "from and larger than `SEARCH_RATELIMIT`, which `/search` and the page at `/` share.",
+    ),
+    "trusted_proxies": Setting(
+        "SEARCH_TRUSTED_PROXIES",
+        "0",
+        "How many reverse proxies in front of the service to trust (werkzeug's `ProxyFix`): "
+        "with 1 behind nginx, the client address (rate limits) and scheme come from the last "
+        "`X-Forwarded-For`/`X-Forwarded-Proto` entry. 0: forwarded headers are ignored, so a "
+        "client cannot forge its address.",
+        _non_negative_int,
+    ),
+    "replication_token": Setting(
+        "SEARCH_REPLICATION_TOKEN",
+        "",
+        "Bearer token of the replication endpoints (`/replication/...`) that followers copy "
+        "the live build from; the same value on the leader and its followers. Unset or empty: "
+        "the endpoints answer 404. Never logged.",
+    ),
+    "leader_url": Setting(
+        "SEARCH_LEADER_URL",
+        "",
+        "On a follower: the leader's base URL (such as `http://search-leader:8000`), the "
+        "default of `search-service follow`; the admin API refuses writes and names it.",
+    ),
+    "max_lag": Setting(
+        "SEARCH_MAX_LAG",
+        "0",
+        "On a follower: seconds behind its leader past which `/healthz` answers 503 so a load "
+        "balancer drains it; 0 turns the check off.",
+        _non_negative_float,
     ),
     "search_time_limit": Setting(
         "SEARCH_TIME_LIMIT",

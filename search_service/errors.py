@@ -8,20 +8,22 @@ SearchServiceError
 ├── IndexStoreError            the index on disk cannot be used as asked
 │   ├── IndexUnavailable       no build is live yet (answered as IndexNotReady)
 │   ├── LockTimeout            another writer held the lock too long
-│   └── BuildFailed            a new build failed its checks; the live one is untouched
+│   ├── BuildFailed            a new build failed its checks; the live one is untouched
+│   └── ReplicationError       a follower could not copy its leader's build (live one untouched)
 └── ApiError                   an HTTP request the service refuses: status and stable code
     ├── BadRequest             400 bad_request: HTTP itself is malformed
     │   ├── BadParameter       400 invalid_parameter
     │   │   └── MissingQuery   400 missing_query
     │   └── InvalidBody        400 invalid_body (admin API)
     │       └── InvalidJson    400 invalid_json (admin API)
-    ├── Unauthorized           401 unauthorized (admin API)
+    ├── Unauthorized           401 unauthorized (admin and replication API)
     ├── Forbidden              403 forbidden (gunicorn: untrusted proxy line, TLS error)
     ├── NotFound               404 not_found
     │   └── JobNotFound        404 job_not_found (admin API)
     ├── MethodNotAllowed       405 method_not_allowed
     ├── ReindexRunning         409 conflict (admin API)
     ├── ReindexNotConfigured   409 reindex_not_configured (admin API)
+    ├── FollowerReadOnly       409 follower_read_only (admin writes sent to a follower)
     ├── PayloadTooLarge        413 payload_too_large (admin API)
     │   └── BatchTooLarge      413 batch_too_large (admin API)
     ├── QueryTooLong           413 query_too_long
@@ -31,7 +33,8 @@ SearchServiceError
     ├── TooManyRequests        429 too_many_requests
     ├── HeaderFieldsTooLarge   431 request_header_fields_too_large (gunicorn)
     ├── InternalError          500 internal_error
-    └── IndexNotReady          503 index_unavailable
+    ├── IndexNotReady          503 index_unavailable
+    └── FollowerLagging        503 follower_lagging (/healthz of a follower past SEARCH_MAX_LAG)
 
 The Flask app turns werkzeug's and flask-limiter's HTTP errors into these classes
 (``web/__init__.py``), and gunicorn's own error pages use them too (``web/server.py``), so a
@@ -90,6 +93,10 @@ class LockTimeout(IndexStoreError):
 
 class BuildFailed(IndexStoreError):
     """A new build was discarded before it went live."""
+
+
+class ReplicationError(IndexStoreError):
+    """A follower could not copy its leader's build; the build it serves is untouched."""
 
 
 class ApiError(SearchServiceError):
@@ -192,6 +199,13 @@ class ReindexNotConfigured(ApiError):
     code = "reindex_not_configured"
 
 
+class FollowerReadOnly(ApiError):
+    """An admin write sent to a follower, which only copies its leader's builds."""
+
+    status = 409
+    code = "follower_read_only"
+
+
 class PayloadTooLarge(ApiError):
     """A request body over its documented limit (SEARCH_ADMIN_MAX_BODY)."""
 
@@ -262,6 +276,14 @@ class IndexNotReady(ApiError):
 
     def __init__(self, message: str, **extra: Any) -> None:
         super().__init__(message, status="unavailable", **extra)
+
+
+class FollowerLagging(ApiError):
+    """A follower further behind its leader than SEARCH_MAX_LAG: its /healthz says so with
+    503, so a load balancer drains it until it catches up (it still answers searches)."""
+
+    status = 503
+    code = "follower_lagging"
 
 
 def api_errors() -> list[type[ApiError]]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -11,7 +14,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -187,13 +193,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(index_dir: Path, log_path: Path, **env: str) -> tuple[str, subprocess.Popen]:
-    """Start the Procfile's web process (2 workers) over ``index_dir`` on a free port and
-    return its base URL once ``/healthz`` answers 200. The caller stops it (:func:`stop`)."""
-    port = free_port()
+def start_gunicorn(
+    index_dir: Path, log_path: Path, port: int | None = None, **env: str
+) -> tuple[str, subprocess.Popen]:
+    """Start the Procfile's web process (2 workers) over ``index_dir`` on a free port (or
+    ``port``) and return its base URL once ``/healthz`` answers 200. The caller stops it
+    (:func:`stop`)."""
+    port = port or free_port()
     program, *args = procfile_web_command()
     settings_env = {"PORT": str(port), "WEB_CONCURRENCY": "2", "SEARCH_INDEX_DIR": str(index_dir)}
-    with log_path.open("w") as log:
+    with log_path.open("a") as log:
         process = subprocess.Popen(
             [str(BIN / program), *args],
             cwd=ROOT,
@@ -329,3 +338,393 @@ def postgres(postgres_server: Postgres) -> Iterator[Postgres]:
     yield postgres_server
     if postgres_server.pid is None:
         postgres_server.start()
+
+
+# nginx and Redis from Debian, for the replication drill ------------------------------------
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            detail = log.read_text()[-2000:] if log.exists() else ""
+            server_unavailable(f"{what} did not start on 127.0.0.1:{port}:\n{detail}")
+        time.sleep(0.05)
+
+
+def start_redis(folder: Path) -> tuple[str, subprocess.Popen]:
+    """redis-server on a free loopback port, nothing saved to disk; its URL and process."""
+    program = shutil.which("redis-server")
+    if program is None:
+        server_unavailable("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    log = folder / "redis.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                program,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(folder),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    wait_for_port(port, process, "redis-server", log)
+    return f"redis://127.0.0.1:{port}/0", process
+
+
+def nginx_config(followers: list[str], leader: str, port: int, folder: Path) -> str:
+    """deploy/nginx.conf with this test's addresses, port, user and file paths."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+
+    def servers(addresses: list[str]) -> str:
+        return "".join(f"\n        server {a} max_fails=2 fail_timeout=10s;" for a in addresses)
+
+    def upstream(name: str, addresses: list[str], text: str) -> str:
+        pattern = re.compile(rf"(upstream {name} \{{)(.*?)(\n\s*keepalive)", re.DOTALL)
+        assert pattern.search(text), f"deploy/nginx.conf has no upstream {name}"
+        return pattern.sub(lambda m: m[1] + servers(addresses) + m[3], text)
+
+    text = upstream("search_followers", followers, text)
+    text = upstream("search_leader", [leader], text)
+    replacements = {
+        "user www-data;": "user root;" if os.getuid() == 0 else "",
+        "pid /run/nginx.pid;": f"pid {folder}/nginx.pid;",
+        "error_log /var/log/nginx/error.log warn;": f"error_log {folder}/error.log warn;",
+        "access_log /var/log/nginx/search-access.log;": f"access_log {folder}/access.log;"
+        + "".join(
+            f" {kind}_temp_path {folder}/{kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        ),
+        "listen 80;": f"listen 127.0.0.1:{port};",
+    }
+    for old, new in replacements.items():
+        assert old in text, f"deploy/nginx.conf no longer has {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+def start_nginx(followers: list[str], leader: str, folder: Path) -> tuple[str, subprocess.Popen]:
+    """Debian's nginx with deploy/nginx.conf in front of the given host:port addresses."""
+    program = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    if program is None:
+        server_unavailable("nginx is not installed (apt-get install nginx)")
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = folder / "nginx.conf"
+    conf.write_text(nginx_config(followers, leader, port, folder))
+    log = folder / "error.log"
+    with (folder / "nginx.out").open("w") as output:
+        process = subprocess.Popen(
+            [program, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    wait_for_port(port, process, "nginx", log)
+    return f"http://127.0.0.1:{port}", process
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[str]:
+    """A private redis-server's URL, stopped at teardown."""
+    url, process = start_redis(tmp_path)
+    yield url
+    stop(process)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class Cluster:
+    """One leader and N followers, each the Procfile's gunicorn on 127.0.0.1, a
+    ``search-service follow --every`` loop per follower, Redis for the rate limits and
+    nginx (deploy/nginx.conf) in front: the drill of issue 14 and ``bench/cluster.py``."""
+
+    TOKEN = "cluster-replication-token"
+    ADMIN = "cluster-admin-token"
+
+    def __init__(
+        self,
+        folder: Path,
+        source: Path,
+        *,
+        followers: int = 2,
+        every: float = 1.0,
+        workers: int = 2,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.folder, self.source, self.every = folder, source, every
+        self.count, self.workers, self.env = followers, workers, env or {}
+        self.redis_url = ""
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.leader_port = free_port()
+        self.leader = f"http://127.0.0.1:{self.leader_port}"
+        self.ports = [free_port() for _ in range(followers)]
+        self.followers = [f"http://127.0.0.1:{port}" for port in self.ports]
+        self.nginx = ""
+
+    # Starting and stopping ---------------------------------------------------------------
+
+    def start(self) -> Cluster:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.redis_url, self.processes["redis"] = start_redis(self.folder)
+        build = subprocess.run(
+            [
+                str(BIN / "search-service"),
+                "reindex",
+                str(self.source),
+                "--index-dir",
+                str(self.index_dir("leader")),
+            ],
+            env=_process_env(None),
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        assert build.returncode == 0, build.stderr
+        self.start_leader()
+        for number in range(self.count):
+            first = self.follow_once(number)
+            assert first.returncode == 0, first.stderr
+            self.start_web(number)
+            self.start_follow_loop(number)
+        self.start_nginx(range(self.count))
+        return self
+
+    def start_nginx(self, numbers: Iterable[int]) -> None:
+        """(Re)start nginx in front of the followers ``numbers``."""
+        self._stop("nginx")
+        addresses = [f"127.0.0.1:{self.ports[number]}" for number in numbers]
+        self.nginx, self.processes["nginx"] = start_nginx(
+            addresses, f"127.0.0.1:{self.leader_port}", self.folder / "nginx"
+        )
+
+    def close(self) -> None:
+        for name in reversed(list(self.processes)):
+            self._stop(name)
+
+    def index_dir(self, role: str | int) -> Path:
+        return self.folder / (role if isinstance(role, str) else f"follower-{role}")
+
+    def _env(self, **extra: str) -> dict[str, str]:
+        return {
+            "WEB_CONCURRENCY": str(self.workers),
+            "SEARCH_TRUSTED_PROXIES": "1",
+            "SEARCH_RATELIMIT_STORAGE_URL": self.redis_url,
+            "SEARCH_RATELIMIT": "1000000/minute",
+            **self.env,
+            **extra,
+        }
+
+    def start_leader(self) -> None:
+        _, self.processes["leader"] = start_gunicorn(
+            self.index_dir("leader"),
+            self.folder / "leader.log",
+            port=self.leader_port,
+            **self._env(
+                SEARCH_REPLICATION_TOKEN=self.TOKEN,
+                SEARCH_ADMIN_TOKEN=self.ADMIN,
+                SEARCH_REINDEX_SOURCE=str(self.source),
+            ),
+        )
+
+    def stop_leader(self) -> None:
+        self._stop("leader")
+
+    def start_web(self, number: int) -> None:
+        _, self.processes[f"web-{number}"] = start_gunicorn(
+            self.index_dir(number),
+            self.folder / f"follower-{number}.log",
+            port=self.ports[number],
+            **self._env(SEARCH_LEADER_URL=self.leader, SEARCH_ADMIN_TOKEN=self.ADMIN),
+        )
+
+    def kill_web(self, number: int) -> None:
+        """kill -9 of a follower's gunicorn: the master and its workers at once."""
+        process = self.processes.pop(f"web-{number}")
+        for pid in [process.pid, *_children(process.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+
+    def follow_command(self, number: int, *extra: str) -> list[str]:
+        return [
+            str(BIN / "search-service"),
+            "follow",
+            self.leader,
+            "--index-dir",
+            str(self.index_dir(number)),
+            *extra,
+        ]
+
+    def follow_once(self, number: int, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.follow_command(number, *extra),
+            env=_process_env({"SEARCH_REPLICATION_TOKEN": self.TOKEN}),
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+
+    def start_follow_loop(self, number: int, *extra: str) -> subprocess.Popen:
+        with (self.folder / f"follow-{number}.log").open("a") as log:
+            process = subprocess.Popen(
+                self.follow_command(number, "--every", str(self.every), *extra),
+                env=_process_env({"SEARCH_REPLICATION_TOKEN": self.TOKEN}),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.processes[f"follow-{number}"] = process
+        return process
+
+    def kill_follow_loop(self, number: int) -> None:
+        process = self.processes.pop(f"follow-{number}")
+        process.kill()
+        process.wait()
+
+    def _stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is not None:
+            stop(process)
+
+    # Talking to it -----------------------------------------------------------------------
+
+    def get(self, url: str, **headers: str) -> tuple[int, Any]:
+        request = urllib.request.Request(url, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def admin(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """An admin call through nginx, which sends it to the leader."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.nginx + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.ADMIN}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def leader_manifest(self) -> dict[str, Any]:
+        status, body = self.get(
+            self.leader + "/replication/manifest", Authorization=f"Bearer {self.TOKEN}"
+        )
+        assert status == 200, body
+        return body
+
+    def wait_converged(self, timeout: float = 60.0) -> str:
+        """Wait until every follower serves a copy of the leader's live build; its id."""
+        deadline = time.monotonic() + timeout
+        while True:
+            manifest = self.leader_manifest()
+            want = f"{manifest['build']}.g{int(manifest['generation']):06d}"
+            builds = [self.get(base + "/healthz")[1].get("build") for base in self.followers]
+            if all(build == want for build in builds):
+                return want
+            assert time.monotonic() < deadline, f"followers at {builds}, leader at {want}"
+            time.sleep(0.1)
+
+
+class Readers:
+    """``clients`` threads searching through ``base`` (keep-alive, like browsers behind a
+    balancer) until the ``with`` block ends; every answer is checked to be a whole JSON
+    search response of one build, and anything else is recorded as a failure."""
+
+    def __init__(self, base: str, queries: list[str], clients: int = 16) -> None:
+        self.address = urllib.parse.urlsplit(base)
+        self.queries, self.clients = queries, clients
+        self.latencies: list[float] = []
+        self.builds: dict[str, int] = {}
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._guard = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> Readers:
+        self.started = time.monotonic()
+        for number in range(self.clients):
+            thread = threading.Thread(target=self._run, args=(number,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+        self.seconds = time.monotonic() - self.started
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies) + len(self.failures)
+
+    def _run(self, number: int) -> None:
+        connection = http.client.HTTPConnection(
+            self.address.hostname, self.address.port, timeout=30
+        )
+        turn = number
+        while not self._stop.is_set():
+            q = self.queries[turn % len(self.queries)]
+            turn += self.clients
+            path = "/search?" + urllib.parse.urlencode({"q": q})
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                body = response.read()
+                seconds = time.perf_counter() - started
+                problem = self._check(response.status, body)
+            except (OSError, http.client.HTTPException) as exc:
+                connection.close()
+                seconds, problem = 0.0, f"{path}: {exc!r}"
+            with self._guard:
+                if problem:
+                    self.failures.append(problem)
+                else:
+                    self.latencies.append(seconds)
+                    build = json.loads(body)["build"]
+                    self.builds[build] = self.builds.get(build, 0) + 1
+        connection.close()
+
+    @staticmethod
+    def _check(status: int, body: bytes) -> str:
+        if status != 200:
+            return f"status {status}: {body[:200]!r}"
+        try:
+            found = json.loads(body)
+        except ValueError:
+            return f"not whole JSON: {body[:200]!r}"
+        if not isinstance(found.get("build"), str) or not isinstance(found.get("results"), list):
+            return f"not a search response: {body[:200]!r}"
+        if len(found["results"]) > found["total"]:
+            return f"more results than its total: {body[:200]!r}"
+        return ""

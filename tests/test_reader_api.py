@@ -62,7 +62,8 @@ def test_real_responses_match_the_openapi_description(client, path, url):
 
 
 def test_rate_limited_responses_match_the_description(sample_index):
-    client = create_app({"index_dir": sample_index, "ratelimit": "1/minute"}).test_client()
+    limits = {"ratelimit": "1/minute", "suggest_ratelimit": "1/minute"}
+    client = create_app({"index_dir": sample_index, **limits}).test_client()
     for path, url in [("/search", "/search?q=gas"), ("/suggest", "/suggest?q=ga")]:
         client.get(url)
         response = client.get(url)

@@ -192,12 +192,19 @@ class IndexStore:
         fsync_tree(partial)
         final = partial.with_name(build_id)
         os.replace(partial, final)
+        self.switch(final)
+        self.prune()
+        return Build(build_id, final, info)
+
+    def switch(self, final: Path) -> Build | None:
+        """Make a complete build directory live, keeping the one it replaces as ``previous``
+        (returned); the one atomic step of every switch, local build or copied from a leader.
+        Call while holding the write lock."""
         old = self.current()
         self._point(CURRENT, final)
-        if old is not None:
+        if old is not None and old.path != final.resolve():
             self._point(PREVIOUS, old.path)
-        self._prune()
-        return Build(build_id, final, info)
+        return old
 
     def rollback(self) -> Build:
         """Swap the live and previous builds; call while holding the write lock."""
@@ -218,15 +225,21 @@ class IndexStore:
         os.replace(temporary, self.root / name)
         fsync_dir(self.root)
 
-    def _prune(self) -> None:
-        """Delete the oldest builds beyond ``keep_builds``, never the live or previous one.
+    def prune(self, grace: float = 0.0) -> None:
+        """Delete the oldest builds beyond ``keep_builds``, never the live or previous one,
+        nor one whose directory changed less than ``grace`` seconds ago.
 
         After a rollback the build rolled away from is newer than the live one; taking the
         oldest unprotected builds (not just the oldest builds) still gets rid of it.
         """
         protected = {b.id for b in (self.current(), self.previous()) if b is not None}
         complete = self.builds()
-        candidates = [build for build in complete if build.id not in protected]
+        settled = time.time() - grace
+        candidates = [
+            build
+            for build in complete
+            if build.id not in protected and (not grace or _mtime(build.path) < settled)
+        ]
         for build in candidates[: max(len(complete) - self.keep_builds, 0)]:
             shutil.rmtree(build.path, ignore_errors=True)
 
@@ -293,3 +306,10 @@ def _read_info(path: Path) -> dict[str, Any]:
         return json.loads((path / BUILD_INFO).read_text())
     except (OSError, ValueError):
         return {}
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

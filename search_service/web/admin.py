@@ -26,6 +26,7 @@ from ..articles import FIELDS
 from ..errors import (
     ArticleError,
     BatchTooLarge,
+    FollowerReadOnly,
     IndexNotReady,
     InvalidArticles,
     InvalidBody,
@@ -37,7 +38,7 @@ from ..errors import (
     ReindexRunning,
     Unauthorized,
 )
-from ..indexing import jobs, writer
+from ..indexing import jobs, replication, writer
 from ..indexing.journal import Journal, article_from_json, article_to_json
 from ..sources import read_stream
 from . import State, metrics, state
@@ -70,6 +71,13 @@ def authenticate() -> None:
     valid = hmac.compare_digest(given.strip().encode(), settings.admin_token.encode())
     if scheme.lower() != "bearer" or not valid:
         raise Unauthorized("a valid 'Authorization: Bearer <token>' header is required")
+    if request.method not in ("GET", "HEAD"):
+        leader = replication.leader_of(state().store.root, settings.leader_url)
+        if leader:
+            raise FollowerReadOnly(
+                f"this instance is a follower of {leader} and copies its builds: send admin "
+                f"writes to the leader ({leader}/admin/...)"
+            )
     request.max_content_length = settings.admin_max_body
 
 

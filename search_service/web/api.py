@@ -11,7 +11,8 @@ from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from ..errors import BadParameter, MissingQuery, NotFound, QueryTooLong
+from ..errors import BadParameter, FollowerLagging, MissingQuery, NotFound, QueryTooLong
+from ..indexing import replication
 from ..searching.searcher import SORTS, SearchRequest, search, settings_options
 from ..sources.watermarks import all_states
 from ..suggestions.related import related
@@ -58,12 +59,15 @@ def search_view():
 
 @api.get("/healthz")
 def health_view():
+    """The live build; on a follower also how far behind its leader it is, and 503
+    ("lagging") past SEARCH_MAX_LAG so a load balancer drains it."""
     build, searcher = state().handle.searcher()  # 503 via the IndexUnavailable handler
     body = {
         "status": "ok",
         "documents": searcher.doc_count(),
         "build": build.id,
         "build_created": build.info.get("created"),
+        "generation": searcher.reader().generation(),
     }
     synced = all_states(state().store.root)
     if synced:  # only where `search-service sync` feeds this index
@@ -76,6 +80,19 @@ def health_view():
             }
             for name, source in synced.items()
         }
+    settings = state().config
+    follower = replication.health(state().store.root, settings.leader_url)
+    if follower is None:
+        return jsonify(body)
+    body["replication"] = follower
+    behind = follower["seconds_behind"]
+    if settings.max_lag and (behind is None or behind > settings.max_lag):
+        how_far = "an unknown time" if behind is None else f"{behind:g} s"
+        raise FollowerLagging(
+            f"this follower is {how_far} behind its leader, more than SEARCH_MAX_LAG "
+            f"({settings.max_lag:g} s)",
+            **{**body, "status": "lagging"},
+        )
     return jsonify(body)
 
 

@@ -57,7 +57,10 @@ ERROR = _ref("Error")
 LANG = _param("lang", "Only this language (ISO 639-1 code).", {"type": "string"})
 RATE_LIMITED = {
     "429": {
-        **_json("Over the per-client rate limit (SEARCH_RATELIMIT).", ERROR),
+        **_json(
+            "Over the client's budget (SEARCH_RATELIMIT; /suggest: SEARCH_SUGGEST_RATELIMIT).",
+            ERROR,
+        ),
         "headers": {
             "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
         },
@@ -69,6 +72,12 @@ ADMIN_ERRORS = _errors(
     _401="Missing or wrong bearer token.",
     _404="The admin API is disabled (SEARCH_ADMIN_TOKEN unset), or no such job.",
     _413="The body is over SEARCH_ADMIN_MAX_BODY or the batch over its size limit.",
+)
+# Replication: its own bearer token; 404 for every request while SEARCH_REPLICATION_TOKEN is unset.
+REPLICATION = {"security": [{"replication": []}], "tags": ["replication"]}
+REPLICATION_ERRORS = _errors(
+    _401="Missing or wrong replication token.",
+    _404="Replication is disabled (SEARCH_REPLICATION_TOKEN unset), or no such file.",
 )
 ARTICLE_TEXT_FIELDS = [name for name in ARTICLE_FIELDS if name != "tags"]
 NO_INDEX = _errors(_503="No index has been built yet.")
@@ -148,6 +157,20 @@ SCHEMAS: dict[str, Any] = {
             "documents": INT,
             "build": STR,
             "build_created": NULLABLE_STR,
+            "generation": INT,
+            "replication": {
+                "type": "object",
+                "description": "On a follower only: its leader and how far behind it is.",
+                "properties": {
+                    "leader": STR,
+                    "leader_reachable": {"type": "boolean"},
+                    "leader_build": NULLABLE_STR,
+                    "leader_generation": {"type": ["integer", "null"]},
+                    "seconds_behind": {"type": ["number", "null"]},
+                    "checked_seconds_ago": {"type": ["number", "null"]},
+                    "error": NULLABLE_STR,
+                },
+            },
             "sources": {
                 "type": "object",
                 "description": "Present where `search-service sync` feeds the index: each "
@@ -155,7 +178,7 @@ SCHEMAS: dict[str, Any] = {
                 "additionalProperties": _ref("SourceHealth"),
             },
         },
-        required=["status", "documents", "build", "build_created"],
+        required=["status", "documents", "build", "build_created", "generation"],
     ),
     "SourceHealth": _object(
         {
@@ -169,6 +192,26 @@ SCHEMAS: dict[str, Any] = {
             "last_error": NULLABLE_STR,
         }
     ),
+    "Manifest": {
+        "type": "object",
+        "description": "The leader's live build, file by file (see the README).",
+        "required": ["format", "build", "generation", "schema_version", "documents", "files"],
+        "properties": {
+            "format": INT,
+            "build": STR,
+            "generation": INT,
+            "schema_version": INT,
+            "documents": INT,
+            "committed": {"type": "number"},
+            "info": {"type": "object"},
+            "bytes": INT,
+            "files": {
+                "type": "array",
+                "items": _object({"name": STR, "size": INT, "sha256": STR}),
+            },
+            "sources": {"type": ["object", "null"]},
+        },
+    },
     "Article": {
         "type": "object",
         "description": "One article, as one line of the JSON Lines input (see the README).",
@@ -283,7 +326,13 @@ PATHS: dict[str, Any] = {
     "/healthz": {
         "get": {
             "summary": "Whether a build is loaded (not rate-limited)",
-            "responses": {"200": _json("Ready.", _ref("Health")), **NO_INDEX},
+            "responses": {
+                "200": _json("Ready.", _ref("Health")),
+                **_errors(
+                    _503="No index has been built yet, or (a follower) it is further behind "
+                    "its leader than SEARCH_MAX_LAG."
+                ),
+            },
         }
     },
     "/metrics": {
@@ -384,6 +433,39 @@ PATHS: dict[str, Any] = {
             "responses": {"200": _json("The job.", _ref("Job")), **ADMIN_ERRORS},
         }
     },
+    "/replication/manifest": {
+        "get": {
+            **REPLICATION,
+            "summary": "The live build's manifest, for followers",
+            "responses": {
+                "200": _json("The manifest.", _ref("Manifest")),
+                **REPLICATION_ERRORS,
+                **NO_INDEX,
+            },
+        }
+    },
+    "/replication/builds/{build_id}/files/{name}": {
+        "get": {
+            **REPLICATION,
+            "summary": "One file of a build, with range support",
+            "parameters": [
+                _param("build_id", "The build id.", STR, where="path", required=True),
+                _param("name", "The file name.", STR, where="path", required=True),
+            ],
+            "responses": {
+                "200": {
+                    "description": "The file.",
+                    "content": {"application/octet-stream": {"schema": STR}},
+                },
+                "206": {
+                    "description": "The requested byte range.",
+                    "content": {"application/octet-stream": {"schema": STR}},
+                },
+                **_errors(_416="The byte range is outside the file."),
+                **REPLICATION_ERRORS,
+            },
+        }
+    },
     "/openapi.json": {
         "get": {
             "summary": "This description",
@@ -413,7 +495,12 @@ def spec(server: str | None = None) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "SEARCH_ADMIN_TOKEN; the admin API is off without it.",
-                }
+                },
+                "replication": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "SEARCH_REPLICATION_TOKEN; replication is off without it.",
+                },
             },
         },
     }

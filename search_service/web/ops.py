@@ -24,8 +24,14 @@ from ..errors import HeaderFieldsTooLarge, UriTooLong
 from . import metrics, state
 from .server import HEADER_FIELD_LIMIT, SECURITY_HEADERS, request_line_limit
 
-# Endpoints the rate limit leaves alone: probes, scrapes, and the authenticated CMS.
+# Endpoints the rate limit leaves alone: probes, scrapes, the authenticated CMS and followers.
 UNLIMITED = {"api.health_view", "metrics.metrics_view", "static"}
+UNLIMITED_BLUEPRINTS = {"admin", "replication"}
+# Rate-limit budgets: the page and the API draw on one per client (SEARCH_RATELIMIT), the
+# keystroke suggestions on a separate, larger one (SEARCH_SUGGEST_RATELIMIT). Every other
+# public endpoint has its own SEARCH_RATELIMIT budget.
+SEARCH_ENDPOINTS = ("api.search_view", "pages.search_page")
+SUGGEST_ENDPOINTS = ("api.suggest_view",)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 access_log = logging.getLogger("search_service.access")
@@ -50,21 +56,39 @@ class JsonFormatter(logging.Formatter):
 def init_app(app: Flask) -> None:
     config = app.extensions["search_service"].config
     app.before_request(_start)  # before the limiter's check, so a 429 has its id and time
+    # Flask runs after-request hooks last-registered first: registered before the limiter,
+    # this one runs after the limiter's, which puts Retry-After on every limited response.
+    app.after_request(_retry_after_only_on_429)
     limiter = Limiter(
-        get_remote_address,
+        get_remote_address,  # the proxy's address unless SEARCH_TRUSTED_PROXIES (ProxyFix)
         app=app,
         default_limits=[lambda: state().config.ratelimit],
         default_limits_exempt_when=lambda: (
-            request.blueprint == "admin" or request.endpoint in UNLIMITED
+            request.blueprint in UNLIMITED_BLUEPRINTS or request.endpoint in UNLIMITED
         ),
         storage_uri=config.ratelimit_storage_url,
         headers_enabled=True,
         key_prefix="search",
     )
+    # A CORS preflight is the browser asking permission, not a search: it costs nothing.
+    limiter.request_filter(lambda: request.method == "OPTIONS")
+    _share_budget(app, limiter, "searches", SEARCH_ENDPOINTS, lambda: state().config.ratelimit)
+    _share_budget(
+        app, limiter, "suggestions", SUGGEST_ENDPOINTS, lambda: state().config.suggest_ratelimit
+    )
     app.extensions["search_service_limiter"] = limiter
     _configure_logging(app, config.log_level)
     app.after_request(_finish)
     metrics.init_app(app)
+
+
+def _share_budget(
+    app: Flask, limiter: Limiter, scope: str, endpoints: tuple[str, ...], limit: Any
+) -> None:
+    """One budget per client for all ``endpoints`` (in place of one per endpoint)."""
+    shared = limiter.shared_limit(limit, scope=scope)
+    for endpoint in endpoints:
+        app.view_functions[endpoint] = shared(app.view_functions[endpoint])
 
 
 def _configure_logging(app: Flask, level: str) -> None:
@@ -104,11 +128,15 @@ def _check_size() -> None:
             )
 
 
+def _retry_after_only_on_429(response: Response) -> Response:
+    if response.status_code != 429:
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def _finish(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if response.status_code != 429:
-        response.headers.pop("Retry-After", None)  # flask-limiter adds it to every response
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers["X-Request-ID"] = request_id
     seconds = time.perf_counter() - g.get("started", time.perf_counter())
