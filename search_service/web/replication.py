@@ -7,35 +7,16 @@ HTTP range support, so a follower resumes a broken transfer where it stopped.
 
 from __future__ import annotations
 
-import hmac
+from flask import Blueprint, jsonify, send_file
 
-from flask import Blueprint, Response, jsonify, request, send_file
-
-from ..errors import NotFound, Unauthorized
+from ..errors import NotFound
 from ..indexing import replication as copies
-from . import state
+from . import bearer, state
 
 replication = Blueprint("replication", __name__, url_prefix="/replication")
 
 
-@replication.before_request
-def authenticate() -> None:
-    token = state().config.replication_token
-    if not token:
-        raise NotFound("no such endpoint")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        given.strip().encode(), token.encode()
-    ):
-        raise Unauthorized("a valid 'Authorization: Bearer <replication token>' header is required")
-
-
-@replication.after_request
-def never_cache(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    if response.status_code == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="search replication"'
-    return response
+bearer.guard(replication, lambda: state().config.replication_token, "replication")
 
 
 @replication.get("/manifest")
