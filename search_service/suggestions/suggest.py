@@ -18,6 +18,7 @@ from whoosh.searching import Searcher
 
 from ..analysis import GENERIC, TURKIC
 from ..analysis.filters import normalize, search_key
+from ..analysis.memo import query_terms
 from ..indexing.schema import TITLE_PREFIX, group_for, language_groups, text_field
 from ..searching import matching, scoring
 from .phrases import MAX_WORDS
@@ -153,7 +154,7 @@ def _occurs(searcher: Searcher, group: str, text: str) -> bool:
     has these very words.
     """
     field = text_field(group)
-    terms = [token.text for token in searcher.schema[field].analyzer(text, mode="query")]
+    terms = query_terms(searcher.schema, field, text)
     if not terms:
         return False
     query = wq.Phrase(field, terms) if len(terms) > 1 else wq.Term(field, terms[0])

@@ -169,7 +169,12 @@ def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> Se
 
 def check_utf8() -> None:
     """Every parameter must be UTF-8 once percent-decoded: werkzeug replaces what is not, and
-    ``q=%ff`` would search for a replacement character instead of saying what is wrong."""
+    ``q=%ff`` would search for the text ``%FF`` instead of saying what is wrong. werkzeug leaves
+    an undecodable byte as a ``%`` escape (or a replacement character), so only a query string
+    whose decoded form has one of those is read again byte by byte."""
+    decoded = "".join(name + value for name, value in request.args.items(multi=True))
+    if "%" not in decoded and "\ufffd" not in decoded:
+        return
     for pair in request.query_string.split(b"&"):
         name, _, value = pair.partition(b"=")
         for part in (name, value):
