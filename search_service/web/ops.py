@@ -21,7 +21,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from ..errors import HeaderFieldsTooLarge, UriTooLong
-from . import metrics, state
+from . import metrics, querylog, state
 from .server import HEADER_FIELD_LIMIT, SECURITY_HEADERS, request_line_limit
 
 # Endpoints the rate limit leaves alone: probes, scrapes, the authenticated CMS and followers.
@@ -165,29 +165,10 @@ def _finish(response: Response) -> Response:
 
 
 def _query_log(searched: Any, request_id: str) -> None:
-    """Append the search to SEARCH_QUERY_LOG: one short O_APPEND write, atomic across workers."""
     path = state().config.query_log
     if not path:
         return
-    line = {
-        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "request_id": request_id,
-        "q": searched.query,
-        "lang": request.args.get("lang") or None,
-        "category": request.args.get("category") or None,
-        "sort": request.args.get("sort") or "relevance",
-        "page": searched.page,
-        "total": searched.total,
-        "took_ms": searched.took_ms,
-        "relaxed": searched.relaxed,
-        "partial": searched.partial,
-    }
-    data = (json.dumps(line, ensure_ascii=False) + "\n").encode()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
+        querylog.append(path, searched, request.args, request_id)
     except OSError as exc:  # a full or read-only log disk must not fail searches
         access_log.warning("query log not written", extra={"fields": {"error": str(exc)}})

@@ -1,17 +1,43 @@
-"""What readers search for, from the query log (SEARCH_QUERY_LOG): top queries, queries that
-found nothing, and the slowest searches over a recent period."""
+"""The query log (SEARCH_QUERY_LOG): one JSON line per reader search, written here and read
+here into what readers search for (top queries, queries that found nothing, the slowest
+searches over a recent period)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 _PERIOD = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def append(path: str, searched: Any, args: Mapping[str, str], request_id: str) -> None:
+    """Add one search: a short O_APPEND write, atomic across workers. No client address."""
+    line = {
+        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "request_id": request_id,
+        "q": searched.query,
+        "lang": args.get("lang") or None,
+        "category": args.get("category") or None,
+        "sort": args.get("sort") or "relevance",
+        "page": searched.page,
+        "total": searched.total,
+        "took_ms": searched.took_ms,
+        "relaxed": searched.relaxed,
+        "partial": searched.partial,
+    }
+    data = (json.dumps(line, ensure_ascii=False) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
 
 
 def parse_period(text: str) -> timedelta:
