@@ -1,5 +1,6 @@
-"""Index writing in bulk (a term's postings at once, each distinct word analysed once) writes
-the same bytes as Whoosh's own per-posting, per-token path."""
+"""Index writing in bulk (a term's postings at once, each distinct word analysed once, a full
+build's postings kept as columns instead of Whoosh's sorting pool) writes the same bytes as
+Whoosh's own per-posting, per-token path."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from whoosh.writing import SegmentWriter
 from search_service.articles import Article
 from search_service.indexing.codec import Codec
 from search_service.indexing.schema import build_schema
-from search_service.indexing.segment import MemoSegmentWriter
+from search_service.indexing.segment import BulkSegmentWriter, MemoSegmentWriter
 from search_service.indexing.writer import document
 
 
@@ -69,6 +70,14 @@ def _build(directory: Path, writer_class: type, index_codec: Codec) -> dict[str,
 def test_bulk_writing_gives_the_same_postings_and_terms_bytes_as_whooshs_path(tmp_path):
     # Blocks of 16 postings: common words take several blocks, the bulk path's other branch.
     ours = _build(tmp_path / "ours", MemoSegmentWriter, Codec(blocklimit=16))
+    whooshs = _build(tmp_path / "whoosh", SegmentWriter, _PerPostingCodec(blocklimit=16))
+
+    assert set(ours) == {".pst", ".trm"}
+    assert ours == whooshs
+
+
+def test_a_full_builds_writer_gives_the_same_bytes_as_whooshs_path(tmp_path):
+    ours = _build(tmp_path / "ours", BulkSegmentWriter, Codec(blocklimit=16))
     whooshs = _build(tmp_path / "whoosh", SegmentWriter, _PerPostingCodec(blocklimit=16))
 
     assert set(ours) == {".pst", ".trm"}

@@ -30,7 +30,7 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any
@@ -304,7 +304,7 @@ class _FieldWriter(W3FieldWriter):
                     self.finish_field()
                 fieldobj = schema[fieldname]
                 self.start_field(fieldname, fieldobj)
-                table = _length_table(lengths, fieldname) if fieldobj.scorable else b""
+                table = length_table(lengths, fieldname) if fieldobj.scorable else b""
             last = key
             _, _, ids, weights, values = zip(*group, strict=True)
             if ids[0] == -1:  # Whoosh's marker of a spelling-only word, never a posting
@@ -323,23 +323,34 @@ class _FieldWriter(W3FieldWriter):
                 field_lengths = [table[docnum] for docnum in ids]
             else:
                 field_lengths = []
-            if len(ids) <= self._postwriter._blocklimit:
-                self._add_block_term(btext, ids, weights, values, field_lengths)
-                continue
-            self.start_term(btext)
-            self._postwriter.add_postings(
-                list(ids), list(weights), [v or b"" for v in values], field_lengths
-            )
-            self.finish_term()
+            self.add_term(btext, ids, weights, values, field_lengths)
         if last is not None:
             self.finish_field()
+
+    def add_term(
+        self,
+        btext: bytes,
+        ids: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[bytes | None],
+        lengths: list[int],
+    ) -> None:
+        """One term's postings, ascending document numbers (inside ``start_field`` and
+        ``finish_field``, terms in ascending order), with ``lengths`` the field-length bytes
+        of their documents (empty for a field that is not scorable)."""
+        if len(ids) <= self._postwriter._blocklimit:
+            self._add_block_term(btext, ids, weights, values, lengths)
+            return
+        self.start_term(btext)
+        self._postwriter.add_postings(list(ids), list(weights), [v or b"" for v in values], lengths)
+        self.finish_term()
 
     def _add_block_term(
         self,
         btext: bytes,
-        ids: tuple[int, ...],
-        weights: tuple[float, ...],
-        values: tuple[bytes | None, ...],
+        ids: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[bytes | None],
         lengths: list[int],
     ) -> None:
         """A term whose postings fit one block: what ``start_term``, :meth:`_PostingsWriter.
@@ -369,7 +380,7 @@ class _FieldWriter(W3FieldWriter):
         )
 
 
-def _length_table(lengths: Any, fieldname: str) -> bytes | None:
+def length_table(lengths: Any, fieldname: str) -> bytes | None:
     """Every document's field-length byte (0 for none), or None when ``lengths`` can only
     be asked one document at a time."""
     if not lengths:

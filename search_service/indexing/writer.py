@@ -34,7 +34,7 @@ from .schema import (
     text_field,
     text_value,
 )
-from .segment import MemoSegmentWriter
+from .segment import BulkSegmentWriter, MemoSegmentWriter
 from .store import IndexStore
 
 WRITER_MEMORY_MB = 256
@@ -148,7 +148,7 @@ def _build_writer(ix: Any) -> IndexWriter:
             compound=COMPOUND,
             codec=Codec(),
         )
-    return _writer(ix)
+    return BulkSegmentWriter(ix, compound=COMPOUND, codec=Codec())
 
 
 def _writer(ix: Any) -> IndexWriter:
