@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from itertools import repeat
 from typing import Any
 
@@ -28,8 +29,15 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from ..analysis.azerbaijani import AzerbaijaniStemFilter
-from ..analysis.filters import ApostropheSuffixFilter, FoldFilter, NormalizeFilter
+from ..analysis.azerbaijani import AzerbaijaniStemFilter, AzerbaijaniStemmer, stem
+from ..analysis.filters import (
+    APOSTROPHES,
+    ApostropheSuffixFilter,
+    FoldFilter,
+    NormalizeFilter,
+    fold,
+    normalize,
+)
 from .codec import length_table
 from .fields import PART_GAP, Parts, SpelledText, WeightedText
 
@@ -38,6 +46,7 @@ _PURE_FILTERS = (
     FoldFilter,
     ApostropheSuffixFilter,
     AzerbaijaniStemFilter,
+    AzerbaijaniStemmer,
     PyStemmerFilter,
 )
 # Token texts remembered per chain before the memory starts again (about 25 MB).
@@ -53,24 +62,27 @@ class _Analysis:
     the tokenizer's matches, each one's analysed text (and its unstemmed one, for spelling)
     from a memory."""
 
-    def __init__(self, analyzer: CompositeAnalyzer) -> None:
+    def __init__(self, analyzer: CompositeAnalyzer, shared_values: bool = False) -> None:
         self.tokenizer = analyzer.items[0]
         self.filters = analyzer.items[1:]
         # What CompositeAnalyzer skips under no_morph.
         self.unstemmed = [f for f in self.filters if not getattr(f, "is_morph", False)]
-        self.memory: dict[str, tuple[str, str]] = {}
+        self.stem = _word_function(self.filters)
+        self.unstem = _word_function(self.unstemmed)
+        # A token's text → its term (UTF-8) and its unstemmed form.
+        self.memory: dict[str, tuple[bytes, str]] = {}
         self.findall = self.tokenizer.expression.findall  # the tokens (see _memoizable)
+        # Encoded positions of one-position postings, one object per position, when the
+        # writer copies values (pickle writes an object met twice as a reference to it).
+        self.single: dict[int, bytes] | None = {} if shared_values else None
 
-    def forms(self, text: str) -> tuple[str, str]:
+    def forms(self, text: str) -> tuple[bytes, str]:
         """What the filters make of one token's text, with and without the stemmer."""
         forms = self.memory.get(text)
         if forms is None:
             if len(self.memory) >= LIMIT:
                 self.memory.clear()
-            forms = self.memory[text] = (
-                _filtered(self.filters, text),
-                _filtered(self.unstemmed, text),
-            )
+            forms = self.memory[text] = (self.stem(text).encode("utf-8"), self.unstem(text))
         return forms
 
     def postings(
@@ -81,16 +93,16 @@ class _Analysis:
         encoded as ``FieldType.index`` gives them, in one loop: for Positions and Frequency
         formats and a tokenizer whose tokens are its expression's matches (``findall``)."""
         positional = type(format_) is Positions
-        found: dict[str, list[int]] = {}
-        weights: dict[str, float] = {}
+        memory = self.memory
+        found: dict[bytes, list[int]] = {}
+        weights: dict[bytes, float] = {}
         start = 0
         for text, boost in parts:
             words = self.findall(text)
-            for pos, word in enumerate(words, start):
-                forms = self.memory.get(word) or self.forms(word)
-                term = forms[0]
-                if spelled is not None:
-                    spelled.add(forms[1])
+            forms = [memory.get(word) or self.forms(word) for word in words]
+            if spelled is not None:
+                spelled.update([form[1] for form in forms])
+            for pos, (term, _) in enumerate(forms, start):
                 if term in found:
                     found[term].append(pos)
                     weights[term] += boost
@@ -99,23 +111,70 @@ class _Analysis:
                     weights[term] = 0.0 + boost
             start += (len(words) - 1 if words and positional else 0) + PART_GAP
         field_boost = format_.field_boost
-        if positional:
-            encode = format_.encode
+        if not positional:
             return [
-                (term.encode("utf-8"), len(poses), weights[term] * field_boost, encode(poses))
+                (term, len(poses), weights[term] * field_boost, pack_uint(len(poses)))
+                for term, poses in found.items()
+            ]
+        encode, single = format_.encode, self.single
+        if single is None:
+            return [
+                (term, len(poses), weights[term] * field_boost, encode(poses))
                 for term, poses in found.items()
             ]
         return [
-            (term.encode("utf-8"), len(poses), weights[term] * field_boost, pack_uint(len(poses)))
+            (
+                term,
+                len(poses),
+                weights[term] * field_boost,
+                (single.get(poses[0]) or self._single(format_, poses[0]))
+                if len(poses) == 1
+                else encode(poses),
+            )
             for term, poses in found.items()
         ]
 
+    def _single(self, format_: Any, pos: int) -> bytes:
+        encoded = self.single[pos] = format_.encode([pos])  # type: ignore[index]
+        return encoded
 
-def _filtered(filters: list[Any], text: str) -> str:
-    tokens: Iterator[Token] = iter([Token(text=text, stopped=False)])
-    for item in filters:
-        tokens = item(tokens)
-    (token,) = tokens
+
+def _word_function(filters: list[Any]) -> Callable[[str], str]:
+    """What ``filters`` make of one token's text, as one function of the text."""
+    steps = [_step(item) for item in filters]
+
+    def analysed(text: str) -> str:
+        for step in steps:
+            text = step(text)
+        return text
+
+    return analysed
+
+
+def _step(item: Any) -> Callable[[str], str]:
+    """One of :data:`_PURE_FILTERS` as a function of a token's text."""
+    kind = type(item)
+    if kind is NormalizeFilter:
+        return partial(normalize, turkic=item.turkic)
+    if kind is FoldFilter:
+        return fold
+    if kind is ApostropheSuffixFilter:
+        return _drop_suffix
+    if kind in (AzerbaijaniStemFilter, AzerbaijaniStemmer):
+        return partial(stem, harmony=item.harmony)
+    if kind is PyStemmerFilter and not item.ignore:
+        return item._stem
+    return partial(_filtered, item)
+
+
+def _drop_suffix(text: str) -> str:
+    for mark in APOSTROPHES:
+        text = text.split(mark, 1)[0]
+    return text
+
+
+def _filtered(item: Any, text: str) -> str:
+    (token,) = item(iter([Token(text=text, stopped=False)]))
     return token.text
 
 
@@ -140,6 +199,8 @@ def _memoizable(field: Any) -> bool:
 class MemoSegmentWriter(SegmentWriter):
     """Whoosh's ``SegmentWriter``; text fields are analysed through :class:`_Analysis`."""
 
+    _COPIES_VALUES = False  # see _Analysis.single
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._analyses: dict[int, _Analysis | None] = {}  # by id of the field's analyzer
@@ -147,7 +208,9 @@ class MemoSegmentWriter(SegmentWriter):
     def _analysis(self, field: Any) -> _Analysis | None:
         key = id(field.analyzer)
         if key not in self._analyses:
-            self._analyses[key] = _Analysis(field.analyzer) if _memoizable(field) else None
+            self._analyses[key] = (
+                _Analysis(field.analyzer, self._COPIES_VALUES) if _memoizable(field) else None
+            )
         return self._analyses[key]
 
     def _index(self, field: Any, value: Any) -> tuple[Any, list[str] | None]:
@@ -395,6 +458,8 @@ class BulkSegmentWriter(MemoSegmentWriter):
     the codec's :meth:`~.codec._FieldWriter.add_term`. Only documents added to it: Whoosh's
     merges (``add_reader``) go through the pool, which is why incremental writes use
     :class:`MemoSegmentWriter`."""
+
+    _COPIES_VALUES = True  # into _FieldPostings.values
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
