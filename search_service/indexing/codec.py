@@ -147,8 +147,8 @@ def _block_arrays(ids: Any, weights32: array) -> bytes:
         return _single_posting(ids[0], weights32[0])
     gaps = [ids[0]] + [b - a for a, b in pairwise(ids)]
     halves = [w * 2 for w in weights32]
-    whole = all(h.is_integer() for h in halves)
-    weights = [int(h) for h in halves] if whole else list(weights32)
+    whole = all(map(float.is_integer, halves))
+    weights = list(map(int, halves)) if whole else list(weights32)
     id_code = _narrowest(max(gaps), _TYPECODES)
     weight_code = _narrowest(max(weights), _WEIGHT_TYPECODES) if whole else "f"
     parts = [array(id_code, gaps), array(weight_code, weights)]
@@ -345,6 +345,13 @@ class _FieldWriter(W3FieldWriter):
         self._postwriter.add_postings(list(ids), list(weights), [v or b"" for v in values], lengths)
         self.finish_term()
 
+    def add_spelling(self, btext: bytes, values: list[bytes | None], lengths: list[int]) -> None:
+        """A word of a spelling field: Whoosh gives it one posting per document holding it,
+        each at document 0 with weight 1 and ``values`` (sorted), inside ``start_field`` and
+        ``finish_field``."""
+        count = len(values)
+        self.add_term(btext, [0] * count, [1] * count, values, lengths)
+
     def _add_block_term(
         self,
         btext: bytes,
@@ -370,8 +377,9 @@ class _FieldWriter(W3FieldWriter):
         data = _LENGTH.pack(len(arrays)) + arrays + packed
         info = pickle.dumps((len(ids), ids[-1], maxweight, 0, shortest, longest), 2)
         block = WHOOSH3_HEADER_MAGIC + pack_int(-(len(info) + len(data))) + info + data
-        offset = self._postfile.tell()
-        self._postfile.write(block)
+        postfile = self._postfile.file  # past StructFile's Python wrappers
+        offset = postfile.tell()
+        postfile.write(block)
         terminfo = _TERMINFO.pack(
             0, 0 + sum(weights32), len(ids), shortest, longest, maxweight, ids[0], ids[-1]
         )

@@ -393,15 +393,12 @@ class _SpellingPostings:
         for first, last, groups in _chunks(keys):
             chunk_refs = refs[first:last].tolist()
             for key, start, stop in groups:
-                count = stop - start
                 # Whoosh's pool sorts a term's postings by (document, weight, value): here
                 # by value alone.
-                writer.add_term(
+                writer.add_spelling(
                     words[key].encode("utf-8"),
-                    [0] * count,
-                    [1] * count,
                     sorted((values[r] for r in chunk_refs[start:stop]), key=_value_key),
-                    [table[0]] * count if table else [],
+                    [table[0]] * (stop - start) if table else [],
                 )
 
 
