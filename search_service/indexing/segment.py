@@ -10,6 +10,12 @@ loop per field value gives the terms with their positions and weights and the sp
 The postings are the same, byte for byte (``tests/test_bulk_writing.py``): every filter of
 our chains maps one token's text to one text and looks at nothing else (:data:`_PURE_FILTERS`);
 a field analysed any other way is indexed by Whoosh as before.
+
+A full build goes further (:class:`BulkSegmentWriter`): its postings are kept as columns per
+field rather than in Whoosh's sorting pool, which holds a tuple per posting, spills runs to
+disk past its memory limit and merges them back a posting at a time (28 % of the CPU of a
+writer of 10,000 articles); at the commit each field is sorted at once with numpy and written
+a term at a time through the codec.
 """
 
 from __future__ import annotations
