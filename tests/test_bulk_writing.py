@@ -18,6 +18,8 @@ from search_service.indexing.parallel import ParallelWriter
 from search_service.indexing.schema import build_schema
 from search_service.indexing.segment import BulkSegmentWriter, MemoSegmentWriter
 from search_service.indexing.writer import document
+from search_service.searching import scoring
+from search_service.searching.searcher import SearchRequest, search
 
 
 class _PerPostingCodec(Codec):
@@ -53,11 +55,13 @@ def _articles() -> list[Article]:
     return articles
 
 
-def _build(directory: Path, writer_class: type, index_codec: Codec) -> dict[str, bytes]:
+def _build(
+    directory: Path, writer_class: type, index_codec: Codec, **options: Any
+) -> dict[str, bytes]:
     directory.mkdir()
     schema = build_schema(("en", "ru", "az"))
     ix = FileStorage(str(directory)).create_index(schema)
-    writer = writer_class(ix, codec=index_codec, compound=False)
+    writer = writer_class(ix, codec=index_codec, compound=False, **options)
     for article in _articles():
         fields, _, _ = document(article, ix.schema, "en")
         writer.add_document(**fields)
@@ -96,7 +100,8 @@ def _content(directory: Path) -> dict[str, Any]:
         schema = ix.schema
         scorable = [name for name in schema.names() if schema[name].scorable]
         lengths = {
-            (ids[docnum], name): reader.doc_field_length(docnum, name)
+            # None where the article's segment has no article with the field: 0 as well.
+            (ids[docnum], name): reader.doc_field_length(docnum, name) or 0
             for docnum in ids
             for name in scorable
         }
@@ -113,7 +118,30 @@ def _content(directory: Path) -> dict[str, Any]:
             postings[fieldname, btext] = found
         stored = {fields["id"]: fields for _, fields in reader.iter_docs()}
         segments = len(reader.leaf_readers())
-    return {"stored": stored, "lengths": lengths, "postings": postings, "segments": segments}
+    with ix.searcher(weighting=scoring.weighting()) as searcher:
+        # In order of score; equal scores are in document order, which depends on the
+        # segments, so by id here.
+        answers = {
+            query: sorted(
+                ((-hit.score, hit.id) for hit in search(searcher, request(query)).results),
+            )
+            for query in _QUERIES
+        }
+    return {
+        "stored": stored,
+        "lengths": lengths,
+        "postings": postings,
+        "segments": segments,
+        "answers": answers,
+    }
+
+
+def request(query: str) -> SearchRequest:
+    return SearchRequest(q=query, per_page=100)
+
+
+# Words in every article, in some, in one; Russian and Azerbaijani; a phrase; a misspelling.
+_QUERIES = ("common", "harbour crane", "item7", "урожай", "Bakı", '"crane pilot"', "harbur")
 
 
 def test_a_parallel_build_holds_what_whooshs_own_writer_writes(tmp_path):
@@ -133,5 +161,46 @@ def test_a_parallel_build_holds_what_whooshs_own_writer_writes(tmp_path):
 
     assert ours["segments"] == 2 and whooshs["segments"] == 1
     assert len(ours["stored"]) == len(_articles())
-    for part in ("stored", "lengths", "postings"):
+    for part in ("stored", "lengths", "postings", "answers"):
+        assert ours[part] == whooshs[part], part
+
+
+def test_a_full_builds_writer_past_its_memory_limit_writes_several_segments_holding_the_same(
+    tmp_path,
+):
+    # About 3 KB of columns a segment: a few articles each.
+    _build(tmp_path / "bounded", BulkSegmentWriter, Codec(blocklimit=16), segment_mb=0.003)
+    _build(tmp_path / "whoosh", SegmentWriter, _PerPostingCodec(blocklimit=16))
+
+    ours, whooshs = _content(tmp_path / "bounded"), _content(tmp_path / "whoosh")
+
+    assert ours["segments"] >= 5 and whooshs["segments"] == 1
+    assert any(answer for answer in whooshs["answers"].values())
+    for part in ("stored", "lengths", "postings", "answers"):
+        assert ours[part] == whooshs[part], part
+
+
+def test_a_parallel_build_past_its_writers_memory_limit_holds_the_same(tmp_path):
+    directory = tmp_path / "parallel"
+    directory.mkdir()
+    ix = FileStorage(str(directory)).create_index(build_schema(("en", "ru", "az")))
+    writer = ParallelWriter(
+        ix,
+        procs=2,
+        batchsize=7,
+        multisegment=True,
+        compound=False,
+        codec=Codec(blocklimit=16),
+        segment_mb=0.003,
+    )
+    for article in _articles():
+        fields, _, _ = document(article, ix.schema, "en")
+        writer.add_document(**fields)
+    writer.commit()
+    _build(tmp_path / "whoosh", SegmentWriter, _PerPostingCodec(blocklimit=16))
+
+    ours, whooshs = _content(directory), _content(tmp_path / "whoosh")
+
+    assert ours["segments"] > 2
+    for part in ("stored", "lengths", "postings", "answers"):
         assert ours[part] == whooshs[part], part

@@ -33,7 +33,7 @@ from whoosh.fields import TEXT
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from ..analysis.azerbaijani import AzerbaijaniStemFilter, AzerbaijaniStemmer, stem
 from ..analysis.filters import (
@@ -330,15 +330,19 @@ class _FieldPostings:
         self.sizes = array("I")
         self.values = bytearray()
 
-    def add(self, docnum: int, items: list[tuple], boost: float) -> None:
+    def add(self, docnum: int, items: list[tuple], boost: float) -> int:
+        """One document's postings of this field; returns about how many bytes they take."""
         vocabulary = self.vocabulary
+        known = len(vocabulary)
         texts, _, weights, values = zip(*items, strict=True)
         self.terms.extend([vocabulary.setdefault(t, len(vocabulary)) for t in texts])
         self.docs.extend(repeat(docnum, len(texts)))
         self.weights.extend(weights if boost == 1.0 else [w * boost for w in weights])
         values = [v or b"" for v in values]
         self.sizes.extend(map(len, values))
-        self.values += b"".join(values)
+        joined = b"".join(values)
+        self.values += joined
+        return _POSTING_COLUMNS * len(texts) + len(joined) + _TERM_BYTES * (len(vocabulary) - known)
 
     def write(self, writer: Any, table: bytes) -> None:
         """Every term's postings to ``writer`` (a field of our codec's field writer): terms
@@ -385,11 +389,14 @@ class _SpellingPostings:
         self.refs = array("i")  # per posting, its value's index in self.values
         self.values: list[bytes | None] = []
 
-    def add(self, words: list[str], vbytes: bytes | None) -> None:
+    def add(self, words: list[str], vbytes: bytes | None) -> int:
+        """One document's spelling words; returns about how many bytes they take."""
         vocabulary = self.vocabulary
+        known = len(vocabulary)
         self.terms.extend([vocabulary.setdefault(w, len(vocabulary)) for w in words])
         self.refs.extend(repeat(len(self.values), len(words)))
         self.values.append(vbytes)
+        return 8 * len(words) + _TERM_BYTES * (len(vocabulary) - known) + _VALUE_BYTES
 
     def write(self, writer: Any, table: bytes) -> None:
         words = list(self.vocabulary)
@@ -411,6 +418,13 @@ class _SpellingPostings:
 def _value_key(value: bytes | None) -> bytes:
     return value or b""
 
+
+# What a posting takes in _FieldPostings' arrays besides its value's bytes (term, document,
+# weight, value size), a new term in a vocabulary (its dict entry and bytes object), and a
+# spelling posting's shared value (a list slot and a small bytes object).
+_POSTING_COLUMNS = 4 + 4 + 8 + 4
+_TERM_BYTES = 120
+_VALUE_BYTES = 48
 
 # Postings turned into Python lists at a time when writing (bounds the lists' memory).
 _CHUNK = 1 << 16
@@ -460,25 +474,65 @@ class BulkSegmentWriter(MemoSegmentWriter):
     each field's postings are sorted at once (numpy) and written a term at a time through
     the codec's :meth:`~.codec._FieldWriter.add_term`. Only documents added to it: Whoosh's
     merges (``add_reader``) go through the pool, which is why incremental writes use
-    :class:`MemoSegmentWriter`."""
+    :class:`MemoSegmentWriter`.
+
+    The columns are bounded: once they hold about ``segment_mb`` megabytes, the segment is
+    written and closed and the writer starts a new one, so a build of many articles is a few
+    segments per writer (:meth:`finish_segments` gives them all; ``commit`` lists them all)."""
 
     _COPIES_VALUES = True  # into _FieldPostings.values
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, segment_mb: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._postings: dict[str, _FieldPostings | _SpellingPostings] = {}
+        self._limit = None if segment_mb is None else int(segment_mb * 1024 * 1024)
+        self._held = 0  # about how many bytes the columns take
+        self._written: list[Any] = []  # segments finished before the current one
 
     def _add_postings(self, fieldname: str, items: list[tuple], boost: float) -> None:
         postings = self._postings.get(fieldname)
         if postings is None:
             postings = self._postings[fieldname] = _FieldPostings()
-        postings.add(self.docnum, items, boost)
+        self._held += postings.add(self.docnum, items, boost)
 
     def _add_spelling(self, spellfield: str, words: list[str], vbytes: bytes | None) -> None:
         postings = self._postings.get(spellfield)
         if postings is None:
             postings = self._postings[spellfield] = _SpellingPostings()
-        postings.add(words, vbytes)
+        self._held += postings.add(words, vbytes)
+
+    def add_document(self, **fields: Any) -> None:
+        super().add_document(**fields)
+        if self._limit is not None and self._held >= self._limit:
+            self._next_segment()
+
+    def _next_segment(self) -> None:
+        """Write and close the current segment; later documents go to a new one."""
+        self._written.append(self._finalize_segment())
+        codec, storage = self.codec, self.storage
+        self.newsegment = codec.new_segment(storage, self.indexname)
+        self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=1)
+        self.perdocwriter = codec.per_document_writer(storage, self.newsegment)
+        self.fieldwriter = codec.field_writer(storage, self.newsegment)
+        self.docnum = self.docbase
+        self._added = False
+        self._held = 0
+
+    def finish_segments(self) -> list[Any]:
+        """Write the current segment (unless empty) and return every segment written."""
+        self._check_state()
+        if self._added:
+            self._written.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        segments, self._written = self._written, []
+        return segments
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        """Whoosh's commit lists the segment being written: the ones written before it too."""
+        current = [segment for segment in segments if segment is self.newsegment]
+        others = [segment for segment in segments if segment is not self.newsegment]
+        super()._commit_toc([*others, *self._written, *current])
 
     def add_reader(self, reader: Any) -> None:
         raise NotImplementedError("a full build's writer takes documents, not segments")
