@@ -12,7 +12,6 @@ import ctypes
 import os
 import signal
 import sys
-from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask, finish_subsegment
 
@@ -47,10 +46,8 @@ class _Task(SubWriterTask):
             writer.cancel()
             return
         if self.multisegment:
-            # A list of segments (BulkSegmentWriter starts a new one past its memory limit):
-            # ParallelWriter._commit_toc lists them all.
             runname, fieldnames = None, writer.pool.fieldnames
-            segment = writer.finish_segments()
+            segment = writer._finalize_segment()
         else:
             runname, fieldnames, segment = finish_subsegment(writer, self.kwargs.get("k", 64))
         self.resultqueue.put((runname, fieldnames, segment), timeout=5)
@@ -81,11 +78,3 @@ class ParallelWriter(MpWriter):
         self.tasks.append(task)
         task.start()
         return task
-
-    def _commit_toc(self, segments: list[Any]) -> None:
-        """``MpWriter._commit`` lists one result per sub-writer; a full build's sub-writer
-        gives a list of segments (see ``_Task._run``)."""
-        flat = [
-            segment for item in segments for segment in (item if isinstance(item, list) else [item])
-        ]
-        super()._commit_toc(flat)

@@ -20,6 +20,7 @@ a term at a time through the codec.
 
 from __future__ import annotations
 
+import tempfile
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -33,7 +34,7 @@ from whoosh.fields import TEXT
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from ..analysis.azerbaijani import AzerbaijaniStemFilter, AzerbaijaniStemmer, stem
 from ..analysis.filters import (
@@ -329,6 +330,7 @@ class _FieldPostings:
         self.weights = array("d")
         self.sizes = array("I")
         self.values = bytearray()
+        self.runs: _Runs | None = None  # where columns were spilled to, if they were
 
     def add(self, docnum: int, items: list[tuple], boost: float) -> int:
         """One document's postings of this field; returns about how many bytes they take."""
@@ -344,11 +346,28 @@ class _FieldPostings:
         self.values += joined
         return _POSTING_COLUMNS * len(texts) + len(joined) + _TERM_BYTES * (len(vocabulary) - known)
 
+    def columns(self) -> list[Any]:
+        return [self.terms, self.docs, self.weights, self.sizes, self.values]
+
+    def spill(self, runs: _Runs) -> None:
+        """The columns so far to ``runs``, and emptied (the vocabulary stays)."""
+        runs.save(self, self.columns())
+        self.terms, self.docs, self.weights = array("i"), array("i"), array("d")
+        self.sizes, self.values = array("I"), bytearray()
+
+    def restore(self, runs: _Runs) -> None:
+        """The columns spilled to ``runs``, in front of the ones in memory."""
+        spilled = runs.load(self, self.columns())
+        if spilled is not None:
+            self.terms, self.docs, self.weights, self.sizes, self.values = spilled
+
     def write(self, writer: Any, table: bytes) -> None:
         """Every term's postings to ``writer`` (a field of our codec's field writer): terms
         in byte order, each term's postings by document number, as Whoosh's sorting pool
         hands them on; ``table`` is the field-length byte of each document (empty when the
         field keeps no lengths)."""
+        if self.runs is not None:
+            self.restore(self.runs)
         texts = list(self.vocabulary)
         keys, order = _term_order(texts, self.terms, self.docs)
         docs = np.frombuffer(self.docs, dtype=np.int32)[order]
@@ -388,6 +407,7 @@ class _SpellingPostings:
         self.terms = array("i")
         self.refs = array("i")  # per posting, its value's index in self.values
         self.values: list[bytes | None] = []
+        self.runs: _Runs | None = None
 
     def add(self, words: list[str], vbytes: bytes | None) -> int:
         """One document's spelling words; returns about how many bytes they take."""
@@ -398,7 +418,20 @@ class _SpellingPostings:
         self.values.append(vbytes)
         return 8 * len(words) + _TERM_BYTES * (len(vocabulary) - known) + _VALUE_BYTES
 
+    def spill(self, runs: _Runs) -> None:
+        """The words' columns so far to ``runs``, and emptied (the values stay: one a
+        document)."""
+        runs.save(self, [self.terms, self.refs])
+        self.terms, self.refs = array("i"), array("i")
+
+    def restore(self, runs: _Runs) -> None:
+        spilled = runs.load(self, [self.terms, self.refs])
+        if spilled is not None:
+            self.terms, self.refs = spilled
+
     def write(self, writer: Any, table: bytes) -> None:
+        if self.runs is not None:
+            self.restore(self.runs)
         words = list(self.vocabulary)
         keys, order = _term_order(words, self.terms, None)
         refs = np.frombuffer(self.refs, dtype=np.int32)[order]
@@ -413,6 +446,53 @@ class _SpellingPostings:
                     sorted((values[r] for r in chunk_refs[start:stop]), key=_value_key),
                     [table[0]] * (stop - start) if table else [],
                 )
+
+
+def _empty_like(column: array | bytearray) -> array | bytearray:
+    return array(column.typecode) if isinstance(column, array) else bytearray()
+
+
+class _Runs:
+    """Columns spilled to one temporary file, read back a field at a time, in order."""
+
+    def __init__(self, directory: str | None) -> None:
+        # Closed by the writer once its segment is written (or when collected, if cancelled).
+        self.file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115
+        self.spans: dict[int, list[list[tuple[int, int]]]] = {}  # by id of the owner
+        self.count = 0
+
+    def save(self, owner: Any, columns: list[Any]) -> None:
+        spans = []
+        for column in columns:
+            start = self.file.tell()
+            self.file.write(column)
+            spans.append((start, self.file.tell() - start))
+        self.spans.setdefault(id(owner), []).append(spans)
+        owner.runs = self
+        self.count += 1
+
+    def load(self, owner: Any, current: list[Any]) -> list[Any] | None:
+        """The owner's spilled columns, each followed by ``current``'s (then forgotten)."""
+        runs = self.spans.pop(id(owner), None)
+        if runs is None:
+            return None
+        columns = [_empty_like(column) for column in current]
+        for spans in runs:
+            for column, (start, size) in zip(columns, spans, strict=True):
+                self.file.seek(start)
+                data = self.file.read(size)
+                if isinstance(column, array):
+                    column.frombytes(data)
+                else:
+                    column += data
+        for column, tail in zip(columns, current, strict=True):
+            column += tail
+        self.file.seek(0, 2)
+        owner.runs = None
+        return columns
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def _value_key(value: bytes | None) -> bytes:
@@ -476,9 +556,11 @@ class BulkSegmentWriter(MemoSegmentWriter):
     merges (``add_reader``) go through the pool, which is why incremental writes use
     :class:`MemoSegmentWriter`.
 
-    The columns are bounded: once they hold about ``segment_mb`` megabytes, the segment is
-    written and closed and the writer starts a new one, so a build of many articles is a few
-    segments per writer (:meth:`finish_segments` gives them all; ``commit`` lists them all)."""
+    The columns are bounded: once they hold about ``segment_mb`` megabytes, every field's
+    columns are appended to a temporary file (:class:`_Runs`) and emptied; at the commit each
+    field's columns are read back, in the order they were added, before its sort. So the
+    segment and its bytes are the same, and the commit holds one field's postings at a time
+    (the vocabularies stay in memory throughout)."""
 
     _COPIES_VALUES = True  # into _FieldPostings.values
 
@@ -487,7 +569,8 @@ class BulkSegmentWriter(MemoSegmentWriter):
         self._postings: dict[str, _FieldPostings | _SpellingPostings] = {}
         self._limit = None if segment_mb is None else int(segment_mb * 1024 * 1024)
         self._held = 0  # about how many bytes the columns take
-        self._written: list[Any] = []  # segments finished before the current one
+        self._runs: _Runs | None = None
+        self.spills = 0  # how many times the columns went to disk
 
     def _add_postings(self, fieldname: str, items: list[tuple], boost: float) -> None:
         postings = self._postings.get(fieldname)
@@ -504,35 +587,15 @@ class BulkSegmentWriter(MemoSegmentWriter):
     def add_document(self, **fields: Any) -> None:
         super().add_document(**fields)
         if self._limit is not None and self._held >= self._limit:
-            self._next_segment()
+            self._spill()
 
-    def _next_segment(self) -> None:
-        """Write and close the current segment; later documents go to a new one."""
-        self._written.append(self._finalize_segment())
-        codec, storage = self.codec, self.storage
-        self.newsegment = codec.new_segment(storage, self.indexname)
-        self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=1)
-        self.perdocwriter = codec.per_document_writer(storage, self.newsegment)
-        self.fieldwriter = codec.field_writer(storage, self.newsegment)
-        self.docnum = self.docbase
-        self._added = False
+    def _spill(self) -> None:
+        if self._runs is None:
+            self._runs = _Runs(getattr(self._tempstorage, "folder", None))
+        for postings in self._postings.values():
+            postings.spill(self._runs)
         self._held = 0
-
-    def finish_segments(self) -> list[Any]:
-        """Write the current segment (unless empty) and return every segment written."""
-        self._check_state()
-        if self._added:
-            self._written.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        segments, self._written = self._written, []
-        return segments
-
-    def _commit_toc(self, segments: list[Any]) -> None:
-        """Whoosh's commit lists the segment being written: the ones written before it too."""
-        current = [segment for segment in segments if segment is self.newsegment]
-        others = [segment for segment in segments if segment is not self.newsegment]
-        super()._commit_toc([*others, *self._written, *current])
+        self.spills += 1
 
     def add_reader(self, reader: Any) -> None:
         raise NotImplementedError("a full build's writer takes documents, not segments")
@@ -551,6 +614,9 @@ class BulkSegmentWriter(MemoSegmentWriter):
             fieldwriter.finish_field()
         fieldwriter.close()
         lengths.close()
+        if self._runs is not None:
+            self._runs.close()
+            self._runs = None
 
 
 def _lengths(reader: Any, fieldname: str, count: int) -> bytes:

@@ -41,10 +41,11 @@ from .store import IndexStore
 # segment.BulkSegmentWriter).
 WRITER_MEMORY_MB = 256
 # A full build's writer (segment.BulkSegmentWriter) holds its segment's postings in memory
-# until it writes them; past about this many megabytes of them it writes its segment and
-# starts another. Without a bound a writer held about 11 KB an article (354 MB peak at 20,000
-# articles, one process): 50,000 articles per writer at 100,000 on two cores would have taken
-# about 1.4 GB for the two. Each segment more costs searches a little CPU (bench/RESULTS.md).
+# until it writes them; past about this many megabytes of them it appends them to a temporary
+# file and reads them back a field at a time at the commit (the same segment and bytes).
+# Without a bound a writer held about 11 KB an article (354 MB peak at 20,000 articles, one
+# process): 50,000 articles per writer at 100,000 on two cores would have taken about 1.4 GB
+# for the two (bench/RESULTS.md).
 SEGMENT_MEMORY_MB = 128
 # Segments as separate files rather than one compound file: Whoosh reads a compound file's
 # parts through BytesIO copies, which put the whole postings and term index of the build in
