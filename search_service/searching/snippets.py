@@ -50,11 +50,19 @@ def _has_words(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
 
+# Each word's analysis for highlighting, per worker: (its first term, its terms in the
+# language's text field and, marked with _FOLDED, in its folded field), by (group, word).
+# Bounded like analysis.memo: cleared when full.
+_ANALYSED: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+_ANALYSED_LIMIT = 100_000
+_FOLDED = "\x00"
+
+
 class _Terms:
     """One language's query terms, exact and folded, and how to find them in text."""
 
     def __init__(self, clauses: list[reader_query.Clause], schema: Schema, group: str) -> None:
-        self.schema = schema
+        self.schema, self.group = schema, group
         self.fields = []
         for name in (text_field(group), f"{FOLD_PREFIX}{group}"):
             if name in schema:
@@ -63,35 +71,62 @@ class _Terms:
         self.exact = self.fields[0][2]
         self.words = self.fields[0][1].items[0].expression  # the language's tokenizer
         self.any = any(terms for _, _, terms in self.fields)
-        self._seen: dict[str, tuple[str, bool]] = {}  # this search's words: (term, matched)
+        # Every term a word may analyse to and match, folded ones marked as in _ANALYSED.
+        self.wanted = self.exact.union(
+            *(frozenset(_FOLDED + t for t in terms) for _, _, terms in self.fields[1:])
+        )
+        self._judged: set[str] = set()  # the words of this search looked at so far
+        self._forms: dict[str, str] = {}  # those that match the query: their first term
 
     def matches(self, text: str) -> list[Token]:
-        """The words of ``text`` that match the query, as tokens for Whoosh's formatter."""
-        found = []
-        for word in self.words.finditer(text):
-            known = self._known(word.group())
-            if known[1]:
-                found.append(Token(text=known[0], startchar=word.start(), endchar=word.end()))
-        return found
+        """The words of ``text`` that match the query, as tokens for Whoosh's formatter.
+
+        Each distinct word is judged once per search (a set difference finds the new ones),
+        so only a text with a match is walked word by word, for the matches' places."""
+        words = set(self.words.findall(text))
+        new = words.difference(self._judged)
+        if new:
+            self._judge(new)
+        if words.isdisjoint(self._forms):
+            return []
+        forms = self._forms
+        return [
+            Token(text=forms[found], startchar=word.start(), endchar=word.end())
+            for word in self.words.finditer(text)
+            if (found := word.group()) in forms
+        ]
 
     def match_at(self, text: str, position: int) -> bool:
         """Whether the word starting at ``position`` of ``text`` matches the query."""
         word = self.words.match(text, position)
-        return bool(word) and self._known(word.group())[1]
+        if not word:
+            return False
+        found = word.group()
+        if found not in self._judged:
+            self._judge({found})
+        return found in self._forms
 
-    def _known(self, word: str) -> tuple[str, bool]:
-        known = self._seen.get(word)
-        if known is None:
-            known = self._seen[word] = self._judge(word)
-        return known
+    def _judge(self, words: set[str]) -> None:
+        self._judged.update(words)
+        wanted, group = self.wanted, self.group
+        for word in words:
+            analysed = _ANALYSED.get((group, word))
+            if analysed is None:
+                analysed = self._analyse(word)
+            if not analysed[1].isdisjoint(wanted):
+                self._forms[word] = analysed[0]
 
-    def _judge(self, word: str) -> tuple[str, bool]:
-        (field, _, exact), *folded = self.fields
+    def _analyse(self, word: str) -> tuple[str, frozenset[str]]:
+        (field, _, _), *folded = self.fields
         forms = query_terms(self.schema, field, word)
-        matched = bool(exact.intersection(forms)) or any(
-            terms.intersection(query_terms(self.schema, name, word)) for name, _, terms in folded
-        )
-        return (forms[0] if forms else word), matched
+        terms = set(forms)
+        for name, _, _ in folded:
+            terms.update(_FOLDED + term for term in query_terms(self.schema, name, word))
+        analysed = (forms[0] if forms else word), frozenset(terms)
+        if len(_ANALYSED) >= _ANALYSED_LIMIT:
+            _ANALYSED.clear()
+        _ANALYSED[self.group, word] = analysed
+        return analysed
 
 
 class Snippets:
