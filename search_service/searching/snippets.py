@@ -82,19 +82,37 @@ class _Terms:
         """The words of ``text`` that match the query, as tokens for Whoosh's formatter.
 
         Each distinct word is judged once per search (a set difference finds the new ones),
-        so only a text with a match is walked word by word, for the matches' places."""
+        and only the matching words are looked for, not every word walked."""
         words = set(self.words.findall(text))
         new = words.difference(self._judged)
         if new:
             self._judge(new)
-        if words.isdisjoint(self._forms):
+        found = words.intersection(self._forms)
+        if not found:
             return []
         forms = self._forms
-        return [
-            Token(text=forms[found], startchar=word.start(), endchar=word.end())
-            for word in self.words.finditer(text)
-            if (found := word.group()) in forms
-        ]
+        if not "".join(words).isalnum():
+            # A word with a combining mark: only the tokenizer says where words start.
+            return [
+                Token(text=forms[word], startchar=match.start(), endchar=match.end())
+                for match in self.words.finditer(text)
+                if (word := match.group()) in forms
+            ]
+        # Every word is letters and digits, so a word is a longest run of them: an
+        # occurrence of a matching word counts where no letter or digit touches it.
+        tokens = []
+        for word in found:
+            start = text.find(word)
+            while start >= 0:
+                end = start + len(word)
+                if (not start or not text[start - 1].isalnum()) and (
+                    end == len(text) or not text[end].isalnum()
+                ):
+                    tokens.append(Token(text=forms[word], startchar=start, endchar=end))
+                start = text.find(word, end)
+        if len(found) > 1:
+            tokens.sort(key=lambda token: token.startchar)
+        return tokens
 
     def match_at(self, text: str, position: int) -> bool:
         """Whether the word starting at ``position`` of ``text`` matches the query."""
