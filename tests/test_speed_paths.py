@@ -117,6 +117,7 @@ HIGHLIGHTED_TEXTS = [
     "Банк и банки: банковский банк",
     "café bank\u0301 bank \u0301bank ba\u0301nk bank",  # combining marks (an acute accent)
     "xbank bankx bank-bank bank",
+    "Bank'ın bank'da bank ' bank bank'",  # words with an apostrophe, one word in Azerbaijani
     "",
 ]
 
@@ -137,12 +138,14 @@ def _highlighted_by_walking(terms, text):
 
 
 @pytest.mark.parametrize("text", HIGHLIGHTED_TEXTS)
-@pytest.mark.parametrize("query", ["bank", "banks banking", "банк", "cafe bank"])
-def test_snippets_mark_the_words_a_word_by_word_analysis_marks(sample_index, query, text):
+@pytest.mark.parametrize(
+    "query, lang",
+    [("bank", "en"), ("banks banking", "en"), ("банк", "ru"), ("cafe bank", "en"), ("bank", "az")],
+)
+def test_snippets_mark_the_words_a_word_by_word_analysis_marks(sample_index, query, lang, text):
     _, ix = IndexStore(sample_index).open_current()
     clauses = reader_query.parse(query)
-    group = "ru" if query == "банк" else "en"
-    terms = Snippets(clauses, ix.schema, 200)._for({"lang": group})
+    terms = Snippets(clauses, ix.schema, 200)._for({"lang": lang})
 
     marked = [(t.text, t.startchar, t.endchar) for t in terms.matches(text)]
 

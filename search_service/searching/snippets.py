@@ -10,6 +10,7 @@ every word of every result would take half of a search's time.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from typing import Any
 
@@ -17,12 +18,15 @@ from whoosh import highlight
 from whoosh.analysis import Token
 from whoosh.fields import Schema
 
+from ..analysis import COMBINING_MARKS, TOKEN_PATTERN, TURKIC_TOKEN_PATTERN
 from ..analysis.memo import query_terms
 from ..indexing.schema import FOLD_PREFIX, group_for, text_field
 from . import query as reader_query
 
 ELLIPSIS = "…"
 _WHITESPACE = re.compile(r"\s+")
+_RUNS = re.compile(r"[^\W_]+")  # letters and digits
+_MARKS = re.compile(f"[{COMBINING_MARKS}]")
 
 
 class MarkFormatter(highlight.Formatter):
@@ -50,19 +54,39 @@ def _has_words(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
 
-# Each word's analysis for highlighting, per worker: (its first term, its terms in the
-# language's text field and, marked with _FOLDED, in its folded field), by (group, word).
-# Bounded like analysis.memo: cleared when full.
-_ANALYSED: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
-_ANALYSED_LIMIT = 100_000
-_FOLDED = "\x00"
+_FOLDED = "\x00"  # marks a folded field's term among a word's terms
+
+
+class _Vocabulary:
+    """The words highlighting has analysed in this worker, for one language's fields: each
+    word's first term, and for each term the words that analyse to it (a folded field's
+    terms marked with :data:`_FOLDED`). A search then finds its matching words with set
+    operations, and analyses only words this worker has never seen."""
+
+    LIMIT = 200_000  # words; then the language starts a new vocabulary
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] = {}
+        self.by_term: dict[str, set[str]] = {}
+        self.version = 0  # a new number after each addition (numbers from one counter)
+
+
+_VOCABULARIES: dict[tuple[str, ...], _Vocabulary] = {}
+_VERSIONS = itertools.count(1)  # next() on it is atomic: threads never share a version
+
+
+def _vocabulary(fields: tuple[str, ...]) -> _Vocabulary:
+    found = _VOCABULARIES.get(fields)
+    if found is None or len(found.first) >= _Vocabulary.LIMIT:
+        found = _VOCABULARIES[fields] = _Vocabulary()
+    return found
 
 
 class _Terms:
     """One language's query terms, exact and folded, and how to find them in text."""
 
     def __init__(self, clauses: list[reader_query.Clause], schema: Schema, group: str) -> None:
-        self.schema, self.group = schema, group
+        self.schema = schema
         self.fields = []
         for name in (text_field(group), f"{FOLD_PREFIX}{group}"):
             if name in schema:
@@ -70,36 +94,45 @@ class _Terms:
                 self.fields.append((name, schema[name].analyzer, terms))
         self.exact = self.fields[0][2]
         self.words = self.fields[0][1].items[0].expression  # the language's tokenizer
+        # Tokenizers whose words are the longest runs of letters and digits, marks and
+        # apostrophes aside; the first of them: exactly those runs in a text without marks.
+        self.runs = self.words.pattern in (TOKEN_PATTERN, TURKIC_TOKEN_PATTERN)
+        self.plain = self.words.pattern == TOKEN_PATTERN
         self.any = any(terms for _, _, terms in self.fields)
-        # Every term a word may analyse to and match, folded ones marked as in _ANALYSED.
+        # Every term a word may analyse to and match, folded ones marked.
         self.wanted = self.exact.union(
             *(frozenset(_FOLDED + t for t in terms) for _, _, terms in self.fields[1:])
         )
-        self._judged: set[str] = set()  # the words of this search looked at so far
-        self._forms: dict[str, str] = {}  # those that match the query: their first term
+        self.vocabulary = _vocabulary(tuple(name for name, _, _ in self.fields))
+        self._matching: set[str] = set()
+        self._version = -1  # the vocabulary's version _matching was taken from
 
     def matches(self, text: str) -> list[Token]:
         """The words of ``text`` that match the query, as tokens for Whoosh's formatter.
 
-        Each distinct word is judged once per search (a set difference finds the new ones),
-        and only the matching words are looked for, not every word walked."""
-        words = set(self.words.findall(text))
-        new = words.difference(self._judged)
+        The matching words are found by set operations (see :class:`_Vocabulary`), and
+        only they are looked for in the text, not every word walked."""
+        if self.plain and not _MARKS.search(text):
+            words, runs = set(_RUNS.findall(text)), True  # the tokenizer's words, found faster
+        else:
+            words = set(self.words.findall(text))
+            runs = self.runs and "".join(words).isalnum()
+        forms = self.vocabulary.first
+        new = words.difference(forms)
         if new:
-            self._judge(new)
-        found = words.intersection(self._forms)
+            self._analyse(new)
+        matching = self.matching()
+        found = words.intersection(matching)
         if not found:
             return []
-        forms = self._forms
-        if not "".join(words).isalnum():
-            # A word with a combining mark: only the tokenizer says where words start.
+        if not runs:  # only the tokenizer says where words start
             return [
                 Token(text=forms[word], startchar=match.start(), endchar=match.end())
                 for match in self.words.finditer(text)
-                if (word := match.group()) in forms
+                if (word := match.group()) in matching
             ]
-        # Every word is letters and digits, so a word is a longest run of them: an
-        # occurrence of a matching word counts where no letter or digit touches it.
+        # Every word is a longest run of letters and digits: an occurrence of a matching
+        # word counts where no letter or digit touches it.
         tokens = []
         for word in found:
             start = text.find(word)
@@ -120,31 +153,33 @@ class _Terms:
         if not word:
             return False
         found = word.group()
-        if found not in self._judged:
-            self._judge({found})
-        return found in self._forms
+        if found not in self.vocabulary.first:
+            self._analyse({found})
+        return found in self.matching()
 
-    def _judge(self, words: set[str]) -> None:
-        self._judged.update(words)
-        wanted, group = self.wanted, self.group
-        for word in words:
-            analysed = _ANALYSED.get((group, word))
-            if analysed is None:
-                analysed = self._analyse(word)
-            if not analysed[1].isdisjoint(wanted):
-                self._forms[word] = analysed[0]
+    def matching(self) -> set[str]:
+        """The words of the vocabulary that match the query, taken again when it has grown
+        (by this search or, in another thread, another)."""
+        vocabulary = self.vocabulary
+        if self._version != vocabulary.version:
+            self._version = vocabulary.version  # before reading: a later addition is noticed
+            by_term = vocabulary.by_term
+            self._matching = set().union(*(by_term.get(t, ()) for t in self.wanted))
+        return self._matching
 
-    def _analyse(self, word: str) -> tuple[str, frozenset[str]]:
+    def _analyse(self, words: set[str]) -> None:
+        """Analyse words new to the worker into the vocabulary."""
         (field, _, _), *folded = self.fields
-        forms = query_terms(self.schema, field, word)
-        terms = set(forms)
-        for name, _, _ in folded:
-            terms.update(_FOLDED + term for term in query_terms(self.schema, name, word))
-        analysed = (forms[0] if forms else word), frozenset(terms)
-        if len(_ANALYSED) >= _ANALYSED_LIMIT:
-            _ANALYSED.clear()
-        _ANALYSED[self.group, word] = analysed
-        return analysed
+        first, by_term = self.vocabulary.first, self.vocabulary.by_term
+        for word in words:
+            forms = query_terms(self.schema, field, word)
+            terms = set(forms)
+            for name, _, _ in folded:
+                terms.update(_FOLDED + term for term in query_terms(self.schema, name, word))
+            for term in terms:
+                by_term.setdefault(term, set()).add(word)
+            first[word] = forms[0] if forms else word  # after by_term: known means complete
+        self.vocabulary.version = next(_VERSIONS)
 
 
 class Snippets:
