@@ -117,7 +117,8 @@ def _mapped(structfile: Any) -> Any:
 _FILES: weakref.WeakKeyDictionary[Any, _Files] = weakref.WeakKeyDictionary()
 
 
-def _files(reader: Any) -> _Files:
+def segment_files(reader: Any) -> _Files:
+    """The maps of a segment's files (opened once per segment)."""
     terms = reader._terms
     found = _FILES.get(terms)
     if found is None:
@@ -148,10 +149,13 @@ class TermPostings:
         return found
 
 
-def postings(reader: Any, field: str, text: bytes) -> TermPostings | None:
+def postings(
+    reader: Any, field: str, text: bytes, maps: _Files | None = None
+) -> TermPostings | None:
     """A segment's postings of a term, read whole, or None when the segment lacks it.
-    Deleted documents are left in, for the caller to drop."""
-    files = _files(reader)
+    Deleted documents are left in, for the caller to drop. ``maps``: :func:`segment_files` of the
+    reader, when the caller has them."""
+    files = maps or segment_files(reader)
     if not files.knows(field):
         return _through_whoosh(reader, field, text)
     info = files.term_info(field, text)
@@ -165,7 +169,7 @@ def postings(reader: Any, field: str, text: bytes) -> TermPostings | None:
 
 def doc_frequency(reader: Any, field: str, text: bytes) -> int:
     """How many of a segment's documents (deleted ones too, as Whoosh counts) have a term."""
-    files = _files(reader)
+    files = segment_files(reader)
     if not files.knows(field):
         return reader.doc_frequency(field, text)
     info = files.term_info(field, text)

@@ -144,9 +144,13 @@ class _Leaf:
 
     def __init__(self, searcher: Searcher, terms: dict | None = None) -> None:
         self.searcher = searcher
+        self.schema = searcher.schema
         self.reader = searcher.reader()
+        self.files = reading.segment_files(self.reader)
         self.deleted = self.reader.has_deletions()
         self.terms = {} if terms is None else terms
+        weighting = searcher.weighting
+        self.bm25 = weighting if isinstance(weighting, BM25F) else None
 
     def evaluate(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         """The segment's matches of ``node``: document numbers (ascending) and scores."""
@@ -189,22 +193,22 @@ class _Leaf:
 
     def _postings(self, field: str, text: str) -> reading.TermPostings | None:
         """A term's postings in the segment, read once per search (see ``terms``)."""
-        key = ("postings", *_term_key(self.reader, field, text))
-        if key not in self.terms:
-            btext = self.searcher.schema[field].to_bytes(text)
-            self.terms[key] = reading.postings(self.reader, field, btext)
-        return self.terms[key]
+        key = ("postings", id(self.reader), field, text)
+        found = self.terms.get(key, self)
+        if found is self:
+            btext = self.schema[field].to_bytes(text)
+            found = self.terms[key] = reading.postings(self.reader, field, btext, self.files)
+        return found
 
     def _unboosted_term(self, node: wq.Term) -> tuple[np.ndarray, np.ndarray]:
-        field, schema = node.fieldname, self.searcher.schema
-        if field not in schema:
+        field = node.fieldname
+        if field not in self.schema:
             return _EMPTY_IDS, _EMPTY_SCORES
         try:
-            text = schema[field].to_bytes(node.text)
+            self.schema[field].to_bytes(node.text)
         except ValueError:
             return _EMPTY_IDS, _EMPTY_SCORES
-        weighting = self.searcher.weighting
-        if not isinstance(weighting, BM25F):
+        if self.bm25 is None:
             return self._by_matcher(wq.Term(field, node.text))
         postings = self._postings(field, node.text)
         if postings is None:
@@ -214,15 +218,30 @@ class _Leaf:
             keep = ~np.isin(ids, columns.deleted(self.reader))
             ids, weights = ids[keep], weights[keep]
         tf = weights.astype(np.float64)
-        if schema[field].scorable:  # BM25F, as whoosh.scoring.BM25FScorer computes it
-            top = self.searcher.get_parent()
-            idf, average = top.idf(field, text), top.avg_field_length(field) or 1
-            k1, b = weighting.K1, weighting._field_B.get(field, weighting.B)
-            lengths = columns.field_lengths(self.reader, field)[ids]
-            scores = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
-        else:  # a field without lengths (lang, category, tag): the weight, as Whoosh scores it
-            scores = tf
+        scoring = self._scoring(field)
+        if scoring is None:  # a field without lengths (lang, category, tag): the weight
+            return ids, tf
+        # BM25F, as whoosh.scoring.BM25FScorer computes it
+        k1, b, average, lengths = scoring
+        idf = self.searcher.get_parent().idf(field, node.text)
+        scores = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[ids] / average))
         return ids, scores
+
+    def _scoring(self, field: str) -> tuple[float, float, float, np.ndarray] | None:
+        """A field's BM25F parameters, its average length and the segment's lengths, once
+        per search and segment; None for a field without lengths."""
+        key = ("scoring", id(self.reader), field)
+        found = self.terms.get(key, self)
+        if found is self:
+            found = None
+            if self.schema[field].scorable:
+                weighting = self.bm25
+                average = self.searcher.get_parent().avg_field_length(field) or 1
+                b = weighting._field_B.get(field, weighting.B)
+                lengths = columns.field_lengths(self.reader, field)
+                found = (weighting.K1, b, average, lengths)
+            self.terms[key] = found
+        return found
 
     def _phrase(self, node: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
         """The articles with the words next to each other in order, scored as Whoosh scores a
