@@ -63,16 +63,6 @@ class Matches:
     def overlaps(self, other: Matches) -> bool:
         return bool(np.isin(other.docnums, self.docnums, assume_unique=True).any())
 
-    def count_by(self, column: list[tuple[int, np.ndarray, list[Any]]]) -> dict[Any, int]:
-        """How many matches have each value of a column; see :func:`.columns.codes`."""
-        totals: dict[Any, int] = {}
-        for offset, codes, names in column:
-            start, end = np.searchsorted(self.docnums, [offset, offset + len(codes)])
-            counts = np.bincount(codes[self.docnums[start:end] - offset], minlength=len(names))
-            for code in np.flatnonzero(counts).tolist():
-                totals[names[code]] = totals.get(names[code], 0) + int(counts[code])
-        return totals
-
 
 def evaluate(
     searcher: Searcher,
