@@ -78,7 +78,9 @@ def _correct(
             for term in query_terms(schema, folded, word):
                 found += frequency(folded, term)
                 terms.append(wq.Term(folded, term))
-    if found > RARE_DOCUMENTS or (found and matched(wq.Or(terms))):
+        if found > RARE_DOCUMENTS:  # common: the other languages cannot make it rare
+            return None
+    if found and matched(wq.Or(terms)):
         return None
     # (distance, -documents, -documents with this very form, word): words sharing a stem tie
     # on documents, and then the form readers use most wins (нефтъ → нефть, not нефте).
