@@ -78,14 +78,13 @@ def labels(
     number plus one (0 where the value is missing or empty), by index-wide document number;
     the labels (values as text, bytes decoded, equal texts one label); and each label's rank
     in sorted order. Built once per set of segments from their :func:`codes`."""
-    segments = codes(searcher, field, key)
     kind = "labels" if key is None else f"labels:{key.__module__}.{key.__qualname__}"
     ids = tuple(_segment_id(leaf.reader()) for leaf, _ in searcher.leaf_searchers())
 
     def load() -> tuple[np.ndarray, list[str], np.ndarray]:
         index: dict[str, int] = {}
         parts = []
-        for _, segment_codes, names in segments:
+        for _, segment_codes, names in codes(searcher, field, key):
             numbers = [
                 0 if text is None else index.setdefault(text, len(index) + 1)
                 for text in map(_label, names)
