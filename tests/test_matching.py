@@ -5,6 +5,7 @@ deleted articles."""
 from __future__ import annotations
 
 import shutil
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 
@@ -249,3 +250,19 @@ def test_longer_phrases_and_repeated_words_match_as_whoosh_matches_them(make_ind
         found, expected = numpy_scores(searcher, phrase), whoosh_scores(searcher, phrase)
     assert expected
     assert found == pytest.approx(expected, rel=1e-9)
+
+
+def test_segments_without_maps_are_read_through_whoosh(edited_index, monkeypatch):
+    """A segment whose files cannot be mapped (a compound file) is read through Whoosh's own
+    matcher, with the same answers."""
+    monkeypatch.setattr(reading, "_mapped", lambda structfile: None)
+    monkeypatch.setattr(reading, "_FILES", weakref.WeakKeyDictionary())
+    _, ix = IndexStore(edited_index).open_current()
+    with ix.searcher(weighting=scoring.weighting()) as searcher:
+        for text in READER_QUERIES:
+            query = reader_query.build(
+                reader_query.parse(text), searcher.schema, language_groups(searcher.schema)
+            )
+            expected = whoosh_scores(searcher, query)
+            assert numpy_scores(searcher, query) == pytest.approx(expected, rel=1e-9), text
+        assert reading._FILES and not any(files.usable for files in reading._FILES.values())
