@@ -19,9 +19,9 @@ from whoosh.searching import Searcher
 from ..analysis import GENERIC, TURKIC
 from ..analysis.filters import normalize, search_key
 from ..analysis.memo import query_terms
+from ..indexing.counts import MAX_WORDS
 from ..indexing.schema import TITLE_PREFIX, group_for, language_groups, text_field
 from ..searching import matching, scoring
-from ..indexing.counts import MAX_WORDS
 from .vocabulary import VOCABULARIES, Vocabulary
 
 # Completions of the partial word that title matching considers: enough to cover what the
