@@ -147,3 +147,18 @@ def test_each_segment_of_a_build_has_its_counts_and_they_go_with_it(make_index):
     _, ix = IndexStore(index_dir).open_current()
     segments = {s.segment_id() for s in ix._segments()}
     assert {p.name.split(".")[0] for p in _vocab_files(index_dir)} == segments
+
+
+def test_a_file_cut_short_is_not_trusted(make_index):
+    """A crash can leave an update's file incomplete: it is then counted again, not read."""
+    index_dir = make_index(ARTICLES)
+    path = _vocab_files(index_dir)[0]
+    whole = path.read_bytes()
+    _, ix = IndexStore(index_dir).open_current()
+    with ix.reader() as reader:
+        (leaf, _), *_ = reader.leaf_readers()
+        assert counts.load(leaf) is not None
+        path.write_bytes(whole[: len(whole) // 2])
+        assert counts.load(leaf) is None
+        path.write_bytes(b"")
+        assert counts.load(leaf) is None

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, SegmentReader
 
 from ..analysis.filters import search_key
 from ..analysis.stopwords import stop_words
@@ -75,6 +75,8 @@ class Strings:
 
     def __init__(self, buffer: Any, offsets: np.ndarray, base: int = 0) -> None:
         self.buffer, self.offsets, self.base = buffer, offsets, base
+        # Python ints from a memoryview: a third of the time of numpy's scalars per look-up.
+        self._at = memoryview(offsets).cast("B").cast("Q")
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> Strings:
@@ -87,14 +89,14 @@ class Strings:
         return len(self.offsets) - 1
 
     def __getitem__(self, i: int) -> bytes:
-        base = self.base
-        return self.buffer[base + int(self.offsets[i]) : base + int(self.offsets[i + 1]) - 1]
+        at, base = self._at, self.base
+        return self.buffer[base + at[i] : base + at[i + 1] - 1]
 
     def texts(self, start: int, end: int) -> list[str]:
         if end <= start:
             return []
-        base = self.base
-        raw = self.buffer[base + int(self.offsets[start]) : base + int(self.offsets[end]) - 1]
+        at, base = self._at, self.base
+        raw = self.buffer[base + at[start] : base + at[end] - 1]
         return raw.decode("utf-8").split("\n")
 
     def text(self, i: int) -> str:
@@ -141,28 +143,32 @@ def write_missing(ix: Any) -> int:
     (the writer calls this after each commit: a new or merged segment is counted once, by the
     writer, before any worker reads it). Returns the number of segments counted."""
     written = 0
-    with ix.reader() as reader:
-        for leaf, _ in reader.leaf_readers():
-            path = _path(leaf)
-            if path is None or path.exists():
-                continue
+    for segment in ix._segments():  # the latest generation's, without opening them all
+        path = _path(ix.storage, segment)
+        if path is None or path.exists():
+            continue
+        with SegmentReader(ix.storage, ix.schema, segment) as leaf:
             _write(path, count_segment(leaf))
-            written += 1
+        written += 1
     return written
 
 
 def load(leaf: IndexReader) -> dict[str, GroupCounts] | None:
     """The stored counts of one segment (mapped, not read), or None if it has none."""
-    path = _path(leaf)
+    path = _path(leaf.storage(), leaf.segment())
     if path is None:
         return None
     try:
         with path.open("rb") as handle:
             buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except (FileNotFoundError, ValueError):
+        return _parse(buffer)
+    except (OSError, ValueError, KeyError, TypeError):  # missing, empty, torn or foreign
         return None
-    if buffer[: len(_MAGIC)] != _MAGIC:
-        return None
+
+
+def _parse(buffer: mmap.mmap) -> dict[str, GroupCounts]:
+    if buffer[: len(_MAGIC)] != _MAGIC or buffer[-len(_MAGIC) :] != _MAGIC:
+        raise ValueError("not a vocabulary file, or not all of one")
     start = len(_MAGIC) + 8
     size = int.from_bytes(buffer[len(_MAGIC) : start], "little")
     header = json.loads(buffer[start : start + size])
@@ -193,12 +199,20 @@ def load(leaf: IndexReader) -> dict[str, GroupCounts] | None:
 
 def count_segment(leaf: IndexReader) -> dict[str, GroupCounts]:
     """Every language group's words and phrases in one segment."""
-    return {group: count_group(leaf, group) for group in language_groups(leaf.schema)}
+    documents = _documents_by_group(leaf)
+    return {
+        group: count_group(leaf, group, documents.get(group, []))
+        for group in language_groups(leaf.schema)
+    }
 
 
-def count_group(leaf: IndexReader, group: str) -> GroupCounts:
-    """One language group's words and phrases in one segment."""
-    documents = _documents_of(leaf, group)
+def count_group(leaf: IndexReader, group: str, documents: list[int] | None = None) -> GroupCounts:
+    """One language group's words and phrases in one segment (whose live articles of the
+    group are ``documents``, when known)."""
+    if documents is None:
+        documents = _documents_by_group(leaf).get(group, [])
+    if not documents:  # none left: its words and phrases are no one's
+        return GroupCounts(Table.of({}), Table.of({}), 1.0, np.zeros(0, dtype=np.int64), 1)
     least = 1 if len(documents) <= SMALL_SEGMENT else MIN_DOCUMENTS
     phrases, step, sample = _count_phrases(leaf, group, documents, least)
     return GroupCounts(
@@ -259,7 +273,8 @@ class LivePhrases:
 def count_phrases(reader: IndexReader, group: str) -> dict[str, int]:
     """Phrase → (estimated) number of the group's articles whose title or lead contains it,
     for phrases found in at least :data:`MIN_DOCUMENTS` counted articles."""
-    phrases, step, _ = _count_phrases(reader, group, _documents_of(reader, group))
+    documents = _documents_by_group(reader).get(group, [])
+    phrases, step, _ = _count_phrases(reader, group, documents)
     return {form: round(count * step) for form, count in phrases.items()}
 
 
@@ -320,15 +335,15 @@ def _find(table: Table, key: str) -> int | None:
     return None
 
 
-def _documents_of(reader: IndexReader, group: str) -> list[int]:
-    """The live document numbers of the articles indexed into ``group``'s fields, from the
+def _documents_by_group(reader: IndexReader) -> dict[str, list[int]]:
+    """The live document numbers of the articles indexed into each group's fields, from the
     postings of their ``lang`` terms (reading the column per document costs seconds)."""
     schema = reader.schema
-    found: list[int] = []
+    found: dict[str, list[int]] = {}
     for raw in reader.lexicon("lang"):
-        if group_for(schema, raw.decode("utf-8")) == group:
-            found += reader.postings("lang", raw).all_ids()
-    return sorted(found)
+        group = group_for(schema, raw.decode("utf-8"))
+        found.setdefault(group, []).extend(reader.postings("lang", raw).all_ids())
+    return {group: sorted(documents) for group, documents in found.items()}
 
 
 def _phrases(text: str, stop: frozenset[str]) -> Iterator[tuple[str, str, bool]]:
@@ -374,19 +389,22 @@ def _edge(word: str, stop: frozenset[str]) -> bool:
 # The file ---------------------------------------------------------------------------------
 
 
-def _path(leaf: IndexReader) -> Path | None:
+def _path(storage: Any, segment: Any) -> Path | None:
     """Where a segment's counts are kept: beside its other files, named like them, so that
     Whoosh deletes it with the segment and replication copies it with the segment."""
-    folder = getattr(leaf.storage(), "folder", None)
+    folder = getattr(storage, "folder", None)
     if folder is None:  # a compound or in-memory segment: counted in memory when read
         return None
-    return Path(folder) / leaf.segment().make_filename(EXTENSION)
+    return Path(folder) / segment.make_filename(EXTENSION)
 
 
 def _write(path: Path, groups: dict[str, GroupCounts]) -> None:
-    """The magic line, the header's length, a JSON header, then each array 8-byte aligned.
+    """The magic line, the header's length, a JSON header, each array 8-byte aligned, and the
+    magic line again.
     Written under a temporary name (Whoosh ignores names starting with a dot) and renamed,
-    so a reader finds the whole file or none."""
+    so a reader finds the whole file or none. Not synced to disk: a new build's files are,
+    with the build (``IndexStore.activate``), and a file an update lost to a crash is only
+    counted again where it is missing or unreadable (:func:`load`)."""
     arrays: list[np.ndarray] = []
     header: dict[str, Any] = {"groups": {}}
 
@@ -440,8 +458,7 @@ def _write(path: Path, groups: dict[str, GroupCounts]) -> None:
         for array, at in zip(arrays, where, strict=True):
             out.write(b"\0" * (at - out.tell()))
             out.write(array.tobytes())
-        out.flush()
-        os.fsync(out.fileno())
+        out.write(_MAGIC)  # last, so that a file cut short is known
     os.replace(temporary, path)
 
 
