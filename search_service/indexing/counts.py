@@ -30,9 +30,11 @@ from __future__ import annotations
 import bisect
 import json
 import mmap
+import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,16 +143,44 @@ class GroupCounts:
 def write_missing(ix: Any) -> int:
     """Count and store the words and phrases of each segment of ``ix`` that has no file yet
     (the writer calls this after each commit: a new or merged segment is counted once, by the
-    writer, before any worker reads it). Returns the number of segments counted."""
-    written = 0
-    for segment in ix._segments():  # the latest generation's, without opening them all
-        path = _path(ix.storage, segment)
-        if path is None or path.exists():
-            continue
-        with SegmentReader(ix.storage, ix.schema, segment) as leaf:
-            _write(path, count_segment(leaf))
-        written += 1
-    return written
+    writer, before any worker reads it). Returns the number of segments counted.
+
+    The segments of a full build (one per writer process) are counted in parallel, in forked
+    processes: counting is pure Python, and a build uses every core."""
+    global _missing
+    missing = [
+        (segment, path)
+        for segment in ix._segments()  # the latest generation's, without opening them all
+        if (path := _path(ix.storage, segment)) is not None and not path.exists()
+    ]
+    processes = min(len(missing), os.cpu_count() or 1)
+    if processes <= 1:
+        for n in range(len(missing)):
+            _count_and_write(ix.storage, ix.schema, *missing[n])
+        return len(missing)
+    _missing = (ix.storage, ix.schema, missing)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(processes, mp_context=context) as pool:
+            list(pool.map(_count_missing, range(len(missing))))
+    finally:
+        _missing = None
+    return len(missing)
+
+
+# What the forked processes of write_missing count (inherited, not pickled).
+_missing: tuple[Any, Any, list[tuple[Any, Path]]] | None = None
+
+
+def _count_missing(n: int) -> None:
+    assert _missing is not None
+    storage, schema, missing = _missing
+    _count_and_write(storage, schema, *missing[n])
+
+
+def _count_and_write(storage: Any, schema: Any, segment: Any, path: Path) -> None:
+    with SegmentReader(storage, schema, segment) as leaf:
+        _write(path, count_segment(leaf))
 
 
 def load(leaf: IndexReader) -> dict[str, GroupCounts] | None:
