@@ -22,6 +22,7 @@ from ..analysis import GENERIC, detect_language
 from ..articles import Article, local_date
 from ..config import Config
 from ..errors import ArticleError, BuildFailed
+from . import merging
 from .codec import Codec
 from .journal import Entry, Journal, article_from_json
 from .parallel import ParallelWriter
@@ -184,7 +185,8 @@ def add(
             raise BuildFailed(
                 f"{summary.rejected} record(s) rejected under --strict; nothing was written"
             )
-        writer.commit()
+        _commit(writer, config)
+    _merge_if_due(store, ix, config)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
     return summary
@@ -210,7 +212,8 @@ def delete(store: IndexStore, ids: Iterable[str], config: Config | None = None) 
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        _commit(writer, config)
+    _merge_if_due(store, ix, config)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
     return summary
@@ -221,7 +224,26 @@ def apply_journal(store: IndexStore, config: Config, *, lock_timeout: float | No
     if lock_timeout is not None:
         store = IndexStore(store.root, lock_timeout=lock_timeout, keep_builds=store.keep_builds)
     with store.writing("apply journal"):
-        return apply_pending(store, config)
+        applied = apply_pending(store, config)
+    if applied:
+        _merge_if_due(store, store.open_current()[1], config)
+    return applied
+
+
+def _commit(writer: IndexWriter, config: Config | None) -> None:
+    """Commit an incremental write: merging inline only under ``SEARCH_MERGE=inline``
+    (otherwise :mod:`.merging` does it, outside the commit)."""
+    writer.commit(merge=config is not None and config.merge == "inline")
+
+
+def _merge_if_due(store: IndexStore, ix: Any, config: Config | None) -> None:
+    """Under ``SEARCH_MERGE=background``, start a merge process when the commit just made
+    left segments to merge (and none is running); never waits for it."""
+    if config is None or config.merge != "background":
+        return
+    policy = merging.Policy.of(config)
+    if merging.due(ix, policy):
+        merging.start(store, policy)
 
 
 def apply_pending(store: IndexStore, config: Config) -> int:
@@ -276,7 +298,7 @@ def replay(ix: Any, entries: list[Entry], config: Config) -> int:
                 fields, _, _ = document(article, ix.schema, config.default_language)
                 writer.update_document(**fields)
                 delta += 0 if present else 1
-        writer.commit()
+        _commit(writer, config)
     except BaseException:
         writer.cancel()  # a failed commit must not keep Whoosh's own lock on the live build
         raise

@@ -1,0 +1,203 @@
+"""Segment merging outside the commits (indexing/merging.py), on real indexes on disk."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, wait_for, write_jsonl
+
+from search_service import config as settings
+from search_service.indexing import merging, writer
+from search_service.indexing.merging import Policy, plan
+from search_service.indexing.store import IndexHandle, IndexStore
+from search_service.searching.searcher import SearchRequest, search
+from search_service.sources import read_sources
+
+BASE = [
+    {"id": f"base-{n}", "lang": "en", "title": f"Harbour report {n}", "body": "Ships and cranes."}
+    for n in range(30)
+]
+
+
+def _article(n: int, word: str = "quokka") -> dict[str, Any]:
+    return {"id": f"new-{n}", "lang": "en", "title": f"{word.title()} bulletin {n}", "body": word}
+
+
+def _add(root: Path, article: dict[str, Any], config: Any, store: IndexStore | None = None):
+    source = write_jsonl(root.parent / f"{article['id']}.jsonl", [article])
+    return writer.add(store or IndexStore(root), read_sources([source]), config)
+
+
+def _segments(root: Path) -> list[Any]:
+    return IndexStore(root).open_current()[1]._segments()
+
+
+def _stray(root: Path) -> set[str]:
+    """Segment files in the live build that its table of contents does not name."""
+    named = {s.segment_id() for s in _segments(root)}
+    build = IndexStore(root).current().path
+    return {p.name for p in build.glob("MAIN_*.*") if p.name.split(".")[0] not in named}
+
+
+def _ids(root: Path, q: str) -> list[str]:
+    _, ix = IndexStore(root).open_current()
+    with ix.searcher() as searcher:
+        return sorted(hit.id for hit in search(searcher, SearchRequest(q=q, per_page=50)).results)
+
+
+@pytest.fixture
+def index(make_index):
+    """A 30-article build and settings under which commits never merge by themselves."""
+    root = make_index(BASE)
+    return root, settings.load({}, index_dir=root, merge="off")
+
+
+class _Sized:
+    def __init__(self, documents: int) -> None:
+        self.documents = documents
+
+    def doc_count(self) -> int:
+        return self.documents
+
+
+def test_the_policy_merges_a_full_tier_of_similar_segments_and_nothing_else():
+    policy = Policy(factor=3, max_docs=100)
+    assert plan([_Sized(50), _Sized(1), _Sized(2)], policy) == []  # tier 0 has two
+    small = [_Sized(1), _Sized(2), _Sized(1), _Sized(2)]
+    chosen = plan([_Sized(50), *small], policy)
+    assert sorted(s.documents for s in chosen) == [1, 1, 2]  # the three smallest of tier 0
+    # Three segments of tier 3 (27-80 documents) would make one larger than max_docs.
+    assert plan([_Sized(40), _Sized(40), _Sized(40)], policy) == []
+
+
+def test_many_single_adds_leave_a_bounded_number_of_segments(index):
+    root, config = index
+    store = IndexStore(root)
+    for n in range(40):
+        _add(root, _article(n), config, store)
+    assert len(_segments(root)) == 41  # SEARCH_MERGE=off: one segment per add, none merged
+
+    result = merging.merge(store, Policy(factor=3, max_docs=1000))
+
+    segments = _segments(root)
+    # At most factor - 1 segments per tier (1-2, 3-8, 9-26, 27-80 documents).
+    assert len(segments) == result.segments_after <= 2 * 4
+    assert not plan(segments, Policy(factor=3, max_docs=1000))
+    assert sum(s.doc_count() for s in segments) == 70
+    assert _ids(root, "quokka") == sorted(f"new-{n}" for n in range(40))
+    assert len(_ids(root, "harbour")) == 30
+
+
+def test_a_commit_that_leaves_a_merge_due_starts_one_in_the_background(make_index):
+    root = make_index(BASE)
+    config = settings.load({}, index_dir=root, merge="background", merge_factor=3)
+    store = IndexStore(root)
+    for n in range(12):
+        _add(root, _article(n), config, store)
+    policy = Policy.of(config)
+    wait_for(
+        lambda: not merging.merging(store) and not plan(_segments(root), policy),
+        60,
+        lambda: f"segments left unmerged: {[s.doc_count() for s in _segments(root)]}",
+    )
+    assert len(_segments(root)) < 12
+    assert _ids(root, "quokka") == sorted(f"new-{n}" for n in range(12))
+
+
+def test_inline_mode_merges_inside_the_commit_as_whoosh_does(make_index):
+    root = make_index(BASE)
+    config = settings.load({}, index_dir=root, merge="inline")
+    for n in range(12):
+        _add(root, _article(n), config)
+    assert len(_segments(root)) < 12
+
+
+def test_searches_and_updates_go_on_during_a_merge_and_its_deletions_hold(index, monkeypatch):
+    """Between copying the segments and swapping them in, the merge holds no lock: a search
+    answers, an add and a delete commit at once (a store with a 0.2 s lock timeout would fail
+    otherwise), and the swap keeps what they did, including deletions in merged segments."""
+    root, config = index
+    store = IndexStore(root)
+    for n in range(6):
+        _add(root, _article(n), config, store)
+    handle = IndexHandle(store)
+    _, before = handle.searcher()
+    seen: dict[str, Any] = {}
+    write_merged = merging._write_merged
+
+    def meanwhile(*args: Any) -> Any:
+        written = write_merged(*args)
+        if seen:
+            return written  # the second merge: nothing more happens meanwhile
+        impatient = IndexStore(root, lock_timeout=0.2)
+        seen["search"] = search(handle.searcher()[1], SearchRequest(q="quokka")).total
+        _add(root, _article(100, "wombat"), config, impatient)  # a new article
+        _add(root, _article(2, "wombat"), config, impatient)  # replaces new-2 (merged)
+        writer.delete(impatient, ["new-4"], config)  # deletes an article being merged
+        return written
+
+    monkeypatch.setattr(merging, "_write_merged", meanwhile)
+    result = merging.merge(store, Policy(factor=3, max_docs=1000), max_merges=2)
+
+    assert result.merges == 2
+    assert seen["search"] == 6
+    assert _ids(root, "quokka") == ["new-0", "new-1", "new-3", "new-5"]
+    assert _ids(root, "wombat") == ["new-100", "new-2"]
+    assert IndexStore(root).open_current()[1].doc_count() == 30 + 6 + 1 - 1
+    # A searcher opened before the merge still reads the segments it had open.
+    assert search(before, SearchRequest(q="quokka")).total == 6
+
+
+@pytest.mark.parametrize("where", ["copying", "swapping"])
+def test_a_killed_merge_leaves_the_serving_index_intact(index, where):
+    """A merge process killed while copying (staging directory half written) or while
+    swapping (files moved into the build, table of contents not yet written) changes nothing
+    a search sees; the next merge clears what it left and completes."""
+    root, config = index
+    store = IndexStore(root)
+    for n in range(9):
+        _add(root, _article(n), config, store)
+    before = _segments(root)
+    victim = {"copying": "merging.SegmentWriter.add_reader", "swapping": "merging.fsync_dir"}
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from search_service.indexing import merging
+        def die(*args, **kwargs):
+            os.kill(os.getpid(), signal.SIGKILL)
+        {victim[where]} = die
+        merging.main([{str(root)!r}, "--factor", "3"])
+        """
+    )
+    process = subprocess.run([sys.executable, "-c", script], cwd=ROOT, timeout=120)
+    assert process.returncode == -signal.SIGKILL
+
+    build = store.current().path
+    assert [s.segment_id() for s in _segments(root)] == [s.segment_id() for s in before]
+    assert _ids(root, "quokka") == sorted(f"new-{n}" for n in range(9))
+    if where == "copying":
+        assert list(build.glob(".merge-*"))
+    else:
+        assert _stray(root)  # the merged segment's files, moved in but named by no TOC
+
+    result = merging.merge(store, Policy(factor=3, max_docs=1000))
+    assert result.merges >= 1
+    assert not list(build.glob(".merge-*"))
+    assert not _stray(root)
+    assert _ids(root, "quokka") == sorted(f"new-{n}" for n in range(9))
+
+
+def test_the_merge_command_reports_what_it_did(index, cli):
+    root, config = index
+    for n in range(10):
+        _add(root, _article(n), config)
+    done = cli("merge", "--index-dir", root, env={"SEARCH_MERGE_FACTOR": "4"})
+    assert done.returncode == 0, done.stderr
+    assert "segments 11 →" in done.stdout
+    assert len(_segments(root)) < 11
