@@ -94,7 +94,8 @@ def test_many_single_adds_leave_a_bounded_number_of_segments(index):
     assert len(_ids(root, "harbour")) == 30
 
 
-def test_a_commit_that_leaves_a_merge_due_starts_one_in_the_background(make_index):
+def test_a_commit_that_leaves_a_merge_due_starts_one_in_the_background(make_index, monkeypatch):
+    monkeypatch.setattr(merging, "LINGER", 0.5)  # the process exits half a second after
     root = make_index(BASE)
     config = settings.load({}, index_dir=root, merge="background", merge_factor=3)
     store = IndexStore(root)

@@ -60,6 +60,10 @@ MODES = ("background", "inline", "off")
 # The merge process's niceness: it yields the CPU to the workers answering searches.
 NICENESS = 10
 WRITER_MEMORY_MB = 128
+# Seconds a merge process started by a commit waits for more work before it exits, and how
+# often it looks (a directory listing).
+LINGER = 30.0
+POLL = 0.5
 
 
 @dataclass(frozen=True)
@@ -115,8 +119,12 @@ def due(ix: Any, policy: Policy) -> bool:
     return bool(plan(ix._segments(), policy))
 
 
-def merge(store: IndexStore, policy: Policy, *, max_merges: int | None = None) -> Result:
-    """Merge the live build's segments until the policy finds nothing more to do.
+def merge(
+    store: IndexStore, policy: Policy, *, max_merges: int | None = None, linger: float = 0.0
+) -> Result:
+    """Merge the live build's segments until the policy finds nothing more to do, then wait
+    up to ``linger`` seconds for a commit that makes more work (a process that stays saves
+    starting one, about 0.6 s of CPU, for every few updates of a steady stream).
 
     Returns at once (``skipped`` says why) when another merge holds ``merge.lock``.
     """
@@ -135,15 +143,32 @@ def merge(store: IndexStore, policy: Policy, *, max_merges: int | None = None) -
         result.segments_before = result.segments_after = len(ix._segments())
         while max_merges is None or result.merges < max_merges:
             step = _merge_once(store, build.path, ix, policy)
-            if step is None:
+            if step is not None:
+                copied, expunged, remaining = step
+                result.merges += 1
+                result.documents += copied
+                result.expunged += expunged
+                result.segments_after = remaining
+                continue
+            if not _next_commit(store, build.path, ix, linger):
                 break
-            copied, expunged, remaining = step
-            result.merges += 1
-            result.documents += copied
-            result.expunged += expunged
-            result.segments_after = remaining
     result.seconds = time.monotonic() - started
     return result
+
+
+def _next_commit(store: IndexStore, path: Path, ix: Any, linger: float) -> bool:
+    """Wait up to ``linger`` seconds for a new generation of the build at ``path``; False
+    when none came or another build went live."""
+    generation = ix.latest_generation()
+    deadline = time.monotonic() + linger
+    while time.monotonic() < deadline:
+        time.sleep(POLL)
+        live = store.current()
+        if live is None or live.path != path:
+            return False
+        if ix.latest_generation() != generation:
+            return True
+    return False
 
 
 def _merge_once(
@@ -269,15 +294,27 @@ def _merge_lock(store: IndexStore) -> Iterator[bool]:
             yield False
             return
         try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
             yield True
         finally:
+            handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def merging(store: IndexStore) -> bool:
-    """True while a merge holds ``merge.lock``."""
-    with _merge_lock(store) as locked:
-        return not locked
+def merging(store: IndexStore) -> int | None:
+    """The process id of the merge holding ``merge.lock``, or None when none runs."""
+    store.root.mkdir(parents=True, exist_ok=True)
+    with open(store.root / MERGE_LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            return int(handle.read().strip() or 0) or -1
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
 
 
 def _remove_staging(path: Path) -> None:
@@ -295,7 +332,7 @@ def start(store: IndexStore, policy: Policy) -> subprocess.Popen | None:
         return None
     command = [sys.executable, "-m", __name__, str(store.root)]
     command += ["--factor", str(policy.factor), "--max-docs", str(policy.max_docs)]
-    command += ["--lock-timeout", str(store.lock_timeout)]
+    command += ["--lock-timeout", str(store.lock_timeout), "--linger", str(LINGER)]
     return subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
@@ -311,10 +348,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--factor", type=int, default=Policy.factor)
     parser.add_argument("--max-docs", type=int, default=Policy.max_docs)
     parser.add_argument("--lock-timeout", type=float, default=30.0)
+    parser.add_argument("--linger", type=float, default=0.0)
     args = parser.parse_args(argv)
     os.nice(NICENESS)
     store = IndexStore(args.index_dir, lock_timeout=args.lock_timeout)
-    merge(store, Policy(factor=args.factor, max_docs=args.max_docs))
+    merge(store, Policy(factor=args.factor, max_docs=args.max_docs), linger=args.linger)
 
 
 if __name__ == "__main__":
