@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--reuse", action="store_true", help="reuse the fresh build")
+    parser.add_argument("--reuse", action="store_true", help="reuse the fresh build in --workdir")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     args = parser.parse_args(argv)
     policies = [p for p in args.policies.split(",") if p]
@@ -123,13 +123,13 @@ def main(argv: list[str] | None = None) -> None:
     corpus = workdir / "corpus.jsonl"
     fresh = workdir / "fresh"
     report: dict[str, Any] = {"command": " ".join(sys.argv), "streams": []}
+    # The corpus's first lines do not depend on its length: a reused build matches any --adds.
+    make_corpus(args.sources, args.articles + args.adds, args.seed, corpus)
+    base, adds = split_corpus(corpus, args.articles, workdir)
     if not (args.reuse and fresh.exists()):
-        make_corpus(args.sources, args.articles + args.adds, args.seed, corpus)
-        base, _ = split_corpus(corpus, args.articles, workdir)
         shutil.rmtree(fresh, ignore_errors=True)
         report["build"] = build_in_child("ours", base, fresh)
         print("build:", json.dumps(report["build"]), flush=True)
-    base, adds = workdir / "base.jsonl", workdir / "adds.jsonl"
 
     for policy in policies:
         stream = stream_adds(fresh, workdir / _name(policy), policy, adds, args.adds)
