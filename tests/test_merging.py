@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -66,12 +67,15 @@ class _Sized:
         return self.documents
 
 
-def test_the_policy_merges_a_full_tier_of_similar_segments_and_nothing_else():
+def test_the_policy_merges_a_full_tier_with_the_tiers_below_it_and_nothing_else():
     policy = Policy(factor=3, max_docs=100)
     assert plan([_Sized(50), _Sized(1), _Sized(2)], policy) == []  # tier 0 has two
     small = [_Sized(1), _Sized(2), _Sized(1), _Sized(2)]
     chosen = plan([_Sized(50), *small], policy)
-    assert sorted(s.documents for s in chosen) == [1, 1, 2]  # the three smallest of tier 0
+    assert sorted(s.documents for s in chosen) == [1, 1, 2, 2]  # the whole of tier 0
+    # Tier 1 (3-8 documents) is full: it goes with the two segments of tier 0, not tier 3.
+    chosen = plan([_Sized(50), _Sized(4), _Sized(3), _Sized(5), _Sized(1), _Sized(1)], policy)
+    assert sorted(s.documents for s in chosen) == [1, 1, 3, 4, 5]
     # Three segments of tier 3 (27-80 documents) would make one larger than max_docs.
     assert plan([_Sized(40), _Sized(40), _Sized(40)], policy) == []
 
@@ -134,8 +138,6 @@ def test_searches_and_updates_go_on_during_a_merge_and_its_deletions_hold(index,
 
     def meanwhile(*args: Any) -> Any:
         written = write_merged(*args)
-        if seen:
-            return written  # the second merge: nothing more happens meanwhile
         impatient = IndexStore(root, lock_timeout=0.2)
         seen["search"] = search(handle.searcher()[1], SearchRequest(q="quokka")).total
         _add(root, _article(100, "wombat"), config, impatient)  # a new article
@@ -144,9 +146,9 @@ def test_searches_and_updates_go_on_during_a_merge_and_its_deletions_hold(index,
         return written
 
     monkeypatch.setattr(merging, "_write_merged", meanwhile)
-    result = merging.merge(store, Policy(factor=3, max_docs=1000), max_merges=2)
+    result = merging.merge(store, Policy(factor=3, max_docs=1000))
 
-    assert result.merges == 2
+    assert result.merges == 1  # the two new segments make no full tier
     assert seen["search"] == 6
     assert _ids(root, "quokka") == ["new-0", "new-1", "new-3", "new-5"]
     assert _ids(root, "wombat") == ["new-100", "new-2"]
@@ -165,7 +167,7 @@ def test_a_killed_merge_leaves_the_serving_index_intact(index, where):
     for n in range(9):
         _add(root, _article(n), config, store)
     before = _segments(root)
-    victim = {"copying": "merging.SegmentWriter.add_reader", "swapping": "merging.fsync_dir"}
+    victim = {"copying": "merging.SegmentWriter.write_per_doc", "swapping": "merging.fsync_dir"}
     script = textwrap.dedent(
         f"""
         import os, signal
@@ -202,3 +204,33 @@ def test_the_merge_command_reports_what_it_did(index, cli):
     assert done.returncode == 0, done.stderr
     assert "segments 11 →" in done.stdout
     assert len(_segments(root)) < 11
+
+
+def test_a_merged_segment_is_the_one_whoosh_would_write_byte_for_byte(index, tmp_path, monkeypatch):
+    """The postings are read in term order rather than looked up one term at a time; the
+    merged segment's files are the ones Whoosh's own ``add_reader`` writes."""
+    root, config = index
+    store = IndexStore(root)
+    for n in range(6):
+        _add(root, _article(n), config, store)
+    writer.delete(store, ["new-2", "base-7"], config)  # new-2's segment is merged
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy, symlinks=True)
+
+    def files(where: Path) -> dict[str, bytes]:
+        build = IndexStore(where).current().path
+        merged = min(_segments(where), key=lambda s: s.doc_count_all())  # not the build's
+        prefix = merged.segment_id()
+        return {p.name[len(prefix) :]: p.read_bytes() for p in build.glob(f"{prefix}.*")}
+
+    policy = Policy(factor=2, max_docs=1000)
+    assert merging.merge(store, policy).merges >= 1
+    monkeypatch.setattr(merging, "_add_reader", lambda w, reader: w.add_reader(reader))
+    assert merging.merge(IndexStore(copy), policy).merges >= 1
+
+    ours, whooshs = files(root), files(copy)
+    assert [s.doc_count() for s in _segments(root)] == [29, 5]
+    assert [s.doc_count() for s in _segments(copy)] == [29, 5]
+    assert ours.keys() == whooshs.keys() and ".pst" in ours
+    assert all(ours[ext] == whooshs[ext] for ext in ours)
+    assert _ids(root, "quokka") == ["new-0", "new-1", "new-3", "new-4", "new-5"]
