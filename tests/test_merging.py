@@ -234,3 +234,25 @@ def test_a_merged_segment_is_the_one_whoosh_would_write_byte_for_byte(index, tmp
     assert ours.keys() == whooshs.keys() and ".pst" in ours
     assert all(ours[ext] == whooshs[ext] for ext in ours)
     assert _ids(root, "quokka") == ["new-0", "new-1", "new-3", "new-4", "new-5"]
+
+
+def test_a_reader_whose_table_of_contents_was_just_replaced_reads_the_new_one(index, monkeypatch):
+    """Whoosh lists the directory for the newest table of contents, then opens it: a commit
+    in between (a merge process's, an add's) has deleted it. The handle reads again."""
+    from whoosh.index import TOC
+
+    from search_service.indexing.store import fresh_searcher, read_toc
+
+    root, config = index
+    _, ix = IndexStore(root).open_current()
+    stale = ix.latest_generation()
+    _add(root, _article(1), config)  # a new generation; the stale table of contents is gone
+    latest = TOC._latest_generation
+    answers = iter([stale, stale])
+    monkeypatch.setattr(
+        TOC, "_latest_generation", staticmethod(lambda *a: next(answers, None) or latest(*a))
+    )
+    assert read_toc(ix).generation == stale + 1
+    answers = iter([stale])
+    with fresh_searcher(ix) as searcher:
+        assert searcher.document_number(id="new-1") is not None

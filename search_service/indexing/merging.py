@@ -52,7 +52,7 @@ from whoosh.writing import SegmentWriter
 from ..errors import LockTimeout
 from .codec import Codec
 from .files import fsync_dir
-from .store import IndexStore
+from .store import IndexStore, read_toc
 
 MERGE_LOCK = "merge.lock"
 STAGING_PREFIX = ".merge-"
@@ -127,7 +127,7 @@ def plan(segments: Sequence[Any], policy: Policy) -> list[Any]:
 
 def due(ix: Any, policy: Policy) -> bool:
     """True when the live table of contents of ``ix`` has a merge to do."""
-    return bool(plan(ix._segments(), policy))
+    return bool(plan(read_toc(ix).segments, policy))
 
 
 def merge(
@@ -151,7 +151,7 @@ def merge(
             return result
         _remove_staging(build.path)
         _, ix = store.open_current()
-        result.segments_before = result.segments_after = len(ix._segments())
+        result.segments_before = result.segments_after = len(read_toc(ix).segments)
         while max_merges is None or result.merges < max_merges:
             step = _merge_once(store, build.path, ix, policy)
             if step is not None:
@@ -187,7 +187,7 @@ def _merge_once(
 ) -> tuple[int, int, int] | None:
     """One merge: (documents copied, deleted documents dropped, segments left), or None
     when there is nothing to merge or the live build changed under it."""
-    toc = ix._read_toc()
+    toc = read_toc(ix)
     chosen = plan(toc.segments, policy)
     if not chosen:
         return None
@@ -374,7 +374,9 @@ def start(store: IndexStore, policy: Policy) -> subprocess.Popen | None:
         return None
     command = [sys.executable, "-m", __name__, str(store.root)]
     command += ["--factor", str(policy.factor), "--max-docs", str(policy.max_docs)]
-    command += ["--lock-timeout", str(store.lock_timeout), "--linger", str(LINGER)]
+    # Waiting for the write lock holds up no one: wait as long as any writer would.
+    lock_timeout = max(store.lock_timeout, 30.0)
+    command += ["--lock-timeout", str(lock_timeout), "--linger", str(LINGER)]
     return subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
