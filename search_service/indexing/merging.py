@@ -125,11 +125,6 @@ def plan(segments: Sequence[Any], policy: Policy) -> list[Any]:
     return []
 
 
-def due(ix: Any, policy: Policy) -> bool:
-    """True when the live table of contents of ``ix`` has a merge to do."""
-    return bool(plan(read_toc(ix).segments, policy))
-
-
 def merge(
     store: IndexStore, policy: Policy, *, max_merges: int | None = None, linger: float = 0.0
 ) -> Result:

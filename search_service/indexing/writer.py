@@ -36,7 +36,7 @@ from .schema import (
     text_value,
 )
 from .segment import MemoSegmentWriter
-from .store import IndexStore
+from .store import IndexStore, read_toc
 
 WRITER_MEMORY_MB = 256
 # Segments as separate files rather than one compound file: Whoosh reads a compound file's
@@ -185,8 +185,8 @@ def add(
             raise BuildFailed(
                 f"{summary.rejected} record(s) rejected under --strict; nothing was written"
             )
-        _commit(writer, config)
-    _merge_if_due(store, ix, config)
+        segments = _commit(writer, config)
+    _merge_if_due(store, segments, config)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
     return summary
@@ -212,8 +212,8 @@ def delete(store: IndexStore, ids: Iterable[str], config: Config | None = None) 
         except BaseException:
             writer.cancel()
             raise
-        _commit(writer, config)
-    _merge_if_due(store, ix, config)
+        segments = _commit(writer, config)
+    _merge_if_due(store, segments, config)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
     return summary
@@ -226,23 +226,28 @@ def apply_journal(store: IndexStore, config: Config, *, lock_timeout: float | No
     with store.writing("apply journal"):
         applied = apply_pending(store, config)
     if applied:
-        _merge_if_due(store, store.open_current()[1], config)
+        _merge_if_due(store, read_toc(store.open_current()[1]).segments, config)
     return applied
 
 
-def _commit(writer: IndexWriter, config: Config | None) -> None:
+def _commit(writer: IndexWriter, config: Config | None) -> list[Any]:
     """Commit an incremental write: merging inline only under ``SEARCH_MERGE=inline``
-    (otherwise :mod:`.merging` does it, outside the commit)."""
-    writer.commit(merge=config is not None and config.merge == "inline")
+    (otherwise :mod:`.merging` does it, outside the commit). Returns the segments of the
+    generation written when nothing was merged (the writer's, and its new one)."""
+    inline = config is not None and config.merge == "inline"
+    writer.commit(merge=inline)
+    if inline:
+        return []
+    return [*writer.segments, *([writer.get_segment()] if writer._added else [])]
 
 
-def _merge_if_due(store: IndexStore, ix: Any, config: Config | None) -> None:
-    """Under ``SEARCH_MERGE=background``, start a merge process when the commit just made
-    left segments to merge (and none is running); never waits for it."""
+def _merge_if_due(store: IndexStore, segments: list[Any], config: Config | None) -> None:
+    """Under ``SEARCH_MERGE=background``, start a merge process when the commit that left
+    ``segments`` made a merge due (and none is running); never waits for it."""
     if config is None or config.merge != "background":
         return
     policy = merging.Policy.of(config)
-    if merging.due(ix, policy):
+    if merging.plan(segments, policy):
         merging.start(store, policy)
 
 
