@@ -142,7 +142,7 @@ SETTINGS: dict[str, Setting] = {
     ),
     "merge_factor": Setting(
         "SEARCH_MERGE_FACTOR",
-        "10",
+        "4",
         "Segments of one size tier (tiers grow by this factor) that are merged into one; "
         "smaller keeps fewer segments for searches, larger copies each document fewer times.",
         _at_least(2),

@@ -21,7 +21,7 @@ A merge killed at any point leaves the live table of contents as it was: the sta
 (or files moved but never named by a table of contents) is removed by the next merge or commit.
 
 The policy is logarithmic: a segment's tier is ``log(documents, factor)``; when a tier holds
-``factor`` segments, they are merged into one of the next tier, so ``n`` single adds leave at
+``factor`` segments, they are merged (with the few of the tiers below) into one, so ``n`` single adds leave at
 most ``(factor - 1)`` segments per tier, about ``(factor - 1) * log(n, factor)`` in all, and each
 document is copied about ``log(n, factor)`` times. A merge never makes a segment of more than
 ``max_docs`` documents, so the large segments of a full build are not rewritten by updates.
@@ -70,7 +70,7 @@ POLL = 0.5
 class Policy:
     """How many segments of one tier make a merge, and the largest segment a merge makes."""
 
-    factor: int = 10
+    factor: int = 4
     max_docs: int = 50_000
 
     @classmethod
