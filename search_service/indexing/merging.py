@@ -21,9 +21,10 @@ A merge killed at any point leaves the live table of contents as it was: the sta
 (or files moved but never named by a table of contents) is removed by the next merge or commit.
 
 The policy is logarithmic: a segment's tier is ``log(documents, factor)``; when a tier holds
-``factor`` segments, they are merged (with the few of the tiers below) into one, so ``n`` single adds leave at
-most ``(factor - 1)`` segments per tier, about ``(factor - 1) * log(n, factor)`` in all, and each
-document is copied about ``log(n, factor)`` times. A merge never makes a segment of more than
+``factor`` segments, they are merged (with the few of the tiers below) into one, so ``n``
+single adds leave at most ``(factor - 1)`` segments per tier, about
+``(factor - 1) * log(n, factor)`` in all, and each document is copied about
+``log(n, factor)`` times. A merge never makes a segment of more than
 ``max_docs`` documents, so the large segments of a full build are not rewritten by updates.
 """
 
