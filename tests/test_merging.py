@@ -96,6 +96,8 @@ def test_many_single_adds_leave_a_bounded_number_of_segments(index):
     assert sum(s.doc_count() for s in segments) == 70
     assert _ids(root, "quokka") == sorted(f"new-{n}" for n in range(40))
     assert len(_ids(root, "harbour")) == 30
+    build = IndexStore(root).current().path
+    assert all((build / f"{s.segment_id()}.vocab").exists() for s in segments)  # counted
 
 
 def test_a_commit_that_leaves_a_merge_due_starts_one_in_the_background(make_index, monkeypatch):
