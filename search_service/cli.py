@@ -17,7 +17,7 @@ import click
 
 from . import config as settings
 from .errors import ArticleError, MissingQuery, SearchServiceError
-from .indexing import replication, writer
+from .indexing import merging, replication, writer
 from .indexing.stats import index_stats
 from .indexing.store import IndexHandle, IndexStore
 from .searching import synonyms
@@ -140,6 +140,31 @@ def delete(ids: tuple[str, ...], index_dir: Path | None) -> None:
     click.echo(f"Deleted {summary.deleted} article(s) from build {summary.build_id}.")
     if summary.missing:
         click.echo(f"Not in the index: {', '.join(summary.missing)}", err=True)
+
+
+@main.command()
+@index_dir_option
+def merge(index_dir: Path | None) -> None:
+    """Merge the live build's small segments until none is due (SEARCH_MERGE_FACTOR).
+
+    Searches and updates go on meanwhile: the write lock is held only to swap the merged
+    segment in. Under SEARCH_MERGE=background a commit starts this by itself; run it by hand
+    (or from a timer) under SEARCH_MERGE=off. Exits at once if another merge is running.
+
+    \b
+    Example:
+        search-service merge
+    """
+    context = Context(index_dir)
+    result = _run(lambda: merging.merge(context.store, merging.Policy.of(context.config)))
+    if result.skipped:
+        click.echo(f"Nothing merged: {result.skipped}.")
+        return
+    click.echo(
+        f"{result.merges} merge(s), {result.documents} document(s) copied, "
+        f"{result.expunged} deleted document(s) dropped; segments {result.segments_before} → "
+        f"{result.segments_after} in {result.seconds:.1f} s."
+    )
 
 
 @main.command()

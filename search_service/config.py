@@ -72,6 +72,26 @@ def _non_negative_int(value: str) -> int:
     return number
 
 
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip().lower()
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number = int(value)
+        if number < minimum:
+            raise ValueError(f"must be {minimum} or more")
+        return number
+
+    return parse
+
+
 # Settings whose value never appears in a repr, a log line or an error message.
 SECRETS = frozenset({"admin_token", "replication_token"})
 
@@ -108,6 +128,30 @@ SETTINGS: dict[str, Setting] = {
         "SEARCH_KEEP_BUILDS",
         "2",
         "How many complete builds to keep on disk: the live one plus older ones for rollback.",
+        _positive_int,
+    ),
+    "merge": Setting(
+        "SEARCH_MERGE",
+        "background",
+        "How the small segments that `add`, `delete` and admin updates commit are merged: "
+        "`background` (a commit never merges; one that leaves a merge due starts "
+        "`search-service merge` in a process of its own, at a lower CPU priority), `inline` "
+        "(Whoosh's default: a commit merges small segments itself) or `off` (only "
+        "`search-service merge` merges).",
+        _choice("background", "inline", "off"),
+    ),
+    "merge_factor": Setting(
+        "SEARCH_MERGE_FACTOR",
+        "4",
+        "Segments of one size tier (tiers grow by this factor) that are merged into one; "
+        "smaller keeps fewer segments for searches, larger copies each document fewer times.",
+        _at_least(2),
+    ),
+    "merge_max_docs": Setting(
+        "SEARCH_MERGE_MAX_DOCS",
+        "50000",
+        "Largest segment (documents) a merge makes, so updates never rewrite the large "
+        "segments of a full build; a `reindex` starts afresh.",
         _positive_int,
     ),
     "max_rejected_share": Setting(

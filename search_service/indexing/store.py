@@ -47,6 +47,9 @@ PREVIOUS = "previous"
 LOCK_FILE = "write.lock"
 PARTIAL_PREFIX = ".partial-"
 BUILD_INFO = "build.json"
+# Reads of a table of contents a commit may replace (and delete) between Whoosh's directory
+# listing and its open (see read_toc).
+TOC_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,13 @@ class IndexStore:
                 f"build {build.id} has schema version {version}, this version needs "
                 f"{SCHEMA_VERSION}: run `search-service reindex`"
             )
-        return build, whoosh_index.open_dir(str(build.path))
+        for attempt in range(TOC_ATTEMPTS):
+            try:  # Whoosh reads the table of contents here: see read_toc
+                return build, whoosh_index.open_dir(str(build.path))
+            except FileNotFoundError:
+                if attempt == TOC_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def builds(self) -> list[Build]:
         """Complete builds, oldest first (build ids sort by creation time)."""
@@ -292,13 +301,37 @@ class IndexHandle:
                 except (OSError, whoosh_index.EmptyIndexError) as exc:
                     raise IndexUnavailable(f"the live index cannot be opened: {exc}") from exc
                 self._build, self._index, self._target = build, ix, target
-                self._searcher = ix.searcher(weighting=self.weighting())
+                self._searcher = fresh_searcher(ix, weighting=self.weighting())
             elif not self._searcher.up_to_date():
                 # A fresh searcher rather than Searcher.refresh(): refresh closes readers that
                 # another thread may still be reading from. The old one closes when released.
-                self._searcher = self._index.searcher(weighting=self.weighting())
+                self._searcher = fresh_searcher(self._index, weighting=self.weighting())
             assert self._build is not None
             return self._build, self._searcher
+
+
+def read_toc(ix: whoosh_index.Index, attempts: int = TOC_ATTEMPTS) -> Any:
+    """The index's latest table of contents. Whoosh finds the newest by listing the directory,
+    then opens it; a commit in between (an add, a merge) deletes it: read the newer one."""
+    for attempt in range(attempts):
+        try:
+            return ix._read_toc()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def fresh_searcher(ix: whoosh_index.Index, attempts: int = TOC_ATTEMPTS, **kwargs: Any) -> Searcher:
+    """``ix.searcher(**kwargs)``, read again when a commit deleted a file of the generation
+    it found (its table of contents, or a segment merged away) before it could open it."""
+    for attempt in range(attempts):
+        try:
+            return ix.searcher(**kwargs)
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _read_info(path: Path) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from ..analysis import GENERIC, detect_language
 from ..articles import Article, local_date
 from ..config import Config
 from ..errors import ArticleError, BuildFailed
-from . import counts
+from . import counts, merging
 from .codec import Codec
 from .journal import Entry, Journal, article_from_json
 from .parallel import ParallelWriter
@@ -36,7 +36,7 @@ from .schema import (
     text_value,
 )
 from .segment import BulkSegmentWriter, MemoSegmentWriter
-from .store import IndexStore
+from .store import IndexStore, read_toc
 
 # The sorting pool of incremental writes (a full build keeps its postings its own way, see
 # segment.BulkSegmentWriter).
@@ -196,8 +196,9 @@ def add(
             raise BuildFailed(
                 f"{summary.rejected} record(s) rejected under --strict; nothing was written"
             )
-        writer.commit()
+        segments = _commit(writer, config)
         counts.write_missing(ix)
+    _merge_if_due(store, segments, config)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
     return summary
@@ -223,8 +224,9 @@ def delete(store: IndexStore, ids: Iterable[str], config: Config | None = None) 
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        segments = _commit(writer, config)
         counts.write_missing(ix)
+    _merge_if_due(store, segments, config)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
     return summary
@@ -235,7 +237,31 @@ def apply_journal(store: IndexStore, config: Config, *, lock_timeout: float | No
     if lock_timeout is not None:
         store = IndexStore(store.root, lock_timeout=lock_timeout, keep_builds=store.keep_builds)
     with store.writing("apply journal"):
-        return apply_pending(store, config)
+        applied = apply_pending(store, config)
+    if applied:
+        _merge_if_due(store, read_toc(store.open_current()[1]).segments, config)
+    return applied
+
+
+def _commit(writer: IndexWriter, config: Config | None) -> list[Any]:
+    """Commit an incremental write: merging inline only under ``SEARCH_MERGE=inline``
+    (otherwise :mod:`.merging` does it, outside the commit). Returns the segments of the
+    generation written when nothing was merged (the writer's, and its new one)."""
+    inline = config is not None and config.merge == "inline"
+    writer.commit(merge=inline)
+    if inline:
+        return []
+    return [*writer.segments, *([writer.get_segment()] if writer._added else [])]
+
+
+def _merge_if_due(store: IndexStore, segments: list[Any], config: Config | None) -> None:
+    """Under ``SEARCH_MERGE=background``, start a merge process when the commit that left
+    ``segments`` made a merge due (and none is running); never waits for it."""
+    if config is None or config.merge != "background":
+        return
+    policy = merging.Policy.of(config)
+    if merging.plan(segments, policy):
+        merging.start(store, policy)
 
 
 def apply_pending(store: IndexStore, config: Config) -> int:
@@ -290,7 +316,7 @@ def replay(ix: Any, entries: list[Entry], config: Config) -> int:
                 fields, _, _ = document(article, ix.schema, config.default_language)
                 writer.update_document(**fields)
                 delta += 0 if present else 1
-        writer.commit()
+        _commit(writer, config)
     except BaseException:
         writer.cancel()  # a failed commit must not keep Whoosh's own lock on the live build
         raise
