@@ -35,7 +35,8 @@ before it) is read as it was.
 **Stored fields.** W3 pickles a document's stored fields and compresses each with zlib alone,
 which finds little to share inside one short article. Here they are compressed by zstd
 against a dictionary trained on the segment's first documents (:class:`_PerDocWriter`): 40 %
-smaller, faster to write and to read back. Segments without that column are read as W3 wrote them.
+smaller, faster to write and to read back. Segments without that column are read as W3 wrote
+them.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ import heapq
 import pickle
 import struct
 import sys
+import threading
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator
@@ -143,6 +145,12 @@ class _PerDocWriter(W3PerDocWriter):
 
 
 class _PerDocReader(W3PerDocReader):
+    def __init__(self, storage: Any, segment: Any) -> None:
+        super().__init__(storage, segment)
+        self._dictionary: zstandard.ZstdCompressionDict | None = None
+        # zstd's decompression contexts are not for concurrent use: one per thread.
+        self._local = threading.local()
+
     def _cached_reader(self, fieldname: str, column: Any) -> Any:
         if fieldname not in self._readers:
             found = self.has_column(fieldname)
@@ -159,14 +167,15 @@ class _PerDocReader(W3PerDocReader):
         return pickle.loads(self._decompressor().decompress(data)) if data else {}
 
     def _decompressor(self) -> zstandard.ZstdDecompressor:
-        found = self._readers.get(_DICTIONARY)
+        found = getattr(self._local, "decompressor", None)
         if found is None:
-            dictionary = None
-            if self.has_column(_DICTIONARY):
+            if self._dictionary is None and self.has_column(_DICTIONARY):
                 handle, offset, length = self._get_column_file(_DICTIONARY)
-                dictionary = zstandard.ZstdCompressionDict(bytes(handle.get(offset, length)))
+                data = bytes(handle.get(offset, length))
                 handle.close()
-            found = self._readers[_DICTIONARY] = zstandard.ZstdDecompressor(dict_data=dictionary)
+                self._dictionary = zstandard.ZstdCompressionDict(data)
+            found = zstandard.ZstdDecompressor(dict_data=self._dictionary)
+            self._local.decompressor = found
         return found
 
 
