@@ -49,7 +49,7 @@ import sys
 import threading
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any
@@ -265,8 +265,8 @@ def _block_arrays(ids: Any, weights32: array) -> bytes:
         return _single_posting(ids[0], weights32[0])
     gaps = [ids[0]] + [b - a for a, b in pairwise(ids)]
     halves = [w * 2 for w in weights32]
-    whole = all(h.is_integer() for h in halves)
-    weights = [int(h) for h in halves] if whole else list(weights32)
+    whole = all(map(float.is_integer, halves))
+    weights = list(map(int, halves)) if whole else list(weights32)
     id_code = _narrowest(max(gaps), _TYPECODES)
     weight_code = _narrowest(max(weights), _WEIGHT_TYPECODES) if whole else "f"
     parts = [array(id_code, gaps), array(weight_code, weights)]
@@ -413,6 +413,13 @@ class _FieldWriter(W3FieldWriter):
         super().__init__(codec, storage, segment)
         # spelling field → (its words, sorted, and the number of postings of each)
         self._spellings: dict[str, tuple[list[bytes], list[int]]] = {}
+        self._words: tuple[list[bytes], list[int]] | None = None  # the current field's
+
+    def start_field(self, fieldname: str, fieldobj: Any) -> None:
+        super().start_field(fieldname, fieldobj)
+        self._words = None
+        if isinstance(fieldobj, SpellField):
+            self._words = self._spellings.setdefault(fieldname, ([], []))
 
     def close(self) -> None:
         self._tindex.extras[_SPELLING] = {
@@ -425,7 +432,6 @@ class _FieldWriter(W3FieldWriter):
         ``FieldWriter.add_postings`` does, one call per term instead of per posting."""
         last: tuple[str, bytes] | None = None
         table: bytes | None = None
-        words: tuple[list[bytes], list[int]] | None = None
         for key, group in groupby(items, key=_TERM):
             fieldname, btext = key
             if last is not None and key <= last:
@@ -435,10 +441,7 @@ class _FieldWriter(W3FieldWriter):
                     self.finish_field()
                 fieldobj = schema[fieldname]
                 self.start_field(fieldname, fieldobj)
-                table = _length_table(lengths, fieldname) if fieldobj.scorable else b""
-                words = None
-                if isinstance(fieldobj, SpellField):
-                    words = self._spellings.setdefault(fieldname, ([], []))
+                table = length_table(lengths, fieldname) if fieldobj.scorable else b""
             last = key
             _, _, ids, weights, values = zip(*group, strict=True)
             if ids[0] == -1:  # Whoosh's marker of a spelling-only word, never a posting
@@ -448,10 +451,6 @@ class _FieldWriter(W3FieldWriter):
                 ids, weights, values = (
                     [column[i] for i in kept] for column in (ids, weights, values)
                 )
-            if words is not None:  # a spelling word: its count is all that is kept
-                words[0].append(btext)
-                words[1].append(len(ids))
-                continue
             if table is None:  # lengths Whoosh can only look up one at a time
                 field_lengths = [
                     length_to_byte(lengths.doc_field_length(docnum, fieldname) or 0)
@@ -461,23 +460,48 @@ class _FieldWriter(W3FieldWriter):
                 field_lengths = [table[docnum] for docnum in ids]
             else:
                 field_lengths = []
-            if len(ids) <= self._postwriter._blocklimit:
-                self._add_block_term(btext, ids, weights, values, field_lengths)
-                continue
-            self.start_term(btext)
-            self._postwriter.add_postings(
-                list(ids), list(weights), [v or b"" for v in values], field_lengths
-            )
-            self.finish_term()
+            self.add_term(btext, ids, weights, values, field_lengths)
         if last is not None:
             self.finish_field()
+
+    def add_term(
+        self,
+        btext: bytes,
+        ids: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[bytes | None],
+        lengths: list[int],
+    ) -> None:
+        """One term's postings, ascending document numbers (inside ``start_field`` and
+        ``finish_field``, terms in ascending order), with ``lengths`` the field-length bytes
+        of their documents (empty for a field that is not scorable). A spelling field's
+        word keeps its count only."""
+        if self._words is not None:
+            self._words[0].append(btext)
+            self._words[1].append(len(ids))
+            return
+        if len(ids) <= self._postwriter._blocklimit:
+            self._add_block_term(btext, ids, weights, values, lengths)
+            return
+        self.start_term(btext)
+        self._postwriter.add_postings(list(ids), list(weights), [v or b"" for v in values], lengths)
+        self.finish_term()
+
+    def add_spelling(self, btext: bytes, values: list[bytes | None], lengths: list[int]) -> None:
+        """A word of a spelling field, inside its ``start_field`` and ``finish_field``:
+        Whoosh gives it one posting per document holding it (``values`` and ``lengths`` are
+        theirs), of which the word list keeps the number (see the module's docstring)."""
+        if self._words is None:
+            raise ValueError(f"{self._fieldname} is not a spelling field")
+        self._words[0].append(btext)
+        self._words[1].append(len(values))
 
     def _add_block_term(
         self,
         btext: bytes,
-        ids: tuple[int, ...],
-        weights: tuple[float, ...],
-        values: tuple[bytes | None, ...],
+        ids: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[bytes | None],
         lengths: list[int],
     ) -> None:
         """A term whose postings fit one block: what ``start_term``, :meth:`_PostingsWriter.
@@ -497,8 +521,9 @@ class _FieldWriter(W3FieldWriter):
         data = _LENGTH.pack(len(arrays)) + arrays + packed
         info = pickle.dumps((len(ids), ids[-1], maxweight, 0, shortest, longest), 2)
         block = WHOOSH3_HEADER_MAGIC + pack_int(-(len(info) + len(data))) + info + data
-        offset = self._postfile.tell()
-        self._postfile.write(block)
+        postfile = self._postfile.file  # past StructFile's Python wrappers
+        offset = postfile.tell()
+        postfile.write(block)
         terminfo = _TERMINFO.pack(
             0, 0 + sum(weights32), len(ids), shortest, longest, maxweight, ids[0], ids[-1]
         )
@@ -507,7 +532,7 @@ class _FieldWriter(W3FieldWriter):
         )
 
 
-def _length_table(lengths: Any, fieldname: str) -> bytes | None:
+def length_table(lengths: Any, fieldname: str) -> bytes | None:
     """Every document's field-length byte (0 for none), or None when ``lengths`` can only
     be asked one document at a time."""
     if not lengths:
