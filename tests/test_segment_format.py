@@ -9,7 +9,7 @@ import re
 from collections import Counter
 
 from search_service import config as settings
-from search_service.indexing import writer
+from search_service.indexing import reading, writer
 from search_service.indexing.codec import _SPELLING
 from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
@@ -53,6 +53,10 @@ def test_spelling_words_are_a_word_list_with_the_count_of_articles_of_each(make_
     assert reader.doc_frequency("spell_text_en", "nowhere") == 0
     assert ("spell_text_en", b"cranes") in reader and ("spell_text_en", b"crane") not in reader
     assert [w for w, _ in reader.iter_field("spell_text_en", "p")][:2] == [b"pilots", b"repaired"]
+    # The search path's own reader of the terms file hands spelling fields to Whoosh's.
+    (leaf,) = [leaf for leaf, _ in reader.leaf_readers()]
+    assert reading.doc_frequency(leaf, "spell_text_en", b"harbour") == 2
+    assert reading.doc_frequency(leaf, "text_en", b"harbour") == 2
     postings = reader.postings("spell_text_en", "cranes")
     assert list(postings.all_ids()) == [0]
     # Whoosh's cursor over a field's terms (its fuzzy-term search walks it).

@@ -744,6 +744,13 @@ class _TermsReader(W3TermsReader):
         return words.count(tbytes)
 
 
+def table_fields(terms: W3TermsReader) -> dict[str, int]:
+    """The fields of a segment's terms reader whose terms are in its terms file's hash table,
+    by field number (not the spelling fields it keeps as word lists)."""
+    words = getattr(terms, "_words", {})
+    return {name: n for name, n in terms._fieldmap.items() if name not in words}
+
+
 class Codec(W3Codec):
     """The codec every writer of ours uses."""
 
