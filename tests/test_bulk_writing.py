@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import partial
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.codec.base import FieldWriter
+from whoosh.fields import SpellField
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from search_service.articles import Article
-from search_service.indexing.codec import Codec
+from search_service.indexing.codec import Codec, _FieldWriter
 from search_service.indexing.parallel import ParallelWriter
 from search_service.indexing.schema import build_schema
 from search_service.indexing.segment import BulkSegmentWriter, MemoSegmentWriter
@@ -23,11 +25,23 @@ from search_service.searching import scoring
 from search_service.searching.searcher import SearchRequest, search
 
 
+class _PerPostingFieldWriter(_FieldWriter):
+    """Whoosh's ``FieldWriter.add_postings``, one ``add`` call per posting, for every field
+    but the spelling fields, whose words only our writer keeps (as word lists)."""
+
+    def add_postings(self, schema, lengths, items):
+        for fieldname, postings in groupby(items, key=lambda item: item[0]):
+            if isinstance(schema[fieldname], SpellField):
+                super().add_postings(schema, lengths, postings)
+            else:
+                FieldWriter.add_postings(self, schema, lengths, postings)
+
+
 class _PerPostingCodec(Codec):
-    """Our codec with Whoosh's field writer: one ``add`` call per posting."""
+    """Our codec with Whoosh's per-posting path."""
 
     def field_writer(self, storage, segment):
-        return W3FieldWriter(self, storage, segment)
+        return _PerPostingFieldWriter(self, storage, segment)
 
 
 def _articles() -> list[Article]:

@@ -66,7 +66,7 @@ class _Files:
         if self.usable:
             self.hash = _HASHES[table.hashtype]
             self.tables = table.tables
-            self.fields = terms._fieldmap
+            self.fields = codec.table_fields(terms)
 
     def knows(self, field: str) -> bool:
         """Whether the terms table can answer for ``field``: it has terms of it."""

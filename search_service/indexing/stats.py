@@ -16,15 +16,16 @@ def index_stats(store: IndexStore) -> dict[str, Any]:
     build, ix = store.open_current()
     with ix.searcher() as searcher:
         grouped = documents_by(searcher, "lang", "category")
-        # Only dated articles: Whoosh sorts a missing date as the largest value, so an undated
-        # article would otherwise always look like the newest one.
-        newest_hits = searcher.search(
-            wq.DateRange("published_at", None, None), sortedby="published_at", reverse=True, limit=1
-        )
         newest = None
-        if newest_hits and newest_hits[0].get("published"):
-            hit = newest_hits[0]
-            newest = {"id": hit["id"], "title": hit.get("title", ""), "published": hit["published"]}
+        docnum = _newest(searcher)
+        if docnum is not None:
+            hit = searcher.stored_fields(docnum)
+            if hit.get("published"):
+                newest = {
+                    "id": hit["id"],
+                    "title": hit.get("title", ""),
+                    "published": hit["published"],
+                }
         documents = searcher.doc_count()
         return {
             "index_dir": str(store.root),
@@ -38,6 +39,19 @@ def index_stats(store: IndexStore) -> dict[str, Any]:
             "size_bytes": store.size_bytes(build),
             "previous_build": getattr(store.previous(), "id", None),
         }
+
+
+def _newest(searcher: Searcher) -> int | None:
+    """The live article published last, from the publication time's column; only dated ones:
+    an undated article holds the column's default, its largest value."""
+    reader = searcher.reader()
+    undated = searcher.schema["published_at"].default
+    values = reader.column_reader("published_at", translate=False)
+    best: tuple[int, int] | None = None
+    for docnum, value in enumerate(values):
+        if value != undated and not reader.is_deleted(docnum) and (best is None or value > best[0]):
+            best = (value, docnum)
+    return None if best is None else best[1]
 
 
 def documents_by(searcher: Searcher, *fields: str) -> dict[str, dict[Any, int]]:

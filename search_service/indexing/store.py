@@ -37,7 +37,7 @@ from whoosh.searching import Searcher
 from ..errors import BuildFailed, IndexUnavailable, LockTimeout
 from . import legacy
 from .files import fsync_dir, fsync_tree, timestamp
-from .schema import SCHEMA_VERSION
+from .schema import READABLE_VERSIONS, SCHEMA_VERSION
 
 legacy.install()  # builds written before the sub-packages name their old module paths
 
@@ -85,7 +85,7 @@ class IndexStore:
         if build is None:
             raise IndexUnavailable(f"no index has been built in {self.root} yet")
         version = build.info.get("schema_version")
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             raise IndexUnavailable(
                 f"build {build.id} has schema version {version}, this version needs "
                 f"{SCHEMA_VERSION}: run `search-service reindex`"
