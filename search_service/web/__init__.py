@@ -12,6 +12,9 @@ from .. import errors
 from ..config import Config
 from ..indexing.store import IndexHandle, IndexStore
 from ..searching.cache import ResultCache
+from .jsonbody import JsonProvider
+
+__all__ = ["JsonProvider", "State", "init_app", "state"]
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,19 @@ import dataclasses
 import re
 import time
 from datetime import date
+from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from ..errors import BadParameter, FollowerLagging, MissingQuery, NotFound, QueryTooLong
 from ..indexing import replication
-from ..searching.searcher import SORTS, SearchRequest, search, settings_options
+from ..searching.searcher import SORTS, SearchRequest, SearchResponse, search, settings_options
 from ..sources.watermarks import all_states
 from ..suggestions.related import related
 from ..suggestions.suggest import suggest
 from . import state
+from .jsonbody import encode, encode_around
 
 api = Blueprint("api", __name__)
 
@@ -40,21 +42,37 @@ def search_view():
     build, searcher = state().handle.searcher()
     options = settings_options(settings)
     key = (build.id, searcher.reader().generation(), search_request)
-    cached = state().cache.get(key)
+    cache = state().cache
+    cached: CachedAnswer | None = cache.get(key)
     # An entry made with other synonyms (the file changed since) is stale: it is kept with
     # the synonyms it was made with, and compared by identity.
-    if cached is not None and cached[0] is options["synonyms"]:
+    if cached is not None and cached.synonyms is options["synonyms"]:
         took = round((time.perf_counter() - started) * 1000, 2)
-        response, outcome = dataclasses.replace(cached[1], took_ms=took), "hit"
+        response, outcome = dataclasses.replace(cached.response, took_ms=took), "hit"
+        head, tail = cached.head, cached.tail
     else:
         response = search(searcher, search_request, build=build.id, **options)
+        head, tail = encode_around(response.as_dict(), "took_ms")
         if not response.partial:  # a cut-short answer must not outlive the load that cut it
-            state().cache.put(key, (options["synonyms"], response))
+            cache.put(key, CachedAnswer(options["synonyms"], response, head, tail))
         outcome = "miss"
     g.search_response = response  # for the query log and metrics (web/ops.py)
-    reply = jsonify(response.as_dict())
-    reply.headers["X-Cache"] = outcome if state().cache.size else "off"
+    # The body is kept encoded: a hit only writes its own took_ms between the two parts.
+    reply = current_app.response_class(
+        head + encode(response.took_ms) + tail, mimetype="application/json"
+    )
+    reply.headers["X-Cache"] = outcome if cache.size else "off"
     return reply
+
+
+class CachedAnswer(NamedTuple):
+    """A cached ``/search`` answer: the synonyms it was made with, the response, and its
+    JSON body split around ``took_ms``."""
+
+    synonyms: object
+    response: SearchResponse
+    head: bytes
+    tail: bytes
 
 
 @api.get("/healthz")
