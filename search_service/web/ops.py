@@ -134,11 +134,12 @@ def _check_size() -> None:
 
 def _finish(response: Response) -> Response:
     headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}  # a view may set its own
     for name, value in SECURITY_HEADERS.items():
-        if name not in headers:
-            headers[name] = value
+        if name.lower() not in present:
+            headers.add(name, value)
     request_id = g.get("request_id") or uuid.uuid4().hex
-    headers["X-Request-ID"] = request_id
+    headers.add("X-Request-ID", request_id)
     counted = g.get("rate_limit")
     if counted is not None:
         counted.add_headers(response)

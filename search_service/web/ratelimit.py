@@ -36,12 +36,12 @@ class Counted:
 
     def add_headers(self, response: Response) -> None:
         reset_at = int(self.reset + 1)
-        headers = response.headers
-        headers["X-RateLimit-Limit"] = str(self.limit)
-        headers["X-RateLimit-Remaining"] = str(self.remaining)
-        headers["X-RateLimit-Reset"] = str(reset_at)
+        add = response.headers.add  # the limiter alone sets these
+        add("X-RateLimit-Limit", str(self.limit))
+        add("X-RateLimit-Remaining", str(self.remaining))
+        add("X-RateLimit-Reset", str(reset_at))
         if response.status_code == 429:
-            headers["Retry-After"] = str(max(int(reset_at - time.time()), 1))
+            add("Retry-After", str(max(int(reset_at - time.time()), 1)))
 
 
 class LocalWindows:
