@@ -613,7 +613,7 @@ def print_report(report: dict[str, Any]) -> None:
         )
         print("  stream          rps      p50      p95      p99   errors   cache hits")
         for key, r in h.items():
-            if isinstance(r, dict):
+            if isinstance(r, dict) and "rps" in r:
                 print(
                     f"  {key:<12} {r['rps']:>7} {r['p50']:>8} {r['p95']:>8} {r['p99']:>8} "
                     f"{r['errors']:>8} {r.get('cache_hits', 0):>12.1%}"
