@@ -18,9 +18,9 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
-from ..errors import HeaderFieldsTooLarge, UriTooLong
+from ..errors import HeaderFieldsTooLarge, TooManyRequests, UriTooLong
 from . import metrics, querylog, state
-from .ratelimit import OverLimit, RateLimiter
+from .ratelimit import RateLimiter
 from .server import HEADER_FIELD_LIMIT, SECURITY_HEADERS, request_line_limit
 
 # Endpoints the rate limit leaves alone: probes, scrapes, the authenticated CMS and followers.
@@ -88,11 +88,9 @@ def _limit() -> None:
     limiter: RateLimiter = current_app.extensions["search_service_limiter"]
     # The proxy's address unless SEARCH_TRUSTED_PROXIES (ProxyFix) says whom it forwarded.
     client = request.remote_addr or "127.0.0.1"
-    try:
-        g.rate_limit = limiter.hit(budget[1], client, budget[0])
-    except OverLimit as exc:
-        g.rate_limit = exc.counted
-        raise
+    g.rate_limit = counted = limiter.hit(budget[1], client, budget[0])
+    if counted.broken:
+        raise TooManyRequests(counted.broken)
 
 
 def _configure_logging(app: Flask, level: str) -> None:

@@ -20,8 +20,6 @@ from flask import Response
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 
-from ..errors import TooManyRequests
-
 # How often the in-memory counters drop the windows that have ended (seconds).
 SWEEP_EVERY = 60.0
 
@@ -33,6 +31,7 @@ class Counted:
     limit: int
     remaining: int
     reset: float  # Unix time the window ends
+    broken: str | None = None  # the limit this request is over, as in "3 per 1 minute"
 
     def add_headers(self, response: Response) -> None:
         reset_at = int(self.reset + 1)
@@ -89,26 +88,18 @@ class RateLimiter:
         self.key_prefix = key_prefix
 
     def hit(self, limits: str, client: str, scope: str) -> Counted:
-        """One request of ``client`` against ``scope``'s ``limits``; 429 when over any of them
-        (the shortest window first, and no further windows are counted)."""
+        """One request of ``client`` against ``scope``'s ``limits`` (the shortest window first;
+        past a broken one no further window is counted)."""
         counted = None
         for item in parsed(limits):
             key = item.key_for(self.key_prefix, client, scope)
             hits, reset = self.windows.hit(key, item.get_expiry())
             if hits > item.amount:
-                raise OverLimit(str(item), Counted(item.amount, 0, reset))
+                return Counted(item.amount, 0, reset, broken=str(item))
             if counted is None:
                 counted = Counted(item.amount, item.amount - hits, reset)
         assert counted is not None
         return counted
-
-
-class OverLimit(TooManyRequests):
-    """A 429 that knows the limit it broke, for its headers."""
-
-    def __init__(self, message: str, counted: Counted) -> None:
-        super().__init__(message)
-        self.counted = counted
 
 
 @lru_cache(maxsize=64)
