@@ -16,6 +16,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from flask import Flask, Response, current_app, g, request
 
 from ..errors import HeaderFieldsTooLarge, TooManyRequests, UriTooLong
@@ -34,6 +35,8 @@ SUGGEST_ENDPOINTS = ("api.suggest_view",)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 access_log = logging.getLogger("search_service.access")
+# Dates and non-string keys in a log line's fields read as str() makes them.
+LOG_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
 class JsonFormatter(logging.Formatter):
@@ -49,7 +52,10 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        try:  # orjson: a fifth of the cost; what it refuses (say, a lone surrogate) goes slow
+            return orjson.dumps(line, default=str, option=LOG_JSON).decode()
+        except TypeError:
+            return json.dumps(line, ensure_ascii=False, default=str)
 
 
 def init_app(app: Flask) -> None:
