@@ -1,10 +1,12 @@
-"""Index writing in bulk (a term's postings at once, each distinct word analysed once) writes
-the same bytes as Whoosh's own per-posting, per-token path."""
+"""Index writing in bulk (a term's postings at once, each distinct word analysed once, a full
+build's postings kept as columns instead of Whoosh's sorting pool) writes the same bytes as
+Whoosh's own per-posting, per-token path."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.filedb.filestore import FileStorage
@@ -12,8 +14,9 @@ from whoosh.writing import SegmentWriter
 
 from search_service.articles import Article
 from search_service.indexing.codec import Codec
+from search_service.indexing.parallel import ParallelWriter
 from search_service.indexing.schema import build_schema
-from search_service.indexing.segment import MemoSegmentWriter
+from search_service.indexing.segment import BulkSegmentWriter, MemoSegmentWriter
 from search_service.indexing.writer import document
 
 
@@ -73,3 +76,62 @@ def test_bulk_writing_gives_the_same_postings_and_terms_bytes_as_whooshs_path(tm
 
     assert set(ours) == {".pst", ".trm"}
     assert ours == whooshs
+
+
+def test_a_full_builds_writer_gives_the_same_bytes_as_whooshs_path(tmp_path):
+    ours = _build(tmp_path / "ours", BulkSegmentWriter, Codec(blocklimit=16))
+    whooshs = _build(tmp_path / "whoosh", SegmentWriter, _PerPostingCodec(blocklimit=16))
+
+    assert set(ours) == {".pst", ".trm"}
+    assert ours == whooshs
+
+
+def _content(directory: Path) -> dict[str, Any]:
+    """What a build holds, by article id rather than document number (which depends on the
+    segments): stored fields, field lengths, and every term's postings with their weights
+    and values; spelling words (every posting at document 0) by their document frequency."""
+    ix = FileStorage(str(directory)).open_index()
+    with ix.reader() as reader:
+        ids = {docnum: fields["id"] for docnum, fields in reader.iter_docs()}
+        schema = ix.schema
+        scorable = [name for name in schema.names() if schema[name].scorable]
+        lengths = {
+            (ids[docnum], name): reader.doc_field_length(docnum, name)
+            for docnum in ids
+            for name in scorable
+        }
+        postings: dict[tuple[str, bytes], Any] = {}
+        for fieldname, btext in reader.all_terms():
+            if fieldname.startswith("spell_"):
+                postings[fieldname, btext] = reader.doc_frequency(fieldname, btext)
+                continue
+            matcher = reader.postings(fieldname, btext)
+            found = set()
+            while matcher.is_active():
+                found.add((ids[matcher.id()], matcher.weight(), matcher.value()))
+                matcher.next()
+            postings[fieldname, btext] = found
+        stored = {fields["id"]: fields for _, fields in reader.iter_docs()}
+        segments = len(reader.leaf_readers())
+    return {"stored": stored, "lengths": lengths, "postings": postings, "segments": segments}
+
+
+def test_a_parallel_build_holds_what_whooshs_own_writer_writes(tmp_path):
+    directory = tmp_path / "parallel"
+    directory.mkdir()
+    ix = FileStorage(str(directory)).create_index(build_schema(("en", "ru", "az")))
+    writer = ParallelWriter(
+        ix, procs=2, batchsize=7, multisegment=True, compound=False, codec=Codec(blocklimit=16)
+    )
+    for article in _articles():
+        fields, _, _ = document(article, ix.schema, "en")
+        writer.add_document(**fields)
+    writer.commit()
+    _build(tmp_path / "whoosh", SegmentWriter, _PerPostingCodec(blocklimit=16))
+
+    ours, whooshs = _content(directory), _content(tmp_path / "whoosh")
+
+    assert ours["segments"] == 2 and whooshs["segments"] == 1
+    assert len(ours["stored"]) == len(_articles())
+    for part in ("stored", "lengths", "postings"):
+        assert ours[part] == whooshs[part], part

@@ -30,7 +30,7 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any
@@ -147,8 +147,8 @@ def _block_arrays(ids: Any, weights32: array) -> bytes:
         return _single_posting(ids[0], weights32[0])
     gaps = [ids[0]] + [b - a for a, b in pairwise(ids)]
     halves = [w * 2 for w in weights32]
-    whole = all(h.is_integer() for h in halves)
-    weights = [int(h) for h in halves] if whole else list(weights32)
+    whole = all(map(float.is_integer, halves))
+    weights = list(map(int, halves)) if whole else list(weights32)
     id_code = _narrowest(max(gaps), _TYPECODES)
     weight_code = _narrowest(max(weights), _WEIGHT_TYPECODES) if whole else "f"
     parts = [array(id_code, gaps), array(weight_code, weights)]
@@ -304,7 +304,7 @@ class _FieldWriter(W3FieldWriter):
                     self.finish_field()
                 fieldobj = schema[fieldname]
                 self.start_field(fieldname, fieldobj)
-                table = _length_table(lengths, fieldname) if fieldobj.scorable else b""
+                table = length_table(lengths, fieldname) if fieldobj.scorable else b""
             last = key
             _, _, ids, weights, values = zip(*group, strict=True)
             if ids[0] == -1:  # Whoosh's marker of a spelling-only word, never a posting
@@ -323,23 +323,41 @@ class _FieldWriter(W3FieldWriter):
                 field_lengths = [table[docnum] for docnum in ids]
             else:
                 field_lengths = []
-            if len(ids) <= self._postwriter._blocklimit:
-                self._add_block_term(btext, ids, weights, values, field_lengths)
-                continue
-            self.start_term(btext)
-            self._postwriter.add_postings(
-                list(ids), list(weights), [v or b"" for v in values], field_lengths
-            )
-            self.finish_term()
+            self.add_term(btext, ids, weights, values, field_lengths)
         if last is not None:
             self.finish_field()
+
+    def add_term(
+        self,
+        btext: bytes,
+        ids: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[bytes | None],
+        lengths: list[int],
+    ) -> None:
+        """One term's postings, ascending document numbers (inside ``start_field`` and
+        ``finish_field``, terms in ascending order), with ``lengths`` the field-length bytes
+        of their documents (empty for a field that is not scorable)."""
+        if len(ids) <= self._postwriter._blocklimit:
+            self._add_block_term(btext, ids, weights, values, lengths)
+            return
+        self.start_term(btext)
+        self._postwriter.add_postings(list(ids), list(weights), [v or b"" for v in values], lengths)
+        self.finish_term()
+
+    def add_spelling(self, btext: bytes, values: list[bytes | None], lengths: list[int]) -> None:
+        """A word of a spelling field: Whoosh gives it one posting per document holding it,
+        each at document 0 with weight 1 and ``values`` (sorted), inside ``start_field`` and
+        ``finish_field``."""
+        count = len(values)
+        self.add_term(btext, [0] * count, [1] * count, values, lengths)
 
     def _add_block_term(
         self,
         btext: bytes,
-        ids: tuple[int, ...],
-        weights: tuple[float, ...],
-        values: tuple[bytes | None, ...],
+        ids: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[bytes | None],
         lengths: list[int],
     ) -> None:
         """A term whose postings fit one block: what ``start_term``, :meth:`_PostingsWriter.
@@ -359,8 +377,9 @@ class _FieldWriter(W3FieldWriter):
         data = _LENGTH.pack(len(arrays)) + arrays + packed
         info = pickle.dumps((len(ids), ids[-1], maxweight, 0, shortest, longest), 2)
         block = WHOOSH3_HEADER_MAGIC + pack_int(-(len(info) + len(data))) + info + data
-        offset = self._postfile.tell()
-        self._postfile.write(block)
+        postfile = self._postfile.file  # past StructFile's Python wrappers
+        offset = postfile.tell()
+        postfile.write(block)
         terminfo = _TERMINFO.pack(
             0, 0 + sum(weights32), len(ids), shortest, longest, maxweight, ids[0], ids[-1]
         )
@@ -369,7 +388,7 @@ class _FieldWriter(W3FieldWriter):
         )
 
 
-def _length_table(lengths: Any, fieldname: str) -> bytes | None:
+def length_table(lengths: Any, fieldname: str) -> bytes | None:
     """Every document's field-length byte (0 for none), or None when ``lengths`` can only
     be asked one document at a time."""
     if not lengths:

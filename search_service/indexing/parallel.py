@@ -15,7 +15,7 @@ import sys
 
 from whoosh.multiproc import MpWriter, SubWriterTask, finish_subsegment
 
-from .segment import MemoSegmentWriter
+from .segment import BulkSegmentWriter, MemoSegmentWriter
 
 _PR_SET_PDEATHSIG = 1
 
@@ -32,9 +32,11 @@ class _Task(SubWriterTask):
             os._exit(1)
 
     def _run(self) -> None:
-        """``SubWriterTask.run`` with our segment writer."""
+        """``SubWriterTask.run`` with our segment writers."""
         ix = self.storage.open_index(self.indexname)
-        writer = self.writer = MemoSegmentWriter(ix, _lk=False, **self.kwargs)
+        # Sub-segments merged by the parent are read back from the sorting pool's runs.
+        kind = BulkSegmentWriter if self.multisegment else MemoSegmentWriter
+        writer = self.writer = kind(ix, _lk=False, **self.kwargs)
         while self.running:
             job = self.jobqueue.get()
             if job is None:

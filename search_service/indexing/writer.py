@@ -34,18 +34,20 @@ from .schema import (
     text_field,
     text_value,
 )
-from .segment import MemoSegmentWriter
+from .segment import BulkSegmentWriter, MemoSegmentWriter
 from .store import IndexStore
 
+# The sorting pool of incremental writes (a full build keeps its postings its own way, see
+# segment.BulkSegmentWriter).
 WRITER_MEMORY_MB = 256
 # Segments as separate files rather than one compound file: Whoosh reads a compound file's
 # parts through BytesIO copies, which put the whole postings and term index of the build in
 # every worker's private memory (about 200 MB per worker at 100,000 articles).
 COMPOUND = False
-# A full build analyses articles in this many processes (each with WRITER_MEMORY_MB of
-# buffer), each writing its own segment. The segments are not merged afterwards: at 20,000
-# articles Whoosh's merge took more CPU than the whole build (58 s against 42 s) and made
-# no measurable difference to query time with two segments (bench/speed.py).
+# A full build analyses articles in this many processes, each writing its own segment. The
+# segments are not merged afterwards: at 20,000 articles Whoosh's merge took more CPU than the
+# whole build (58 s against 42 s) and made no measurable difference to query time with two
+# segments (bench/speed.py).
 BUILD_PROCS = max(1, min(os.cpu_count() or 1, 4))
 
 
@@ -148,7 +150,7 @@ def _build_writer(ix: Any) -> IndexWriter:
             compound=COMPOUND,
             codec=Codec(),
         )
-    return _writer(ix)
+    return BulkSegmentWriter(ix, compound=COMPOUND, codec=Codec())
 
 
 def _writer(ix: Any) -> IndexWriter:
