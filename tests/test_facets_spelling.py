@@ -212,3 +212,27 @@ def test_recency_boost_does_not_beat_a_clearly_better_match(search_client):
         },
     ]
     assert _ranked(search_client(articles), "crane") == ["strong-old", "weak-new"]
+
+
+def test_facets_count_across_segments_without_deleted_articles(search_client, tmp_path):
+    from conftest import write_jsonl
+
+    from search_service import config as settings
+    from search_service.indexing import writer
+    from search_service.indexing.store import IndexStore
+    from search_service.sources import read_sources
+
+    client = search_client(GENERATED[:100])
+    config = settings.load({}, index_dir=client.index_dir)
+    store = IndexStore(client.index_dir)
+    writer.add(store, read_sources([write_jsonl(tmp_path / "more.jsonl", GENERATED[100:])]), config)
+    gone = [a["id"] for a in GENERATED[95:105]]
+    writer.delete(store, gone, config)
+    _, ix = store.open_current()
+    assert len(ix._segments()) > 1
+
+    body = client.search("orbit", per_page=5)
+
+    expected = _brute_force([a for a in GENERATED if a["id"] not in gone])
+    for name in ("lang", "category", "year"):
+        assert body["facets"][name] == dict(expected[name]), name

@@ -5,15 +5,17 @@ deleted articles."""
 from __future__ import annotations
 
 import shutil
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import write_jsonl
 from whoosh import query as wq
 
 from search_service import config as settings
-from search_service.indexing import writer
+from search_service.indexing import reading, writer
 from search_service.indexing.schema import language_groups
 from search_service.indexing.store import IndexStore
 from search_service.searching import columns, matching, scoring
@@ -135,8 +137,6 @@ def test_a_phrase_needs_its_words_next_to_each_other_in_order(make_index):
 
 
 def test_top_orders_by_score_then_document_number():
-    import numpy as np
-
     matches = matching.Matches(
         np.array([2, 5, 7, 9], dtype=np.int64), np.array([1.0, 3.0, 1.0, 3.0])
     )
@@ -158,3 +158,111 @@ def test_per_segment_arrays_stay_within_their_memory_bound(edited_index, monkeyp
 
     assert len(columns._CACHE) == 1  # only the newest entry is kept
     assert columns._cache_bytes == next(iter(columns._CACHE.values()))[1]
+
+
+def test_postings_read_from_the_maps_are_what_whoosh_reads(edited_index):
+    """Every term of every segment: document numbers, weights, doc frequency and positions
+    as Whoosh's own matcher and format read them."""
+    _, ix = IndexStore(edited_index).open_current()
+    with ix.searcher() as searcher:
+        checked = 0
+        for leaf, _ in searcher.leaf_searchers():
+            reader = leaf.reader()
+            for field, text in reader.all_terms():
+                if field.startswith("spell_"):
+                    continue
+                postings = reading.postings(reader, field, text)
+                matcher = reader.postings(field, text)  # deleted articles filtered out
+                expected = []
+                while matcher.is_active():
+                    expected.append((matcher.id(), matcher.weight()))
+                    matcher.next()
+                kept = np.isin(postings.ids, list(reader.deleted_docs_set), invert=True)
+                found = zip(
+                    postings.ids[kept].tolist(), postings.weights[kept].tolist(), strict=True
+                )
+                assert list(found) == expected, (field, text)
+                assert reading.doc_frequency(reader, field, text) == reader.doc_frequency(
+                    field, text
+                )
+                format_ = reader.schema[field].format
+                if field.startswith("text_"):
+                    values = postings.values_for(postings.ids)
+                    found, counts = reading.positions(values)
+                    decoded = [format_.decode_positions(v) for v in values]
+                    assert found.tolist() == [p for d in decoded for p in d]
+                    assert counts.tolist() == [len(d) for d in decoded]
+                checked += 1
+            assert reading.postings(reader, "text_en", b"no-such-term") is None
+    assert checked > 1000
+
+
+def test_a_term_in_several_blocks_reads_as_whoosh_reads_it(make_index):
+    """More articles with a word than a postings block holds (512), some with it twice."""
+    articles = [
+        {
+            "id": f"a{n}",
+            "lang": "en",
+            "title": f"Harbour note {n}",
+            "body": "harbour " * (1 + n % 3) + ("tide" if n % 7 else "storm"),
+        }
+        for n in range(1100)
+    ]
+    _, ix = IndexStore(make_index(articles)).open_current()
+    blocks = 0
+    with ix.searcher() as searcher:
+        for leaf, _ in searcher.leaf_searchers():
+            reader = leaf.reader()
+            for word in ("harbour", "tide", "storm"):
+                postings = reading.postings(reader, "text_en", word.encode())
+                matcher = reader.postings("text_en", word)
+                expected = []
+                while matcher.is_active():
+                    expected.append((matcher.id(), matcher.weight()))
+                    matcher.next()
+                found = zip(postings.ids.tolist(), postings.weights.tolist(), strict=True)
+                assert list(found) == expected
+                values = postings.values_for(postings.ids[::5])
+                decoded = [reader.schema["text_en"].format.decode_positions(v) for v in values]
+                assert reading.positions(values)[0].tolist() == [p for d in decoded for p in d]
+                blocks = max(blocks, len(postings.blocks))
+    assert blocks > 1
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["bank", "bank"], ["central", "bank", "rate"], ["bank", "rate", "bank"], ["rate", "rate"]],
+)
+def test_longer_phrases_and_repeated_words_match_as_whoosh_matches_them(make_index, words):
+    texts = [
+        "The central bank rate rose; the bank rate bank met.",
+        "Bank bank notes and a rate rate table.",
+        "Central bank, rate: bank.",
+        "A central bank. Rate bank rate bank rate.",
+        "Nothing about it.",
+    ]
+    index_dir = make_index(
+        [{"id": f"t{n}", "lang": "en", "title": "Notes", "body": t} for n, t in enumerate(texts)]
+    )
+    _, ix = IndexStore(index_dir).open_current()
+    with ix.searcher(weighting=scoring.weighting()) as searcher:
+        phrase = wq.Phrase("text_en", words)
+        found, expected = numpy_scores(searcher, phrase), whoosh_scores(searcher, phrase)
+    assert expected
+    assert found == pytest.approx(expected, rel=1e-9)
+
+
+def test_segments_without_maps_are_read_through_whoosh(edited_index, monkeypatch):
+    """A segment whose files cannot be mapped (a compound file) is read through Whoosh's own
+    matcher, with the same answers."""
+    monkeypatch.setattr(reading, "_mapped", lambda structfile: None)
+    monkeypatch.setattr(reading, "_FILES", weakref.WeakKeyDictionary())
+    _, ix = IndexStore(edited_index).open_current()
+    with ix.searcher(weighting=scoring.weighting()) as searcher:
+        for text in READER_QUERIES:
+            query = reader_query.build(
+                reader_query.parse(text), searcher.schema, language_groups(searcher.schema)
+            )
+            expected = whoosh_scores(searcher, query)
+            assert numpy_scores(searcher, query) == pytest.approx(expected, rel=1e-9), text
+        assert reading._FILES and not any(files.usable for files in reading._FILES.values())

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import write_jsonl
 
 from search_service import config as settings
 from search_service import create_app
+from search_service.analysis.memo import query_terms
 from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
+from search_service.searching import query as reader_query
 from search_service.searching.cache import ResultCache
+from search_service.searching.snippets import Snippets
 from search_service.sources import read_sources
 
 
@@ -122,3 +126,44 @@ def test_a_cached_answer_is_written_as_the_standard_encoder_would_with_its_own_t
             assert body == (standard + "\n").encode()
             assert response.content_type == "application/json"
         assert json.loads(hit.get_data())["took_ms"] < 1000
+
+
+HIGHLIGHTED_TEXTS = [
+    "Bank banking embankment bank_rate BANK bank.",
+    "The banks' banker banked on bank2 and 2bank, then bank",
+    "Банк и банки: банковский банк",
+    "café bank\u0301 bank \u0301bank ba\u0301nk bank",  # combining marks (an acute accent)
+    "xbank bankx bank-bank bank",
+    "Bank'ın bank'da bank ' bank bank'",  # words with an apostrophe, one word in Azerbaijani
+    "",
+]
+
+
+def _highlighted_by_walking(terms, text):
+    """What snippets mark, found the plain way: every word of the text analysed in turn."""
+    found = []
+    for match in terms.words.finditer(text):
+        word = match.group()
+        exact = query_terms(terms.schema, terms.fields[0][0], word)
+        hit = not terms.exact.isdisjoint(exact) or any(
+            not wanted.isdisjoint(query_terms(terms.schema, name, word))
+            for name, _, wanted in terms.fields[1:]
+        )
+        if hit:
+            found.append((exact[0] if exact else word, match.start(), match.end()))
+    return found
+
+
+@pytest.mark.parametrize("text", HIGHLIGHTED_TEXTS)
+@pytest.mark.parametrize(
+    "query, lang",
+    [("bank", "en"), ("banks banking", "en"), ("банк", "ru"), ("cafe bank", "en"), ("bank", "az")],
+)
+def test_snippets_mark_the_words_a_word_by_word_analysis_marks(sample_index, query, lang, text):
+    _, ix = IndexStore(sample_index).open_current()
+    clauses = reader_query.parse(query)
+    terms = Snippets(clauses, ix.schema, 200)._for({"lang": lang})
+
+    marked = [(t.text, t.startchar, t.endchar) for t in terms.matches(text)]
+
+    assert marked == _highlighted_by_walking(terms, text)

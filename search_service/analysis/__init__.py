@@ -52,8 +52,9 @@ def _combining_marks() -> str:
     return "".join(ranges)
 
 
+COMBINING_MARKS = _combining_marks()
 # Letters and digits, keeping combining marks attached to the letter they follow.
-TOKEN_PATTERN = rf"[^\W_](?:[^\W_]|[{_combining_marks()}])*"
+TOKEN_PATTERN = rf"[^\W_](?:[^\W_]|[{COMBINING_MARKS}])*"
 # Turkic languages: a word with its suffixes after an apostrophe is one token (Bakı'da).
 TURKIC_TOKEN_PATTERN = rf"{TOKEN_PATTERN}(?:[{APOSTROPHES}]{TOKEN_PATTERN})?"
 

@@ -71,6 +71,40 @@ def codes(
     ]
 
 
+def labels(
+    searcher: Searcher, field: str, key: Callable[[Any], Any] | None = None
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """A sortable column as labels for counting, over the whole index: each document's label
+    number plus one (0 where the value is missing or empty), by index-wide document number;
+    the labels (values as text, bytes decoded, equal texts one label); and each label's rank
+    in sorted order. Built once per set of segments from their :func:`codes`."""
+    kind = "labels" if key is None else f"labels:{key.__module__}.{key.__qualname__}"
+    ids = tuple(_segment_id(leaf.reader()) for leaf, _ in searcher.leaf_searchers())
+
+    def load() -> tuple[np.ndarray, list[str], np.ndarray]:
+        index: dict[str, int] = {}
+        parts = []
+        for _, segment_codes, names in codes(searcher, field, key):
+            numbers = [
+                0 if text is None else index.setdefault(text, len(index) + 1)
+                for text in map(_label, names)
+            ]
+            parts.append(np.asarray(numbers or [0], dtype=np.int32)[segment_codes])
+        texts = list(index)
+        ranks = np.empty(len(texts), dtype=np.int64)
+        ranks[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
+        by_document = np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
+        return by_document, texts, ranks
+
+    return _cached((kind, ids, field), load)
+
+
+def _label(value: Any) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8")
+    return None if value in ("", None) else str(value)
+
+
 def _read_lengths(reader: Any, field: str) -> np.ndarray:
     """The length column is one byte per document: read as one slice of the file rather
     than one document at a time (through the segment's own cached column reader)."""

@@ -1,11 +1,13 @@
 """Facet counts for a whole result set (not just one page): per language, category and year.
 
-Counted from the sortable columns (read once per segment, see :mod:`.columns`), so no
+Counted from the sortable columns (read once per set of segments as one label number per
+document, see :func:`.columns.labels`): a facet is one ``bincount`` of the matches' labels, and no
 stored document is read.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from whoosh.searching import Searcher
 
 from ..indexing.schema import day_year
@@ -24,15 +26,11 @@ def counts(searcher: Searcher, matches: matching.Matches) -> dict[str, dict[str,
     ordered by count (highest first), then value; missing values are left out."""
     facets: dict[str, dict[str, int]] = {}
     for name, (column, key) in FACETS.items():
-        totals: dict[str, int] = {}
-        grouped = matches.count_by(columns.codes(searcher, column, key))
-        for value, count in grouped.items():
-            if isinstance(value, bytes):
-                value = value.decode("utf-8")
-            if value in ("", None):
-                continue
-            totals[str(value)] = totals.get(str(value), 0) + count
-        pairs = list(totals.items())
-        pairs.sort(key=lambda pair: (-pair[1], pair[0]))
-        facets[name] = dict(pairs)
+        labels, texts, ranks = columns.labels(searcher, column, key)
+        found = np.bincount(labels[matches.docnums], minlength=len(texts) + 1)[1:]
+        present = np.flatnonzero(found)
+        order = present[np.lexsort((ranks[present], -found[present]))].tolist()
+        facets[name] = {
+            texts[i]: count for i, count in zip(order, found[order].tolist(), strict=True)
+        }
     return facets

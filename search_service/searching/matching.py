@@ -4,7 +4,7 @@ Whoosh evaluates a query tree by advancing a tree of matcher objects one posting
 Our trees are wide (each word as an exact and a folded term, in every language the query
 could be in), and each matching article costs about 90 µs of Python calls: a query matching
 1,000 of 100,000 articles took 90 ms. Here the same tree is evaluated per segment on whole
-arrays: a term's document numbers and weights come out of :mod:`.codec`'s blocks with
+arrays: a term's document numbers and weights come out of its blocks (:mod:`.reading`) with
 ``numpy.frombuffer``, BM25F is one vector expression, ``And`` an intersection, ``Or`` a union
 with summed scores. The scores are Whoosh's to float rounding (the tests compare them with
 Whoosh's own matchers), so relevance does not change, only its cost.
@@ -19,14 +19,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.formats import Positions
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from ..indexing import codec
+from ..indexing import reading
 from . import columns
 
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
@@ -60,16 +62,6 @@ class Matches:
 
     def overlaps(self, other: Matches) -> bool:
         return bool(np.isin(other.docnums, self.docnums, assume_unique=True).any())
-
-    def count_by(self, column: list[tuple[int, np.ndarray, list[Any]]]) -> dict[Any, int]:
-        """How many matches have each value of a column; see :func:`.columns.codes`."""
-        totals: dict[Any, int] = {}
-        for offset, codes, names in column:
-            start, end = np.searchsorted(self.docnums, [offset, offset + len(codes)])
-            counts = np.bincount(codes[self.docnums[start:end] - offset], minlength=len(names))
-            for code in np.flatnonzero(counts).tolist():
-                totals[names[code]] = totals.get(names[code], 0) + int(counts[code])
-        return totals
 
 
 def evaluate(
@@ -115,9 +107,20 @@ def counter(searcher: Searcher, terms: dict) -> Callable[[str, str], int]:
         found = [terms.get(_term_key(reader, field, text)) for reader in readers]
         if all(part is not None for part in found):
             return sum(len(ids) for ids, _ in found)
-        return searcher.doc_frequency(field, text)
+        return doc_frequency(searcher, field, text)
 
     return frequency
+
+
+def doc_frequency(searcher: Searcher, field: str, text: str) -> int:
+    """``searcher.doc_frequency(field, text)`` (deleted articles counted, as Whoosh counts
+    them), from the segments' terms tables (:mod:`.reading`) rather than Whoosh's look-up."""
+    if field not in searcher.schema:
+        return searcher.doc_frequency(field, text)  # Whoosh's own error
+    btext = searcher.schema[field].to_bytes(text)
+    return sum(
+        reading.doc_frequency(leaf.reader(), field, btext) for leaf, _ in searcher.leaf_searchers()
+    )
 
 
 def _term_key(reader: Any, field: str, text: str) -> tuple[int, str, str]:
@@ -131,9 +134,13 @@ class _Leaf:
 
     def __init__(self, searcher: Searcher, terms: dict | None = None) -> None:
         self.searcher = searcher
+        self.schema = searcher.schema
         self.reader = searcher.reader()
+        self.files = reading.segment_files(self.reader)
         self.deleted = self.reader.has_deletions()
         self.terms = {} if terms is None else terms
+        weighting = searcher.weighting
+        self.bm25 = weighting if isinstance(weighting, BM25F) else None
 
     def evaluate(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         """The segment's matches of ``node``: document numbers (ascending) and scores."""
@@ -174,59 +181,93 @@ class _Leaf:
         ids, scores = found
         return ids, scores * node.boost if node.boost != 1 else scores
 
+    def _postings(self, field: str, text: str) -> reading.TermPostings | None:
+        """A term's postings in the segment, read once per search (see ``terms``)."""
+        key = ("postings", id(self.reader), field, text)
+        found = self.terms.get(key, self)
+        if found is self:
+            btext = self.schema[field].to_bytes(text)
+            found = self.terms[key] = reading.postings(self.reader, field, btext, self.files)
+        return found
+
     def _unboosted_term(self, node: wq.Term) -> tuple[np.ndarray, np.ndarray]:
-        field, schema = node.fieldname, self.searcher.schema
-        if field not in schema:
+        field = node.fieldname
+        if field not in self.schema:
             return _EMPTY_IDS, _EMPTY_SCORES
         try:
-            text = schema[field].to_bytes(node.text)
+            self.schema[field].to_bytes(node.text)
         except ValueError:
             return _EMPTY_IDS, _EMPTY_SCORES
-        weighting = self.searcher.weighting
-        if not isinstance(weighting, BM25F):
+        if self.bm25 is None:
             return self._by_matcher(wq.Term(field, node.text))
-        matcher = codec.postings(self.reader, field, text)
-        if matcher is None:
+        postings = self._postings(field, node.text)
+        if postings is None:
             return _EMPTY_IDS, _EMPTY_SCORES
-        ids, weights = matcher.all_arrays()
+        ids, weights = postings.ids, postings.weights
         if self.deleted:
             keep = ~np.isin(ids, columns.deleted(self.reader))
             ids, weights = ids[keep], weights[keep]
         tf = weights.astype(np.float64)
-        if schema[field].scorable:  # BM25F, as whoosh.scoring.BM25FScorer computes it
-            top = self.searcher.get_parent()
-            idf, average = top.idf(field, text), top.avg_field_length(field) or 1
-            k1, b = weighting.K1, weighting._field_B.get(field, weighting.B)
-            lengths = columns.field_lengths(self.reader, field)[ids]
-            scores = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
-        else:  # a field without lengths (lang, category, tag): the weight, as Whoosh scores it
-            scores = tf
+        scoring = self._scoring(field)
+        if scoring is None:  # a field without lengths (lang, category, tag): the weight
+            return ids, tf
+        # BM25F, as whoosh.scoring.BM25FScorer computes it
+        k1, b, average, lengths = scoring
+        idf = self.searcher.get_parent().idf(field, node.text)
+        scores = idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[ids] / average))
         return ids, scores
+
+    def _scoring(self, field: str) -> tuple[float, float, float, np.ndarray] | None:
+        """A field's BM25F parameters, its average length and the segment's lengths, once
+        per search and segment; None for a field without lengths."""
+        key = ("scoring", id(self.reader), field)
+        found = self.terms.get(key, self)
+        if found is self:
+            found = None
+            if self.schema[field].scorable:
+                weighting = self.bm25
+                average = self.searcher.get_parent().avg_field_length(field) or 1
+                b = weighting._field_B.get(field, weighting.B)
+                lengths = columns.field_lengths(self.reader, field)
+                found = (weighting.K1, b, average, lengths)
+            self.terms[key] = found
+        return found
 
     def _phrase(self, node: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
         """The articles with the words next to each other in order, scored as Whoosh scores a
         phrase: the sum of its words' scores. Positions are read only for the articles that
-        have every word."""
+        have every word, all of a word's at once: each position becomes a key (article,
+        position of the phrase's start were it there), and the keys of every word intersect."""
         field = node.fieldname
         words = [wq.Term(field, word) for word in node.words]
         ids, scores = _intersection([self._term(word) for word in words])
         if not len(ids) or len(words) < 2:
             return ids, scores
-        decode = self.searcher.schema[field].format.decode_positions
-        ends = None  # per article, the positions where the phrase so far ends
-        for word in words:
+        decode = self._decoder(field)
+        article = np.arange(len(ids), dtype=np.int64) << 32
+        starts = None
+        for offset, word in enumerate(words):
             # Every word has postings here: the articles in ``ids`` have them all.
-            postings = codec.postings(
-                self.reader, field, self.searcher.schema[field].to_bytes(word.text)
-            )
-            found = [set(decode(value)) for value in postings.values_for(ids)]
-            if ends is not None:
-                pairs = zip(ends, found, strict=True)
-                found = [{p for p in here if p - 1 in before} for before, here in pairs]
-            ends = found
-        keep = np.fromiter((bool(e) for e in ends), bool, count=len(ids))
+            found, counts = decode(self._postings(field, word.text).values_for(ids))
+            keys = np.repeat(article, counts) + (found + (len(words) - offset))
+            starts = keys if starts is None else starts[np.isin(starts, keys)]
+        keep = np.zeros(len(ids), dtype=bool)
+        keep[starts >> 32] = True
         scores = scores[keep] * node.boost if node.boost != 1 else scores[keep]
         return ids[keep], scores
+
+    def _decoder(self, field: str) -> Callable[[list[bytes]], tuple[np.ndarray, np.ndarray]]:
+        """How to read positions out of a field's values, for every value at once."""
+        format_ = self.searcher.schema[field].format
+        if type(format_) is Positions:
+            return reading.positions
+
+        def decode(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+            found = [format_.decode_positions(value) for value in values]
+            counts = np.fromiter(map(len, found), np.int64, count=len(found))
+            return np.fromiter(chain.from_iterable(found), np.int64), counts
+
+        return decode
 
     def _by_matcher(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         """Any other query, through Whoosh's own matcher, read out whole."""

@@ -10,6 +10,7 @@ every word of every result would take half of a search's time.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from typing import Any
 
@@ -17,12 +18,15 @@ from whoosh import highlight
 from whoosh.analysis import Token
 from whoosh.fields import Schema
 
+from ..analysis import COMBINING_MARKS, TOKEN_PATTERN, TURKIC_TOKEN_PATTERN
 from ..analysis.memo import query_terms
 from ..indexing.schema import FOLD_PREFIX, group_for, text_field
 from . import query as reader_query
 
 ELLIPSIS = "…"
 _WHITESPACE = re.compile(r"\s+")
+_RUNS = re.compile(r"[^\W_]+")  # letters and digits
+_MARKS = re.compile(f"[{COMBINING_MARKS}]")
 
 
 class MarkFormatter(highlight.Formatter):
@@ -50,6 +54,34 @@ def _has_words(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
 
+_FOLDED = "\x00"  # marks a folded field's term among a word's terms
+
+
+class _Vocabulary:
+    """The words highlighting has analysed in this worker, for one language's fields: each
+    word's first term, and for each term the words that analyse to it (a folded field's
+    terms marked with :data:`_FOLDED`). A search then finds its matching words with set
+    operations, and analyses only words this worker has never seen."""
+
+    LIMIT = 200_000  # words; then the language starts a new vocabulary
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] = {}
+        self.by_term: dict[str, set[str]] = {}
+        self.version = 0  # a new number after each addition (numbers from one counter)
+
+
+_VOCABULARIES: dict[tuple[str, ...], _Vocabulary] = {}
+_VERSIONS = itertools.count(1)  # next() on it is atomic: threads never share a version
+
+
+def _vocabulary(fields: tuple[str, ...]) -> _Vocabulary:
+    found = _VOCABULARIES.get(fields)
+    if found is None or len(found.first) >= _Vocabulary.LIMIT:
+        found = _VOCABULARIES[fields] = _Vocabulary()
+    return found
+
+
 class _Terms:
     """One language's query terms, exact and folded, and how to find them in text."""
 
@@ -62,36 +94,92 @@ class _Terms:
                 self.fields.append((name, schema[name].analyzer, terms))
         self.exact = self.fields[0][2]
         self.words = self.fields[0][1].items[0].expression  # the language's tokenizer
+        # Tokenizers whose words are the longest runs of letters and digits, marks and
+        # apostrophes aside; the first of them: exactly those runs in a text without marks.
+        self.runs = self.words.pattern in (TOKEN_PATTERN, TURKIC_TOKEN_PATTERN)
+        self.plain = self.words.pattern == TOKEN_PATTERN
         self.any = any(terms for _, _, terms in self.fields)
-        self._seen: dict[str, tuple[str, bool]] = {}  # this search's words: (term, matched)
+        # Every term a word may analyse to and match, folded ones marked.
+        self.wanted = self.exact.union(
+            *(frozenset(_FOLDED + t for t in terms) for _, _, terms in self.fields[1:])
+        )
+        self.vocabulary = _vocabulary(tuple(name for name, _, _ in self.fields))
+        self._matching: set[str] = set()
+        self._version = -1  # the vocabulary's version _matching was taken from
 
     def matches(self, text: str) -> list[Token]:
-        """The words of ``text`` that match the query, as tokens for Whoosh's formatter."""
-        found = []
-        for word in self.words.finditer(text):
-            known = self._known(word.group())
-            if known[1]:
-                found.append(Token(text=known[0], startchar=word.start(), endchar=word.end()))
-        return found
+        """The words of ``text`` that match the query, as tokens for Whoosh's formatter.
+
+        The matching words are found by set operations (see :class:`_Vocabulary`), and
+        only they are looked for in the text, not every word walked."""
+        if self.plain and not _MARKS.search(text):
+            words, runs = set(_RUNS.findall(text)), True  # the tokenizer's words, found faster
+        else:
+            words = set(self.words.findall(text))
+            runs = self.runs and "".join(words).isalnum()
+        forms = self.vocabulary.first
+        new = words.difference(forms)
+        if new:
+            self._analyse(new)
+        matching = self.matching()
+        found = words.intersection(matching)
+        if not found:
+            return []
+        if not runs:  # only the tokenizer says where words start
+            return [
+                Token(text=forms[word], startchar=match.start(), endchar=match.end())
+                for match in self.words.finditer(text)
+                if (word := match.group()) in matching
+            ]
+        # Every word is a longest run of letters and digits: an occurrence of a matching
+        # word counts where no letter or digit touches it.
+        tokens = []
+        for word in found:
+            start = text.find(word)
+            while start >= 0:
+                end = start + len(word)
+                if (not start or not text[start - 1].isalnum()) and (
+                    end == len(text) or not text[end].isalnum()
+                ):
+                    tokens.append(Token(text=forms[word], startchar=start, endchar=end))
+                start = text.find(word, end)
+        if len(found) > 1:
+            tokens.sort(key=lambda token: token.startchar)
+        return tokens
 
     def match_at(self, text: str, position: int) -> bool:
         """Whether the word starting at ``position`` of ``text`` matches the query."""
         word = self.words.match(text, position)
-        return bool(word) and self._known(word.group())[1]
+        if not word:
+            return False
+        found = word.group()
+        if found not in self.vocabulary.first:
+            self._analyse({found})
+        return found in self.matching()
 
-    def _known(self, word: str) -> tuple[str, bool]:
-        known = self._seen.get(word)
-        if known is None:
-            known = self._seen[word] = self._judge(word)
-        return known
+    def matching(self) -> set[str]:
+        """The words of the vocabulary that match the query, taken again when it has grown
+        (by this search or, in another thread, another)."""
+        vocabulary = self.vocabulary
+        if self._version != vocabulary.version:
+            self._version = vocabulary.version  # before reading: a later addition is noticed
+            by_term = vocabulary.by_term
+            self._matching = set().union(*(by_term.get(t, ()) for t in self.wanted))
+        return self._matching
 
-    def _judge(self, word: str) -> tuple[str, bool]:
-        (field, _, exact), *folded = self.fields
-        forms = query_terms(self.schema, field, word)
-        matched = bool(exact.intersection(forms)) or any(
-            terms.intersection(query_terms(self.schema, name, word)) for name, _, terms in folded
-        )
-        return (forms[0] if forms else word), matched
+    def _analyse(self, words: set[str]) -> None:
+        """Analyse words new to the worker into the vocabulary."""
+        (field, _, _), *folded = self.fields
+        first, by_term = self.vocabulary.first, self.vocabulary.by_term
+        for word in words:
+            forms = query_terms(self.schema, field, word)
+            terms = set(forms)
+            for name, _, _ in folded:
+                terms.update(_FOLDED + term for term in query_terms(self.schema, name, word))
+            for term in terms:
+                by_term.setdefault(term, set()).add(word)
+            first[word] = forms[0] if forms else word  # after by_term: known means complete
+        self.vocabulary.version = next(_VERSIONS)
 
 
 class Snippets:

@@ -17,6 +17,7 @@ from whoosh.searching import Searcher
 from ..analysis.memo import query_terms
 from ..indexing.schema import FOLD_PREFIX, text_field
 from ..suggestions.vocabulary import VOCABULARIES
+from . import matching
 from . import query as reader_query
 
 # A word found in more documents than this is never "rare", whatever the results hold.
@@ -77,7 +78,9 @@ def _correct(
             for term in query_terms(schema, folded, word):
                 found += frequency(folded, term)
                 terms.append(wq.Term(folded, term))
-    if found > RARE_DOCUMENTS or (found and matched(wq.Or(terms))):
+        if found > RARE_DOCUMENTS:  # common: the other languages cannot make it rare
+            return None
+    if found and matched(wq.Or(terms)):
         return None
     # (distance, -documents, -documents with this very form, word): words sharing a stem tie
     # on documents, and then the form readers use most wins (нефтъ → нефть, not нефте).
@@ -93,7 +96,9 @@ def _correct(
         for candidate, distance in VOCABULARIES.get(searcher, group).near(typed, maxdist):
             if candidate == typed or candidate[:1] != typed[:1]:
                 continue
-            documents = sum(_documents(reader, group, t) for t in _terms(schema, group, candidate))
+            documents = sum(
+                _documents(searcher, group, t) for t in _terms(schema, group, candidate)
+            )
             if documents < max(1, BETTER_BY * found):
                 continue
             form = reader.doc_frequency(spelling, candidate)
@@ -107,9 +112,9 @@ def _terms(schema, group: str, word: str) -> list[str]:
     return list(query_terms(schema, text_field(group), word))
 
 
-def _documents(reader, group: str, term: str) -> int:
+def _documents(searcher: Searcher, group: str, term: str) -> int:
     """Documents of one language containing ``term`` in title, lead or body."""
-    return reader.doc_frequency(text_field(group), term)
+    return matching.doc_frequency(searcher, text_field(group), term)
 
 
 def _same_case(typed: str, word: str) -> str:

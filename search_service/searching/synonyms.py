@@ -29,6 +29,7 @@ from ..analysis.filters import normalize, search_key
 SYNONYM_BOOST = 0.8
 STARTER_FILE = "data/synonyms.txt"  # beside the analyzers, with the stop-word lists
 MAX_ENTRY_WORDS = 6
+LOOKUPS_KEPT = 20_000  # texts whose lookup a Synonyms remembers; then it starts again
 
 
 def key(text: str) -> str:
@@ -50,6 +51,9 @@ class Synonyms:
     problems: tuple[str, ...] = ()
     groups: int = 0
     plain: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Answers of lookup by text, per worker: every run of a query's words is looked up, with
+    # two normalisations of each word, for each of a search's queries.
+    _found: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def longest(self) -> int:
@@ -59,6 +63,14 @@ class Synonyms:
     def lookup(self, text: str) -> tuple[str, ...]:
         """The other entries of the group ``text`` is an entry of, written with or without
         its diacritics (``Qarabag`` is ``Qarabağ``); none when it is no entry."""
+        found = self._found.get(text)
+        if found is None:
+            if len(self._found) >= LOOKUPS_KEPT:
+                self._found.clear()
+            found = self._found[text] = self._lookup(text)
+        return found
+
+    def _lookup(self, text: str) -> tuple[str, ...]:
         exact = key(text)
         found = self.alternatives.get(exact)
         if found is not None:
