@@ -479,6 +479,36 @@ def time_add(built: Path) -> float:
     return seconds
 
 
+# First /suggest keystroke -------------------------------------------------------------------
+
+
+def time_first_suggest(built: Path) -> dict[str, float]:
+    """Milliseconds (wall clock and CPU) of the first ``/suggest`` keystroke per language in
+    a fresh process over a just-written build: what a worker pays after a new build (its
+    words and phrases), measured in a child so that nothing read by this process counts."""
+    command = [sys.executable, __file__, "_first_suggest", str(built)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"the first /suggest failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _first_suggest(built: Path) -> None:
+    """Child process: open the build as a worker does, then time one keystroke per language."""
+    from search_service import create_app
+
+    client = create_app({"index_dir": built, "ratelimit": "1000000/second"}).test_client()
+    client.get("/healthz")  # opens the index: what is timed below is the keystroke alone
+    figures: dict[str, float] = {}
+    for lang in LANGUAGES:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        response = client.get("/suggest", query_string={"q": "a", "lang": lang})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        figures[f"{lang}_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        figures[f"{lang}_cpu_ms"] = round((time.process_time() - cpu_started) * 1000, 1)
+    print(json.dumps(figures))
+
+
 # Main -------------------------------------------------------------------------------------
 
 
@@ -555,6 +585,7 @@ def main(argv: list[str] | None = None) -> None:
         text = profile_ours(runners["ours"], queries, args.profile)
         print("\n".join(text.splitlines()[:60]))
     if "ours" in engines:
+        report["first_suggest"] = time_first_suggest(workdir / "ours")
         report["add_visible_s"] = round(time_add(workdir / "ours"), 3)
     if args.http and "ours" in engines:
         report["http"] = run_http(workdir / "ours", queries, args)
@@ -603,6 +634,14 @@ def print_report(report: dict[str, Any]) -> None:
     print("\np50 by query kind (ms):")
     for kind, row in report["p50_by_kind_ms"].items():
         print(f"  {kind:<10} " + "  ".join(f"{n}={v}" for n, v in row.items()))
+    if "first_suggest" in report:
+        first = report["first_suggest"]
+        print(
+            "\nfirst /suggest keystroke after a new build, fresh process (ms, wall / CPU): "
+            + ", ".join(
+                f"{lang} {first[f'{lang}_ms']} / {first[f'{lang}_cpu_ms']}" for lang in LANGUAGES
+            )
+        )
     if "add_visible_s" in report:
         print(f"\nadd one article → visible in search: {report['add_visible_s']} s")
     if "http" in report:
@@ -633,5 +672,7 @@ if __name__ == "__main__":
         _build(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
     elif len(sys.argv) > 1 and sys.argv[1] == "_hit":
         _hit_in_process(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_first_suggest":
+        _first_suggest(Path(sys.argv[2]))
     else:
         main()

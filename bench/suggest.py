@@ -4,8 +4,8 @@ Builds (or reuses) an index of N articles read from JSON Lines corpora *by path*
 with new ids until N is reached (nothing is copied into the repository), then replays typing:
 for sampled titles, every prefix of their first words, as a reader types them, through the
 real Flask app (view, validation, JSON) in this process. The first request of each language,
-which reads its words and counts its phrases into memory, is reported separately, with the
-memory that took.
+which maps its words and phrases into memory (or, over a build written without them, counts
+them), is reported separately, with the memory that took.
 
 Example:
 
@@ -21,15 +21,19 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
+import shutil
 import statistics
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from search_service import config as settings
 from search_service import create_app
-from search_service.indexing import writer
+from search_service.indexing import counts, writer
 from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
 
@@ -60,13 +64,67 @@ def build(corpora: Path, total: int, index_dir: Path) -> None:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     started = time.monotonic()
     config = settings.load({}, index_dir=index_dir)
-    summary = writer.rebuild(IndexStore(index_dir), read_sources([source]), config)
+    with timing_counts() as spent:
+        summary = writer.rebuild(IndexStore(index_dir), read_sources([source]), config)
     source.unlink()
     print(
         f"indexed {summary.indexed} articles (rejected {summary.rejected}) "
-        f"in {time.monotonic() - started:.0f} s",
+        f"in {time.monotonic() - started:.0f} s, of which counting words and phrases "
+        f"{sum(e['wall'] for e in spent):.1f} s ({sum(e['cpu'] for e in spent):.1f} s CPU)",
         flush=True,
     )
+
+
+@contextmanager
+def timing_counts() -> Iterator[list[dict[str, float]]]:
+    """Wall-clock and CPU seconds of each ``counts.write_missing`` the writer runs (the
+    counting a build or an update adds), its forked processes' CPU included."""
+    spent: list[dict[str, float]] = []
+    original = counts.write_missing
+
+    def timed(ix: Any) -> int:
+        started, cpu = time.perf_counter(), _cpu()
+        try:
+            return original(ix)
+        finally:
+            spent.append({"wall": time.perf_counter() - started, "cpu": _cpu() - cpu})
+
+    counts.write_missing = timed
+    try:
+        yield spent
+    finally:
+        counts.write_missing = original
+
+
+def _cpu() -> float:
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage)
+
+
+def time_adds(index_dir: Path, count: int) -> None:
+    """CPU of ``count`` single-article adds, one after another, and of the counting each
+    adds, on a copy of the build (which is left as it was)."""
+    copy = index_dir.with_name(index_dir.name + "-adds")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(index_dir, copy, symlinks=True)
+    config = settings.load({}, index_dir=copy)
+    source = copy.with_name(copy.name + ".jsonl")
+    adds = []
+    with timing_counts() as spent:
+        for n in range(count):
+            article = {"id": f"bench-add-{n}", "lang": "en", "title": f"Harbour crane {n}"}
+            source.write_text(json.dumps(article) + "\n")
+            cpu = _cpu()
+            writer.add(IndexStore(copy), read_sources([source]), config)
+            adds.append((_cpu() - cpu) * 1000)
+    counting = sorted(entry["cpu"] * 1000 for entry in spent)
+    print(
+        f"{count} single-article adds: CPU {percentiles(adds)}; of which counting their "
+        f"segments' words and phrases: p50 {statistics.median(counting):.1f} ms, "
+        f"max {counting[-1]:.1f} ms"
+    )
+    source.unlink()
+    shutil.rmtree(copy, ignore_errors=True)
 
 
 def keystrokes(index_dir: Path, count: int, seed: int) -> list[tuple[str, str]]:
@@ -101,6 +159,9 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--adds", type=int, default=0, help="also time this many single-article adds (on a copy)"
+    )
     args = parser.parse_args()
 
     store = IndexStore(args.index_dir)
@@ -113,11 +174,12 @@ def main() -> None:
     client.get("/healthz")  # opens the index, so that the memory below is the vocabularies'
     before = resident_mb()
     for lang in ("en", "ru", "az"):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         client.get("/suggest", query_string={"q": "a", "lang": lang})
         print(
-            f"first request ({lang}, reads its words and counts its phrases): "
-            f"{(time.perf_counter() - started) * 1000:.0f} ms"
+            f"first request ({lang}, reads its words and phrases): "
+            f"{(time.perf_counter() - started) * 1000:.1f} ms, "
+            f"CPU {(time.process_time() - started_cpu) * 1000:.1f} ms"
         )
     client.get("/suggest", query_string={"q": "a"})
     print(f"resident memory grew by {resident_mb() - before:.0f} MB reading the vocabularies")
@@ -136,6 +198,8 @@ def main() -> None:
         f"keystrokes ({with_lang} with lang): wall-clock {percentiles(wall)}; "
         f"CPU time (steadier on a busy machine) {percentiles(cpu)}"
     )
+    if args.adds:
+        time_adds(args.index_dir, args.adds)
 
 
 def percentiles(timings: list[float]) -> str:

@@ -293,29 +293,30 @@ def test_cors_origins_setting_parses_a_list(monkeypatch, tmp_path):
 def test_keystrokes_after_the_first_reuse_the_words_and_phrases_read_for_the_build(
     search_client, monkeypatch
 ):
-    """What keeps /suggest fast as a reader types (bench/suggest.py measures how fast): the
-    vocabulary and phrases are read once per build, not once per keystroke."""
-    from search_service.suggestions import vocabulary
+    """What keeps /suggest fast as a reader types (bench/suggest.py measures how fast): a
+    build's words and phrases were counted when it was written; a worker maps them in once
+    per segment, counts nothing, and reads nothing again on later keystrokes."""
+    from search_service.indexing import counts
 
     reads: list[str] = []
-    read_lexicon, count_phrases = vocabulary._read_lexicon, vocabulary.count_phrases
+    load, count_group = counts.load, counts.count_group
 
-    def reading_words(schema, segment, group):
-        reads.append(f"words {group}")
-        return read_lexicon(schema, segment, group)
+    def loading(leaf):
+        reads.append(f"load {leaf.segment().segment_id()}")
+        return load(leaf)
 
-    def counting_phrases(reader, group):
-        reads.append(f"phrases {group}")
-        return count_phrases(reader, group)
+    def counting(leaf, group):
+        reads.append(f"count {group}")
+        return count_group(leaf, group)
 
-    monkeypatch.setattr(vocabulary, "_read_lexicon", reading_words)
-    monkeypatch.setattr(vocabulary, "count_phrases", counting_phrases)
     client = search_client(
         [{"id": "p", "lang": "en", "title": "Parliament passes the harbour budget", "body": "x"}]
     )
+    monkeypatch.setattr(counts, "load", loading)
+    monkeypatch.setattr(counts, "count_group", counting)
     assert _suggest(client.http, "p", lang="en")
     first = list(reads)
-    assert "words en" in first and "phrases en" in first
+    assert first and all(read.startswith("load ") for read in first)
 
     for prefix in ("pa", "par", "parl", "harbour bu"):
         assert _suggest(client.http, prefix, lang="en")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from search_service.indexing import counts as phrases
 from search_service.indexing.store import IndexStore
-from search_service.suggestions import phrases
 
 
 def _article(n: int, lang: str, title: str, lead: str, body: str = "") -> dict[str, str]:

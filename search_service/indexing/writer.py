@@ -22,6 +22,7 @@ from ..analysis import GENERIC, detect_language
 from ..articles import Article, local_date
 from ..config import Config
 from ..errors import ArticleError, BuildFailed
+from . import counts
 from .codec import Codec
 from .journal import Entry, Journal, article_from_json
 from .parallel import ParallelWriter
@@ -120,6 +121,7 @@ def rebuild(
             # Updates accepted by the admin API while this build was being written.
             pending = Journal(store.root).pending()
             expected = summary.indexed + replay(ix, pending, config)
+            counts.write_missing(ix)
             build = store.activate(
                 build_id,
                 partial,
@@ -187,6 +189,7 @@ def add(
                 f"{summary.rejected} record(s) rejected under --strict; nothing was written"
             )
         writer.commit()
+        counts.write_missing(ix)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
     return summary
@@ -213,6 +216,7 @@ def delete(store: IndexStore, ids: Iterable[str], config: Config | None = None) 
             writer.cancel()
             raise
         writer.commit()
+        counts.write_missing(ix)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
     return summary
@@ -282,6 +286,7 @@ def replay(ix: Any, entries: list[Entry], config: Config) -> int:
     except BaseException:
         writer.cancel()  # a failed commit must not keep Whoosh's own lock on the live build
         raise
+    counts.write_missing(ix)
     return delta
 
 

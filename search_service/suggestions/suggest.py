@@ -19,10 +19,10 @@ from whoosh.searching import Searcher
 from ..analysis import GENERIC, TURKIC
 from ..analysis.filters import normalize, search_key
 from ..analysis.memo import query_terms
+from ..indexing.counts import MAX_WORDS
 from ..indexing.schema import TITLE_PREFIX, group_for, language_groups, text_field
 from ..searching import matching, scoring
-from .phrases import MAX_WORDS
-from .vocabulary import VOCABULARIES, Lexicon
+from .vocabulary import VOCABULARIES, Vocabulary
 
 # Completions of the partial word that title matching considers: enough to cover what the
 # reader probably means, few enough that the title query reads only a few posting lists.
@@ -61,13 +61,13 @@ def suggest(
     searcher: Searcher,
     text: str,
     *,
-    build: str,
+    build: str | None = None,
     lang: str | None = None,
     limit: int = 8,
     recency_half_life: float = 0,
 ) -> SuggestResponse:
-    """Completions and matching titles for ``text``, the query as typed so far, from the
-    index build ``build`` (which the phrase counts are kept for)."""
+    """Completions and matching titles for ``text``, the query as typed so far. (``build``,
+    the live build's id, is no longer needed: the words and phrases follow its segments.)"""
     started = time.perf_counter()
     words = _WORD.findall(text)
     partial = words.pop() if words and not text[-1:].isspace() else ""
@@ -82,7 +82,7 @@ def suggest(
         resolved[group] = [lexicon.exact(word) or word for word in words]
         if partial:
             completions += [(c, w, group) for c, w in lexicon.complete(search_key(partial), limit)]
-        phrases = VOCABULARIES.phrases(searcher, build, group)
+        phrases = VOCABULARIES.phrases(searcher, group)
         candidates += _phrase_completions(phrases, words, resolved[group], partial, limit, group)
     typed = search_key(partial)
     completions.sort(key=lambda item: (search_key(item[1]) != typed, -item[0], item[1]))
@@ -119,7 +119,7 @@ def suggest(
 
 
 def _phrase_completions(
-    phrases: Lexicon,
+    phrases: Vocabulary,
     words: list[str],
     resolved: list[str],
     partial: str,

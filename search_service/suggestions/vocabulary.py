@@ -1,13 +1,13 @@
-"""The index's own words, per language, in memory: what suggestions complete and what "did
-you mean" corrects towards.
+"""The index's own words and frequent phrases, per language: what suggestions complete and
+what "did you mean" corrects towards.
 
-Each language's vocabulary — the unstemmed words of titles and of the whole text with their
-document counts, from the spelling sub-fields — is held in sorted arrays keyed by
-:func:`~search_service.analysis.filters.search_key` (case and diacritics removed), so a prefix
-costs a binary search. The arrays are read once per index segment: segments never change, so
-an update of the live build (a new small segment) costs reading that segment only, never the
-whole vocabulary again (seconds per language at 100,000 articles). Frequent phrases
-(:mod:`.phrases`) are held in the same kind of arrays.
+They are counted per index segment when the segment is written and stored beside it
+(:mod:`~search_service.indexing.counts`); here each segment's tables are mapped into memory on
+first use (milliseconds, and the pages are shared by every worker), kept while the segment is
+live, and combined across the segments of the live build. A segment without stored counts (a
+build from an older version) is counted here instead, once per segment and process.
+Each table is sorted by :func:`~search_service.analysis.filters.search_key` (case and
+diacritics removed), so a prefix costs a binary search.
 """
 
 from __future__ import annotations
@@ -15,34 +15,39 @@ from __future__ import annotations
 import bisect
 import heapq
 import threading
-import time
+from collections.abc import Callable
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from whoosh.fields import Schema
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from ..analysis.filters import search_key
-from ..indexing.schema import TITLE_PREFIX, text_field
-from .phrases import count_phrases
+from ..indexing import counts
+from ..indexing.counts import GroupCounts, LivePhrases, Table
 
-# Words found in fewer articles are left out of completions (mostly typos and rare names),
-# unless they are in a title.
-MIN_DOCUMENTS = 2
-# Phrase counts are kept across updates of the live build for this long: counting costs up to
-# a second or two per language, and what is frequent changes slowly.
-PHRASE_REFRESH_SECONDS = 300
+# Past the last key starting with a prefix (as UTF-8, which orders as the code points do).
+_LAST = "\U0010ffff".encode()
 
 
 class Lexicon:
-    """One language's words, sorted by folded form, with their document counts."""
+    """One language's words (or phrases), sorted by folded form, with their document counts."""
 
-    def __init__(self, counts: dict[str, int]) -> None:
-        entries = sorted((search_key(word), -count, word) for word, count in counts.items())
-        self.keys = [key for key, _, _ in entries]
-        self.words = [word for _, _, word in entries]
-        self.counts = [-count for _, count, _ in entries]
+    def __init__(self, words: dict[str, int]) -> None:
+        self._set(Table.of(words), None)
+
+    @classmethod
+    def of(cls, table: Table, counts: np.ndarray | None = None) -> Lexicon:
+        """A lexicon over a stored table, with other ``counts`` if given (0: left out)."""
+        lexicon = cls.__new__(cls)
+        lexicon._set(table, counts)
+        return lexicon
+
+    def _set(self, table: Table, counts: np.ndarray | None) -> None:
+        self.keys, self.words = table.keys, table.words
+        self.counts = table.counts if counts is None else counts
+        self._sparse = counts is not None and not counts.all()
         self._top: dict[str, list[tuple[int, str]]] = {}
 
     def complete(self, prefix: str, limit: int) -> list[tuple[int, str]]:
@@ -50,9 +55,18 @@ class Lexicon:
         cached = self._top.get(prefix)
         if cached is not None and len(cached) >= limit:
             return cached[:limit]
-        start = bisect.bisect_left(self.keys, prefix)
-        end = bisect.bisect_left(self.keys, prefix + "\U0010ffff", start)
-        top = heapq.nlargest(limit, zip(self.counts[start:end], self.words[start:end], strict=True))
+        wanted = prefix.encode("utf-8")
+        start = bisect.bisect_left(self.keys, wanted)
+        end = bisect.bisect_left(self.keys, wanted + _LAST, start)
+        counts = self.counts[start:end]
+        if len(counts) > limit:
+            # Every entry counted at least as often as the limit-th most frequent one: the
+            # top ``limit`` of these by (count, word) are those of the whole range.
+            least = np.partition(counts, len(counts) - limit)[len(counts) - limit]
+            chosen = np.flatnonzero(counts >= max(least, 1)) + start
+        else:
+            chosen = np.arange(start, end)[counts > 0] if self._sparse else range(start, end)
+        top = heapq.nlargest(limit, ((int(self.counts[i]), self.words.text(i)) for i in chosen))
         if end - start > 500 and len(self._top) < 50_000:
             self._top[prefix] = top  # short prefixes span many words: remember them
         return top
@@ -63,12 +77,12 @@ class Lexicon:
         string alignment). rapidfuzz compares in C++: a Python loop over the tens of
         thousands of words under one letter, or Whoosh's automaton over its term index, takes
         a hundred times longer."""
-        first = search_key(word[:1])
+        first = search_key(word[:1]).encode("utf-8")
         start = bisect.bisect_left(self.keys, first)
-        end = bisect.bisect_left(self.keys, first + "\U0010ffff", start)
+        end = bisect.bisect_left(self.keys, first + _LAST, start)
         found = process.extract(
             word,
-            self.words[start:end],
+            self.words.texts(start, end),
             scorer=OSA.distance,
             score_cutoff=maxdist,
             limit=None,
@@ -77,28 +91,41 @@ class Lexicon:
 
     def same_key(self, word: str) -> tuple[int, str] | None:
         """(count, word) of the most frequent word that folds like ``word``, if any."""
-        key = search_key(word)
+        key = search_key(word).encode("utf-8")
         start = bisect.bisect_left(self.keys, key)
-        end = bisect.bisect_right(self.keys, key + "\x00", start)
-        found = [(self.counts[i], self.words[i]) for i in range(start, end) if self.keys[i] == key]
+        end = bisect.bisect_right(self.keys, key, start)
+        found = [(int(self.counts[i]), self.words.text(i)) for i in range(start, end)]
         return max(found) if found else None
 
 
 class Vocabulary:
-    """One language's words across the segments of an index: completions and counts add up
-    over the per-segment lexicons (approximately: each segment offers its own top words)."""
+    """One language's words (or phrases) across the segments of an index: completions and
+    counts add up over the per-segment lexicons (approximately: each segment offers its own
+    top words). Entries are the same when ``same`` maps them to one value (phrases: whatever
+    their case); the most frequent spelling is shown. Totals below ``least`` are left out."""
 
-    def __init__(self, lexicons: list[Lexicon]) -> None:
+    def __init__(
+        self, lexicons: list[Lexicon], same: Callable[[str], str] | None = None, least: int = 1
+    ) -> None:
         self.lexicons = lexicons
+        self.same = same
+        self.least = least
 
     def complete(self, prefix: str, limit: int) -> list[tuple[int, str]]:
         if len(self.lexicons) == 1:
-            return self.lexicons[0].complete(prefix, limit)
+            found = self.lexicons[0].complete(prefix, limit)
+            return [entry for entry in found if entry[0] >= self.least]
         counts: dict[str, int] = {}
+        spelling: dict[str, tuple[int, str]] = {}
         for lexicon in self.lexicons:
             for count, word in lexicon.complete(prefix, limit):
-                counts[word] = counts.get(word, 0) + count
-        return heapq.nlargest(limit, ((count, word) for word, count in counts.items()))
+                key = self.same(word) if self.same else word
+                counts[key] = counts.get(key, 0) + count
+                spelling[key] = max(spelling.get(key, (0, word)), (count, word))
+        return heapq.nlargest(
+            limit,
+            ((count, spelling[key][1]) for key, count in counts.items() if count >= self.least),
+        )
 
     def near(self, word: str, maxdist: int) -> list[tuple[str, int]]:
         """See :meth:`Lexicon.near`; each word once."""
@@ -111,56 +138,77 @@ class Vocabulary:
         return max(found)[1] if found else None
 
 
+class _Segment:
+    """One segment's words and phrases per language group: its stored counts, mapped, or
+    counted here for a segment written without them."""
+
+    def __init__(self, leaf: IndexReader) -> None:
+        self.stored = counts.load(leaf)
+        self._groups: dict[str, GroupCounts] = {}
+        self._words: dict[str, Lexicon] = {}
+        # group → (deleted articles seen, counts without them, their lexicon)
+        self._phrases: dict[str, tuple[int, LivePhrases, Lexicon]] = {}
+
+    def _counts(self, leaf: IndexReader, group: str) -> GroupCounts:
+        found = self._groups.get(group)
+        if found is None:
+            if self.stored is not None and group in self.stored:
+                found = self.stored[group]
+            else:
+                found = counts.count_group(leaf, group)
+            self._groups[group] = found
+        return found
+
+    def words(self, leaf: IndexReader, group: str) -> Lexicon:
+        found = self._words.get(group)
+        if found is None:
+            found = self._words[group] = Lexicon.of(self._counts(leaf, group).words)
+        return found
+
+    def phrases(self, leaf: IndexReader, group: str) -> Lexicon:
+        deleted = leaf.segment().deleted_count()
+        known = self._phrases.get(group)
+        if known is None or known[0] != deleted:
+            live = known[1] if known else LivePhrases(self._counts(leaf, group))
+            live.update(leaf, group)
+            known = (deleted, live, Lexicon.of(live.counts.phrases, live.scaled()))
+            self._phrases[group] = known
+        return known[2]
+
+
 class _Vocabularies:
-    """The word and phrase lexicons of the live index: words read once per index segment,
-    phrases counted again for a new build or, after updates, when they have aged."""
+    """The word and phrase lexicons of the live index, per segment: a segment's are read once
+    per process (and its phrases corrected when articles of it are deleted)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # (segment id, group) → that segment's lexicon; only the live segments are kept.
-        self._segments: dict[tuple[str, str], Lexicon] = {}
-        # group → (build, generation, when counted, phrases)
-        self._phrases: dict[str, tuple[str, int, float, Lexicon]] = {}
+        self._segments: dict[str, _Segment] = {}  # by segment id; only the live ones are kept
+
+    def _leaves(self, searcher: Searcher) -> list[tuple[_Segment, IndexReader]]:
+        leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+        ids = [leaf.segment().segment_id() for leaf in leaves]
+        for segment_id, leaf in zip(ids, leaves, strict=True):
+            if segment_id not in self._segments:
+                self._segments[segment_id] = _Segment(leaf)
+        for stale in set(self._segments) - set(ids):
+            del self._segments[stale]
+        return [(self._segments[i], leaf) for i, leaf in zip(ids, leaves, strict=True)]
 
     def get(self, searcher: Searcher, group: str) -> Vocabulary:
-        leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
-        keys = [(leaf.segment().segment_id(), group) for leaf in leaves]
+        """The group's words."""
         with self._lock:
-            for key, leaf in zip(keys, leaves, strict=True):
-                if key not in self._segments:
-                    self._segments[key] = _read_lexicon(searcher.schema, leaf, group)
-            live = {segment for segment, _ in keys}
-            for stale in [key for key in self._segments if key[0] not in live]:
-                del self._segments[stale]
-            return Vocabulary([self._segments[key] for key in keys])
+            return Vocabulary(
+                [segment.words(leaf, group) for segment, leaf in self._leaves(searcher)]
+            )
 
-    def phrases(self, searcher: Searcher, build: str, group: str) -> Lexicon:
-        """The group's frequent phrases: counted again for a new build, and after an update
-        of the live one once they are :data:`PHRASE_REFRESH_SECONDS` old."""
-        generation, now = searcher.reader().generation(), time.monotonic()
+    def phrases(self, searcher: Searcher, group: str) -> Vocabulary:
+        """The group's frequent phrases."""
         with self._lock:
-            known = self._phrases.get(group)
-            if (
-                known is None
-                or known[0] != build
-                or (known[1] != generation and now - known[2] >= PHRASE_REFRESH_SECONDS)
-            ):
-                known = (build, generation, now, Lexicon(count_phrases(searcher.reader(), group)))
-                self._phrases[group] = known
-            return known[3]
-
-
-def _read_lexicon(schema: Schema, segment: IndexReader, group: str) -> Lexicon:
-    """One segment's words of ``group``: every title word, and the other words found in at
-    least :data:`MIN_DOCUMENTS` of the segment's articles."""
-    counts: dict[str, int] = {}
-    for name in (f"{TITLE_PREFIX}{group}", text_field(group)):
-        title = name.startswith(TITLE_PREFIX)
-        for raw, info in segment.iter_field(schema[name].spelling_fieldname(name)):
-            word, found = raw.decode("utf-8"), info.doc_frequency()
-            if (title or found >= MIN_DOCUMENTS) and not word.isdigit():
-                counts[word] = max(counts.get(word, 0), found)
-    return Lexicon(counts)
+            return Vocabulary(
+                [segment.phrases(leaf, group) for segment, leaf in self._leaves(searcher)],
+                same=str.lower,
+                least=counts.MIN_DOCUMENTS,
+            )
 
 
 VOCABULARIES = _Vocabularies()
