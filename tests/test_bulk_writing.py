@@ -5,6 +5,7 @@ Whoosh's own per-posting, per-token path."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from search_service.indexing.parallel import ParallelWriter
 from search_service.indexing.schema import build_schema
 from search_service.indexing.segment import BulkSegmentWriter, MemoSegmentWriter
 from search_service.indexing.writer import document
+from search_service.searching import scoring
+from search_service.searching.searcher import SearchRequest, search
 
 
 class _PerPostingCodec(Codec):
@@ -53,11 +56,13 @@ def _articles() -> list[Article]:
     return articles
 
 
-def _build(directory: Path, writer_class: type, index_codec: Codec) -> dict[str, bytes]:
+def _build(
+    directory: Path, writer_class: type, index_codec: Codec, **options: Any
+) -> dict[str, bytes]:
     directory.mkdir()
     schema = build_schema(("en", "ru", "az"))
     ix = FileStorage(str(directory)).create_index(schema)
-    writer = writer_class(ix, codec=index_codec, compound=False)
+    writer = writer_class(ix, codec=index_codec, compound=False, **options)
     for article in _articles():
         fields, _, _ = document(article, ix.schema, "en")
         writer.add_document(**fields)
@@ -96,7 +101,8 @@ def _content(directory: Path) -> dict[str, Any]:
         schema = ix.schema
         scorable = [name for name in schema.names() if schema[name].scorable]
         lengths = {
-            (ids[docnum], name): reader.doc_field_length(docnum, name)
+            # None where the article's segment has no article with the field: 0 as well.
+            (ids[docnum], name): reader.doc_field_length(docnum, name) or 0
             for docnum in ids
             for name in scorable
         }
@@ -113,7 +119,30 @@ def _content(directory: Path) -> dict[str, Any]:
             postings[fieldname, btext] = found
         stored = {fields["id"]: fields for _, fields in reader.iter_docs()}
         segments = len(reader.leaf_readers())
-    return {"stored": stored, "lengths": lengths, "postings": postings, "segments": segments}
+    with ix.searcher(weighting=scoring.weighting()) as searcher:
+        # In order of score; equal scores are in document order, which depends on the
+        # segments, so by id here.
+        answers = {
+            query: sorted(
+                ((-hit.score, hit.id) for hit in search(searcher, request(query)).results),
+            )
+            for query in _QUERIES
+        }
+    return {
+        "stored": stored,
+        "lengths": lengths,
+        "postings": postings,
+        "segments": segments,
+        "answers": answers,
+    }
+
+
+def request(query: str) -> SearchRequest:
+    return SearchRequest(q=query, per_page=100)
+
+
+# Words in every article, in some, in one; Russian and Azerbaijani; a phrase; a misspelling.
+_QUERIES = ("common", "harbour crane", "item7", "урожай", "Bakı", '"crane pilot"', "harbur")
 
 
 def test_a_parallel_build_holds_what_whooshs_own_writer_writes(tmp_path):
@@ -133,5 +162,48 @@ def test_a_parallel_build_holds_what_whooshs_own_writer_writes(tmp_path):
 
     assert ours["segments"] == 2 and whooshs["segments"] == 1
     assert len(ours["stored"]) == len(_articles())
-    for part in ("stored", "lengths", "postings"):
+    for part in ("stored", "lengths", "postings", "answers"):
+        assert ours[part] == whooshs[part], part
+
+
+def test_a_full_builds_writer_past_its_memory_limit_spills_and_writes_the_same_bytes(tmp_path):
+    spilled = []
+
+    class Bounded(BulkSegmentWriter):
+        def _flush_segment(self) -> None:
+            spilled.append(self.spills)
+            super()._flush_segment()
+
+    # About 3 KB of columns held at a time: a few articles each.
+    ours = _build(tmp_path / "ours", partial(Bounded, segment_mb=0.003), Codec(blocklimit=16))
+    whooshs = _build(tmp_path / "whoosh", SegmentWriter, _PerPostingCodec(blocklimit=16))
+
+    assert spilled[0] >= 5
+    assert set(ours) == {".pst", ".trm"}
+    assert ours == whooshs
+
+
+def test_a_parallel_build_past_its_writers_memory_limit_holds_the_same(tmp_path):
+    directory = tmp_path / "parallel"
+    directory.mkdir()
+    ix = FileStorage(str(directory)).create_index(build_schema(("en", "ru", "az")))
+    writer = ParallelWriter(
+        ix,
+        procs=2,
+        batchsize=7,
+        multisegment=True,
+        compound=False,
+        codec=Codec(blocklimit=16),
+        segment_mb=0.003,
+    )
+    for article in _articles():
+        fields, _, _ = document(article, ix.schema, "en")
+        writer.add_document(**fields)
+    writer.commit()
+    _build(tmp_path / "whoosh", SegmentWriter, _PerPostingCodec(blocklimit=16))
+
+    ours, whooshs = _content(directory), _content(tmp_path / "whoosh")
+
+    assert ours["segments"] == 2
+    for part in ("stored", "lengths", "postings", "answers"):
         assert ours[part] == whooshs[part], part

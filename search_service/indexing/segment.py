@@ -20,6 +20,7 @@ a term at a time through the codec.
 
 from __future__ import annotations
 
+import tempfile
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -329,22 +330,44 @@ class _FieldPostings:
         self.weights = array("d")
         self.sizes = array("I")
         self.values = bytearray()
+        self.runs: _Runs | None = None  # where columns were spilled to, if they were
 
-    def add(self, docnum: int, items: list[tuple], boost: float) -> None:
+    def add(self, docnum: int, items: list[tuple], boost: float) -> int:
+        """One document's postings of this field; returns about how many bytes they take."""
         vocabulary = self.vocabulary
+        known = len(vocabulary)
         texts, _, weights, values = zip(*items, strict=True)
         self.terms.extend([vocabulary.setdefault(t, len(vocabulary)) for t in texts])
         self.docs.extend(repeat(docnum, len(texts)))
         self.weights.extend(weights if boost == 1.0 else [w * boost for w in weights])
         values = [v or b"" for v in values]
         self.sizes.extend(map(len, values))
-        self.values += b"".join(values)
+        joined = b"".join(values)
+        self.values += joined
+        return _POSTING_COLUMNS * len(texts) + len(joined) + _TERM_BYTES * (len(vocabulary) - known)
+
+    def columns(self) -> list[Any]:
+        return [self.terms, self.docs, self.weights, self.sizes, self.values]
+
+    def spill(self, runs: _Runs) -> None:
+        """The columns so far to ``runs``, and emptied (the vocabulary stays)."""
+        runs.save(self, self.columns())
+        self.terms, self.docs, self.weights = array("i"), array("i"), array("d")
+        self.sizes, self.values = array("I"), bytearray()
+
+    def restore(self, runs: _Runs) -> None:
+        """The columns spilled to ``runs``, in front of the ones in memory."""
+        spilled = runs.load(self, self.columns())
+        if spilled is not None:
+            self.terms, self.docs, self.weights, self.sizes, self.values = spilled
 
     def write(self, writer: Any, table: bytes) -> None:
         """Every term's postings to ``writer`` (a field of our codec's field writer): terms
         in byte order, each term's postings by document number, as Whoosh's sorting pool
         hands them on; ``table`` is the field-length byte of each document (empty when the
         field keeps no lengths)."""
+        if self.runs is not None:
+            self.restore(self.runs)
         texts = list(self.vocabulary)
         keys, order = _term_order(texts, self.terms, self.docs)
         docs = np.frombuffer(self.docs, dtype=np.int32)[order]
@@ -384,14 +407,31 @@ class _SpellingPostings:
         self.terms = array("i")
         self.refs = array("i")  # per posting, its value's index in self.values
         self.values: list[bytes | None] = []
+        self.runs: _Runs | None = None
 
-    def add(self, words: list[str], vbytes: bytes | None) -> None:
+    def add(self, words: list[str], vbytes: bytes | None) -> int:
+        """One document's spelling words; returns about how many bytes they take."""
         vocabulary = self.vocabulary
+        known = len(vocabulary)
         self.terms.extend([vocabulary.setdefault(w, len(vocabulary)) for w in words])
         self.refs.extend(repeat(len(self.values), len(words)))
         self.values.append(vbytes)
+        return 8 * len(words) + _TERM_BYTES * (len(vocabulary) - known) + _VALUE_BYTES
+
+    def spill(self, runs: _Runs) -> None:
+        """The words' columns so far to ``runs``, and emptied (the values stay: one a
+        document)."""
+        runs.save(self, [self.terms, self.refs])
+        self.terms, self.refs = array("i"), array("i")
+
+    def restore(self, runs: _Runs) -> None:
+        spilled = runs.load(self, [self.terms, self.refs])
+        if spilled is not None:
+            self.terms, self.refs = spilled
 
     def write(self, writer: Any, table: bytes) -> None:
+        if self.runs is not None:
+            self.restore(self.runs)
         words = list(self.vocabulary)
         keys, order = _term_order(words, self.terms, None)
         refs = np.frombuffer(self.refs, dtype=np.int32)[order]
@@ -408,9 +448,63 @@ class _SpellingPostings:
                 )
 
 
+def _empty_like(column: array | bytearray) -> array | bytearray:
+    return array(column.typecode) if isinstance(column, array) else bytearray()
+
+
+class _Runs:
+    """Columns spilled to one temporary file, read back a field at a time, in order."""
+
+    def __init__(self, directory: str | None) -> None:
+        # Closed by the writer once its segment is written (or when collected, if cancelled).
+        self.file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115
+        self.spans: dict[int, list[list[tuple[int, int]]]] = {}  # by id of the owner
+        self.count = 0
+
+    def save(self, owner: Any, columns: list[Any]) -> None:
+        spans = []
+        for column in columns:
+            start = self.file.tell()
+            self.file.write(column)
+            spans.append((start, self.file.tell() - start))
+        self.spans.setdefault(id(owner), []).append(spans)
+        owner.runs = self
+        self.count += 1
+
+    def load(self, owner: Any, current: list[Any]) -> list[Any] | None:
+        """The owner's spilled columns, each followed by ``current``'s (then forgotten)."""
+        runs = self.spans.pop(id(owner), None)
+        if runs is None:
+            return None
+        columns = [_empty_like(column) for column in current]
+        for spans in runs:
+            for column, (start, size) in zip(columns, spans, strict=True):
+                self.file.seek(start)
+                data = self.file.read(size)
+                if isinstance(column, array):
+                    column.frombytes(data)
+                else:
+                    column += data
+        for column, tail in zip(columns, current, strict=True):
+            column += tail
+        self.file.seek(0, 2)
+        owner.runs = None
+        return columns
+
+    def close(self) -> None:
+        self.file.close()
+
+
 def _value_key(value: bytes | None) -> bytes:
     return value or b""
 
+
+# What a posting takes in _FieldPostings' arrays besides its value's bytes (term, document,
+# weight, value size), a new term in a vocabulary (its dict entry and bytes object), and a
+# spelling posting's shared value (a list slot and a small bytes object).
+_POSTING_COLUMNS = 4 + 4 + 8 + 4
+_TERM_BYTES = 120
+_VALUE_BYTES = 48
 
 # Postings turned into Python lists at a time when writing (bounds the lists' memory).
 _CHUNK = 1 << 16
@@ -460,25 +554,48 @@ class BulkSegmentWriter(MemoSegmentWriter):
     each field's postings are sorted at once (numpy) and written a term at a time through
     the codec's :meth:`~.codec._FieldWriter.add_term`. Only documents added to it: Whoosh's
     merges (``add_reader``) go through the pool, which is why incremental writes use
-    :class:`MemoSegmentWriter`."""
+    :class:`MemoSegmentWriter`.
+
+    The columns are bounded: once they hold about ``segment_mb`` megabytes, every field's
+    columns are appended to a temporary file (:class:`_Runs`) and emptied; at the commit each
+    field's columns are read back, in the order they were added, before its sort. So the
+    segment and its bytes are the same, and the commit holds one field's postings at a time
+    (the vocabularies stay in memory throughout)."""
 
     _COPIES_VALUES = True  # into _FieldPostings.values
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, segment_mb: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._postings: dict[str, _FieldPostings | _SpellingPostings] = {}
+        self._limit = None if segment_mb is None else int(segment_mb * 1024 * 1024)
+        self._held = 0  # about how many bytes the columns take
+        self._runs: _Runs | None = None
+        self.spills = 0  # how many times the columns went to disk
 
     def _add_postings(self, fieldname: str, items: list[tuple], boost: float) -> None:
         postings = self._postings.get(fieldname)
         if postings is None:
             postings = self._postings[fieldname] = _FieldPostings()
-        postings.add(self.docnum, items, boost)
+        self._held += postings.add(self.docnum, items, boost)
 
     def _add_spelling(self, spellfield: str, words: list[str], vbytes: bytes | None) -> None:
         postings = self._postings.get(spellfield)
         if postings is None:
             postings = self._postings[spellfield] = _SpellingPostings()
-        postings.add(words, vbytes)
+        self._held += postings.add(words, vbytes)
+
+    def add_document(self, **fields: Any) -> None:
+        super().add_document(**fields)
+        if self._limit is not None and self._held >= self._limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self._runs is None:
+            self._runs = _Runs(getattr(self._tempstorage, "folder", None))
+        for postings in self._postings.values():
+            postings.spill(self._runs)
+        self._held = 0
+        self.spills += 1
 
     def add_reader(self, reader: Any) -> None:
         raise NotImplementedError("a full build's writer takes documents, not segments")
@@ -497,6 +614,9 @@ class BulkSegmentWriter(MemoSegmentWriter):
             fieldwriter.finish_field()
         fieldwriter.close()
         lengths.close()
+        if self._runs is not None:
+            self._runs.close()
+            self._runs = None
 
 
 def _lengths(reader: Any, fieldname: str, count: int) -> bytes:

@@ -41,6 +41,13 @@ from .store import IndexStore
 # The sorting pool of incremental writes (a full build keeps its postings its own way, see
 # segment.BulkSegmentWriter).
 WRITER_MEMORY_MB = 256
+# A full build's writer (segment.BulkSegmentWriter) holds its segment's postings in memory
+# until it writes them; past about this many megabytes of them it appends them to a temporary
+# file and reads them back a field at a time at the commit (the same segment and bytes).
+# Without a bound a writer held about 11 KB an article (354 MB peak at 20,000 articles, one
+# process): 50,000 articles per writer at 100,000 on two cores would have taken about 1.4 GB
+# for the two (bench/RESULTS.md).
+SEGMENT_MEMORY_MB = 128
 # Segments as separate files rather than one compound file: Whoosh reads a compound file's
 # parts through BytesIO copies, which put the whole postings and term index of the build in
 # every worker's private memory (about 200 MB per worker at 100,000 articles).
@@ -151,8 +158,9 @@ def _build_writer(ix: Any) -> IndexWriter:
             multisegment=True,
             compound=COMPOUND,
             codec=Codec(),
+            segment_mb=SEGMENT_MEMORY_MB,
         )
-    return BulkSegmentWriter(ix, compound=COMPOUND, codec=Codec())
+    return BulkSegmentWriter(ix, compound=COMPOUND, codec=Codec(), segment_mb=SEGMENT_MEMORY_MB)
 
 
 def _writer(ix: Any) -> IndexWriter:
