@@ -115,6 +115,16 @@ def worker_rss(master: int) -> list[dict[str, float]]:
     return sizes
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """User and system CPU seconds the master's worker processes have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
+
+
 # Clients ----------------------------------------------------------------------------------
 
 

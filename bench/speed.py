@@ -385,7 +385,66 @@ def run_http(index_dir: Path, queries: list[dict[str, str]], args: argparse.Name
             for clients in args.clients:
                 results[f"{name}_c{clients}"] = service.closed_loop(served.port, stream, clients)
             results[f"worker_rss_mb_{name}"] = service.worker_rss(served.pid)
+    results["cached_hit"] = cached_hit_cost(index_dir, uniform[0], args.cached_hits)
     return results
+
+
+def cached_hit_cost(index_dir: Path, q: str, count: int) -> dict[str, float]:
+    """CPU ms per cached ``/search`` answer, the per-request cost of Flask, rate limit, logging
+    and metrics: through the WSGI app in a child process (no socket; the settings of
+    ``service.serve``), and in a gunicorn worker over HTTP (its CPU time while one client
+    asks the same query ``count`` times, each on a fresh connection)."""
+    child = subprocess.run(
+        [sys.executable, __file__, "_hit", str(index_dir), q, str(count)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(child.stdout.splitlines()[-1])
+    stream = [q] * count
+    with service.serve(index_dir, 1) as served:
+        service.closed_loop(served.port, stream[:50], 1)  # opens the index, fills the cache
+        before = service.workers_cpu_seconds(served.pid)
+        run = service.closed_loop(served.port, stream, 1)
+        spent = service.workers_cpu_seconds(served.pid) - before
+    figures["http_cpu_ms"] = round(spent / count * 1000, 3)
+    figures["http_p50_ms"] = run["p50"]
+    figures["http_cache_hits"] = run["cache_hits"]
+    return figures
+
+
+def _hit_in_process(index_dir: Path, q: str, count: int) -> None:
+    """The WSGI half of :func:`cached_hit_cost` (metrics in multiprocess mode, as under
+    gunicorn)."""
+    import os
+    import urllib.parse
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="search-metrics-")
+    os.environ.update(SEARCH_LOG_LEVEL="warning", SEARCH_RATELIMIT="1000000/second")
+    from werkzeug.test import EnvironBuilder
+
+    from search_service import create_app
+
+    app = create_app({"index_dir": index_dir})
+    environ = EnvironBuilder(
+        path="/search", query_string=urllib.parse.urlencode({"q": q}), headers={"Accept": "*/*"}
+    ).get_environ()
+    statuses: list[str] = []
+
+    def one() -> None:
+        body = app(dict(environ), lambda status, headers, exc_info=None: statuses.append(status))
+        b"".join(body)
+        body.close()
+
+    for _ in range(200):
+        one()
+    started = time.process_time()
+    for _ in range(count):
+        one()
+    spent = time.process_time() - started
+    assert set(statuses) == {"200 OK"}, set(statuses)
+    shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    print(json.dumps({"wsgi_cpu_ms": round(spent / count * 1000, 3)}))
 
 
 def _tree_bytes(path: Path) -> int:
@@ -466,6 +525,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=Path, help="write a profile of our queries here")
     parser.add_argument("--http", action="store_true", help="also drive gunicorn over HTTP")
     parser.add_argument("--http-requests", type=int, default=2000)
+    parser.add_argument(
+        "--cached-hits", type=int, default=3000, help="requests timing a cached answer (HTTP mode)"
+    )
     parser.add_argument(
         "--clients", type=lambda v: [int(c) for c in v.split(",")], default=[1, 4, 16]
     )
@@ -590,17 +652,26 @@ def print_report(report: dict[str, Any]) -> None:
         )
         print("  stream          rps      p50      p95      p99   errors   cache hits")
         for key, r in h.items():
-            if isinstance(r, dict):
+            if isinstance(r, dict) and "rps" in r:
                 print(
                     f"  {key:<12} {r['rps']:>7} {r['p50']:>8} {r['p95']:>8} {r['p99']:>8} "
                     f"{r['errors']:>8} {r.get('cache_hits', 0):>12.1%}"
                 )
         print(f"  worker RSS MB: {h['worker_rss_mb_uniform']}, {h['worker_rss_mb_zipf']}")
+        if "cached_hit" in h:
+            c = h["cached_hit"]
+            print(
+                f"  a cached answer, CPU ms per request: {c['wsgi_cpu_ms']} through the WSGI app, "
+                f"{c['http_cpu_ms']} in the gunicorn worker over HTTP (one client: p50 "
+                f"{c['http_p50_ms']} ms, cache hits {c['http_cache_hits']:.1%})"
+            )
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_build":
         _build(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_hit":
+        _hit_in_process(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     elif len(sys.argv) > 1 and sys.argv[1] == "_first_suggest":
         _first_suggest(Path(sys.argv[2]))
     else:

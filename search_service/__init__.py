@@ -32,8 +32,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["search_service"] = web.State(
         config, store, IndexHandle(store, scoring.weighting), ResultCache(config.cache_size)
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = web.JsonProvider(app)  # orjson; UTF-8 as is, keys in order
     app.logger.setLevel(config.log_level.upper())
     web.init_app(app)
     if config.trusted_proxies:

@@ -40,6 +40,15 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _rate_limits(value: str) -> str:
+    """A rate limit such as ``20/second;600/minute``, checked when the settings load rather
+    than on the first request."""
+    from limits import parse_many
+
+    parse_many(value)  # ValueError naming what it could not read
+    return value
+
+
 def _non_negative_float(value: str) -> float:
     number = float(value)
     if number < 0:
@@ -278,8 +287,9 @@ SETTINGS: dict[str, Setting] = {
     "ratelimit": Setting(
         "SEARCH_RATELIMIT",
         "600/minute",
-        "Per-client rate limit of the public endpoints (flask-limiter syntax, e.g. "
+        "Per-client rate limit of the public endpoints (the limits library's syntax, e.g. "
         "`20/second;600/minute`); over it a client gets 429 with `Retry-After`.",
+        _rate_limits,
     ),
     "ratelimit_storage_url": Setting(
         "SEARCH_RATELIMIT_STORAGE_URL",
@@ -293,6 +303,7 @@ SETTINGS: dict[str, Setting] = {
         "1800/minute",
         "Per-client rate limit of `/suggest` (one request per keystroke), a budget separate "
         "from and larger than `SEARCH_RATELIMIT`, which `/search` and the page at `/` share.",
+        _rate_limits,
     ),
     "trusted_proxies": Setting(
         "SEARCH_TRUSTED_PROXIES",

@@ -36,7 +36,7 @@ SearchServiceError
     ├── IndexNotReady          503 index_unavailable
     └── FollowerLagging        503 follower_lagging (/healthz of a follower past SEARCH_MAX_LAG)
 
-The Flask app turns werkzeug's and flask-limiter's HTTP errors into these classes
+The Flask app turns werkzeug's HTTP errors into these classes
 (``web/__init__.py``), and gunicorn's own error pages use them too (``web/server.py``), so a
 client never sees a code that is not declared here. README.md, "Error codes", lists them all.
 """

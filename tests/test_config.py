@@ -35,6 +35,8 @@ def test_environment_overrides_defaults_and_explicit_overrides_win():
         ("SEARCH_MAX_PER_PAGE", "-5"),
         ("SEARCH_LANGUAGES", " , "),
         ("SEARCH_LANGUAGES", "en,xx"),
+        ("SEARCH_RATELIMIT", "lots"),
+        ("SEARCH_SUGGEST_RATELIMIT", "30 a minute"),
     ],
 )
 def test_an_unusable_value_names_the_variable(variable, value):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -117,6 +117,16 @@ def test_request_log_is_one_json_line_without_address_or_token(sample_index, cap
     entry = json.loads(line)
     assert entry["request_id"] == "abc" and entry["path"] == "/admin/articles/x"
     assert TOKEN not in line and "203.0.113.9" not in line and "secret" not in line
+
+
+def test_a_log_line_keeps_what_the_fast_encoder_refuses():
+    """Dates read as str() writes them, and a lone surrogate (a file name the file system
+    could not decode, say) still makes a JSON line instead of a logging error."""
+    record = logging.LogRecord("search_service", logging.WARNING, __file__, 1, "m", None, None)
+    record.fields = {"when": date(2025, 3, 14), "path": "/srv/\udcff.jsonl", 7: "seven"}
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["when"] == "2025-03-14" and entry["7"] == "seven"
+    assert entry["path"] == "/srv/\udcff.jsonl"
 
 
 @pytest.mark.parametrize(("text", "days"), [("7d", 7), ("24h", 1), ("2w", 14)])

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import request
 
 from search_service import create_app
@@ -94,3 +96,32 @@ def test_retry_after_is_only_on_429(sample_index):
     assert second.status_code == 429 and int(second.headers["Retry-After"]) > 0
     health = client.get("/healthz")
     assert health.status_code == 200 and "Retry-After" not in health.headers
+
+
+def test_workers_sharing_a_redis_draw_on_one_budget(sample_index, redis_server):
+    """SEARCH_RATELIMIT_STORAGE_URL=redis://...: two apps (two workers, or two machines)
+    count one client's requests together, with the limit's headers on every answer."""
+    shared = {"ratelimit": "3/minute", "ratelimit_storage_url": redis_server}
+    first, second = _client(sample_index, **shared), _client(sample_index, **shared)
+    answers = [_search(client) for client in (first, second, first, second)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert {a.headers["X-RateLimit-Limit"] for a in answers} == {"3"}
+    assert 0 < int(answers[-1].headers["Retry-After"]) <= 60
+    assert "Retry-After" not in answers[0].headers
+
+
+def test_in_memory_counters_are_per_worker_and_limits_are_checked_shortest_first(sample_index):
+    """memory:// counts in each app; with two limits the headers report the shorter window's
+    budget until a limit is broken, then the broken one's."""
+    limits = {"ratelimit": "2/second;3/minute"}
+    first, second = _client(sample_index, **limits), _client(sample_index, **limits)
+    assert _search(first).headers["X-RateLimit-Limit"] == "2"
+    assert _search(second).status_code == 200  # its own counters
+    _search(first)
+    time.sleep(1.1)  # the per-second window ends; the per-minute one holds 2 of 3
+    assert _search(first).status_code == 200
+    broken = _search(first)
+    assert broken.status_code == 429
+    assert broken.headers["X-RateLimit-Limit"] == "3"
+    assert broken.headers["X-RateLimit-Remaining"] == "0"

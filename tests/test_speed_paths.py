@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import write_jsonl
 
@@ -109,6 +111,21 @@ def test_a_field_without_lengths_is_looked_up_on_disk_once_per_segment(make_inde
     assert lengths.doc_field_length(0, "text_en") > 0
 
     assert len(looked_up) == 2
+
+
+def test_a_cached_answer_is_written_as_the_standard_encoder_would_with_its_own_took_ms(
+    search_client,
+):
+    client = search_client([article("r1", "Гавань: новые краны"), *ARTICLES])
+    for query in ("harbour", "гавань", "harbour&per_page=1"):
+        miss, hit = (client.http.get(f"/search?q={query}") for _ in range(2))
+        assert (miss.headers["X-Cache"], hit.headers["X-Cache"]) == ("miss", "hit")
+        for response in (miss, hit):
+            body = response.get_data()
+            standard = json.dumps(json.loads(body), ensure_ascii=False, separators=(",", ":"))
+            assert body == (standard + "\n").encode()
+            assert response.content_type == "application/json"
+        assert json.loads(hit.get_data())["took_ms"] < 1000
 
 
 HIGHLIGHTED_TEXTS = [

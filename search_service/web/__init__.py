@@ -12,6 +12,9 @@ from .. import errors
 from ..config import Config
 from ..indexing.store import IndexHandle, IndexStore
 from ..searching.cache import ResultCache
+from .jsonbody import JsonProvider
+
+__all__ = ["JsonProvider", "State", "init_app", "state"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def _index_unavailable(exc: errors.IndexUnavailable):
     )
 
 
-# werkzeug's and flask-limiter's errors, as the service's own; any other 4xx is a bad request.
+# werkzeug's errors, as the service's own; any other 4xx is a bad request.
 HTTP_ERRORS: dict[int, type[errors.ApiError]] = {
     400: errors.BadRequest,
     404: errors.NotFound,

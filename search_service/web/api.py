@@ -6,18 +6,21 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from collections.abc import Mapping
 from datetime import date
+from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from ..errors import BadParameter, FollowerLagging, MissingQuery, NotFound, QueryTooLong
 from ..indexing import replication
-from ..searching.searcher import SORTS, SearchRequest, search, settings_options
+from ..searching.searcher import SORTS, SearchRequest, SearchResponse, search, settings_options
 from ..sources.watermarks import all_states
 from ..suggestions.related import related
 from ..suggestions.suggest import suggest
 from . import state
+from .jsonbody import encode, encode_around
 
 api = Blueprint("api", __name__)
 
@@ -40,21 +43,37 @@ def search_view():
     build, searcher = state().handle.searcher()
     options = settings_options(settings)
     key = (build.id, searcher.reader().generation(), search_request)
-    cached = state().cache.get(key)
+    cache = state().cache
+    cached: CachedAnswer | None = cache.get(key)
     # An entry made with other synonyms (the file changed since) is stale: it is kept with
     # the synonyms it was made with, and compared by identity.
-    if cached is not None and cached[0] is options["synonyms"]:
+    if cached is not None and cached.synonyms is options["synonyms"]:
         took = round((time.perf_counter() - started) * 1000, 2)
-        response, outcome = dataclasses.replace(cached[1], took_ms=took), "hit"
+        response, outcome = dataclasses.replace(cached.response, took_ms=took), "hit"
+        head, tail = cached.head, cached.tail
     else:
         response = search(searcher, search_request, build=build.id, **options)
+        head, tail = encode_around(response.as_dict(), "took_ms")
         if not response.partial:  # a cut-short answer must not outlive the load that cut it
-            state().cache.put(key, (options["synonyms"], response))
+            cache.put(key, CachedAnswer(options["synonyms"], response, head, tail))
         outcome = "miss"
     g.search_response = response  # for the query log and metrics (web/ops.py)
-    reply = jsonify(response.as_dict())
-    reply.headers["X-Cache"] = outcome if state().cache.size else "off"
+    # The body is kept encoded: a hit only writes its own took_ms between the two parts.
+    reply = current_app.response_class(
+        head + encode(response.took_ms) + tail, mimetype="application/json"
+    )
+    reply.headers["X-Cache"] = outcome if cache.size else "off"
     return reply
+
+
+class CachedAnswer(NamedTuple):
+    """A cached ``/search`` answer: the synonyms it was made with, the response, and its
+    JSON body split around ``took_ms``."""
+
+    synonyms: object
+    response: SearchResponse
+    head: bytes
+    tail: bytes
 
 
 @api.get("/healthz")
@@ -131,23 +150,24 @@ def related_view(article_id: str):
 def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> SearchRequest:
     """Validate the query string of ``/search``; every problem is a 400 naming the parameter."""
     check_utf8()
-    args = request.args
+    # A plain dict: werkzeug's MultiDict raises (and catches) an exception per absent key.
+    args = request.args.to_dict()
     q = args.get("q", "").strip()
     if not q:
         raise MissingQuery(MissingQuery.default)
     check_length(q, max_length)
-    page = integer_arg("page", 1, minimum=1)
-    per_page = integer_arg("per_page", 10, minimum=1, maximum=max_per_page)
+    page = integer_arg("page", 1, minimum=1, args=args)
+    per_page = integer_arg("per_page", 10, minimum=1, maximum=max_per_page, args=args)
     if page * per_page > max_window:
         raise BadParameter(
             f"page {page} × per_page {per_page} goes past result {max_window}, "
             "the deepest this API pages"
         )
-    lang = lang_arg()
+    lang = lang_arg(args)
     sort = args.get("sort", "relevance").strip() or "relevance"
     if sort not in SORTS:
         raise BadParameter(f"parameter 'sort' must be one of {', '.join(SORTS)}, got {sort!r}")
-    date_from, date_to = _date("from"), _date("to")
+    date_from, date_to = _date("from", args), _date("to", args)
     if date_from and date_to and date_from > date_to:
         raise BadParameter(f"'from' ({date_from}) is after 'to' ({date_to})")
     return SearchRequest(
@@ -161,7 +181,10 @@ def parse_search_args(max_length: int, max_per_page: int, max_window: int) -> Se
         sort=sort,
         tags=tuple(
             dict.fromkeys(
-                tag.strip() for raw in args.getlist("tags") for tag in raw.split(",") if tag.strip()
+                tag.strip()
+                for raw in request.args.getlist("tags")
+                for tag in raw.split(",")
+                if tag.strip()
             )
         ),
     )
@@ -194,9 +217,17 @@ def check_length(q: str, max_length: int) -> None:
         raise QueryTooLong(f"query is {len(q)} characters long; the maximum is {max_length}")
 
 
-def integer_arg(name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
-    """A whole-number query parameter within bounds (shared by every JSON endpoint)."""
-    raw = request.args.get(name, "").strip()
+def integer_arg(
+    name: str,
+    default: int,
+    *,
+    minimum: int,
+    maximum: int | None = None,
+    args: Mapping[str, str] | None = None,
+) -> int:
+    """A whole-number query parameter within bounds (shared by every JSON endpoint); from
+    ``args`` when given, else the request's."""
+    raw = (request.args if args is None else args).get(name, "").strip()
     if not raw:
         return default
     try:
@@ -209,16 +240,16 @@ def integer_arg(name: str, default: int, *, minimum: int, maximum: int | None = 
     return value
 
 
-def lang_arg() -> str | None:
+def lang_arg(args: Mapping[str, str] | None = None) -> str | None:
     """The optional ``lang`` parameter: a bare language code such as ``en``."""
-    lang = request.args.get("lang", "").strip().lower() or None
+    lang = (request.args if args is None else args).get("lang", "").strip().lower() or None
     if lang and not LANG_CODE.match(lang):
         raise BadParameter(f"parameter 'lang' must be a language code such as 'en', got {lang!r}")
     return lang
 
 
-def _date(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
+def _date(name: str, args: Mapping[str, str]) -> date | None:
+    raw = args.get(name, "").strip()
     if not raw:
         return None
     try:

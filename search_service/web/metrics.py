@@ -54,8 +54,20 @@ def init_app(app: Flask) -> None:
 
 
 def observe_request(endpoint: str, method: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(endpoint, method, str(status)).inc()
-    LATENCY.labels(endpoint, str(status)).observe(seconds)
+    # The labelled children, looked up once per kind of request (labels() costs more than
+    # counting).
+    key = (endpoint, method, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = _REQUEST_CHILDREN[key] = (
+            REQUESTS.labels(endpoint, method, str(status)),
+            LATENCY.labels(endpoint, str(status)),
+        )
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
 
 def observe_search(response: Any) -> None:
