@@ -61,13 +61,11 @@ def suggest(
     searcher: Searcher,
     text: str,
     *,
-    build: str | None = None,
     lang: str | None = None,
     limit: int = 8,
     recency_half_life: float = 0,
 ) -> SuggestResponse:
-    """Completions and matching titles for ``text``, the query as typed so far. (``build``,
-    the live build's id, is no longer needed: the words and phrases follow its segments.)"""
+    """Completions and matching titles for ``text``, the query as typed so far."""
     started = time.perf_counter()
     words = _WORD.findall(text)
     partial = words.pop() if words and not text[-1:].isspace() else ""

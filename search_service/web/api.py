@@ -125,11 +125,10 @@ def suggest_view():
     limit = integer_arg("limit", 8, minimum=1, maximum=MAX_SUGGESTIONS)
     if not q.strip():
         return jsonify({"query": q, "took_ms": 0.0, "suggestions": []})
-    build, searcher = state().handle.searcher()
+    _build, searcher = state().handle.searcher()
     response = suggest(
         searcher,
         q,
-        build=build.id,
         lang=lang,
         limit=limit,
         recency_half_life=settings.recency_half_life,
