@@ -67,6 +67,34 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any] | str]) -> Path:
     return path
 
 
+def article(n: int, lang: str, title: str, lead: str = "", body: str = "") -> dict[str, str]:
+    """A short article of our own for the suggestion tests."""
+    return {"id": f"{lang}-{n}", "lang": lang, "title": title, "lead": lead, "body": body}
+
+
+# Titles and leads whose phrases recur, in the three languages (/suggest's phrase tests).
+PHRASE_ARTICLES = [
+    # English: "central bank" recurs in titles and leads; "ministry" is a more frequent word
+    # than "minister", but only "prime minister" recurs as a phrase.
+    article(1, "en", "Central bank raises rates", "The central bank raised its key rate."),
+    article(2, "en", "Markets wait for the central bank", "Traders expect a pause."),
+    article(3, "en", "Pensions and prices", "Pensioners asked the central bank for help."),
+    article(4, "en", "Prime minister visits the harbour", "The ministry of transport paid."),
+    article(5, "en", "New prime minister sworn in", "A ministry official confirmed it."),
+    article(6, "en", "Ministry budget", "The prime minister approved the ministry plan."),
+    article(7, "en", "Ministry audit", "Ministry staff, ministry money, ministry cars."),
+    # Russian, with ё in the phrase.
+    article(1, "ru", "Ёлочный базар открылся", "На площади работает ёлочный базар."),
+    article(2, "ru", "Где найти ёлочный базар", "Городские власти назвали адреса."),
+    article(3, "ru", "Снег и ёлочный базар", "Продавцы довольны погодой."),
+    article(4, "ru", "Центральный банк снизил ставку", "Решение центральный банк принял."),
+    # Azerbaijani: the phrase carries ğ and ı, the reader types them plainly.
+    article(1, "az", "Dağlıq Qarabağ yolları", "Dağlıq Qarabağ bölgəsində yeni yol açıldı."),
+    article(2, "az", "Dağlıq Qarabağ məktəbləri", "Yeni məktəblər tikilir."),
+    article(3, "az", "Turistlər və kənd", "Dağlıq Qarabağ turistləri çağırır."),
+]
+
+
 def build_index(
     folder: Path, articles: Iterable[dict[str, Any]] | None = None, **overrides: Any
 ) -> Path:

@@ -5,7 +5,8 @@ kept right by later adds and deletes."""
 from __future__ import annotations
 
 import pytest
-from conftest import SearchClient, write_jsonl
+from conftest import PHRASE_ARTICLES as ARTICLES
+from conftest import SearchClient, article, write_jsonl
 
 from search_service import config as settings
 from search_service.indexing import counts, writer
@@ -13,25 +14,6 @@ from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
 from search_service.suggestions import vocabulary
 
-
-def _article(n: int, lang: str, title: str, lead: str = "", body: str = "x") -> dict[str, str]:
-    return {"id": f"{lang}-{n}", "lang": lang, "title": title, "lead": lead, "body": body}
-
-
-ARTICLES = [
-    _article(1, "en", "Central bank raises rates", "The central bank raised its key rate."),
-    _article(2, "en", "Markets wait for the central bank", "Traders expect a pause."),
-    _article(3, "en", "Pensions and prices", "Pensioners asked the central bank for help."),
-    _article(4, "en", "Prime minister visits the harbour", "The ministry of transport paid."),
-    _article(5, "en", "New prime minister sworn in", "A ministry official confirmed it."),
-    _article(6, "en", "Ministry budget", "The prime minister approved the ministry plan."),
-    _article(1, "ru", "Ёлочный базар открылся", "На площади работает ёлочный базар."),
-    _article(2, "ru", "Где найти ёлочный базар", "Городские власти назвали адреса."),
-    _article(3, "ru", "Снег и ёлочный базар", "Продавцы довольны погодой."),
-    _article(1, "az", "Dağlıq Qarabağ yolları", "Dağlıq Qarabağ bölgəsində yeni yol açıldı."),
-    _article(2, "az", "Dağlıq Qarabağ məktəbləri", "Yeni məktəblər tikilir."),
-    _article(3, "az", "Turistlər və kənd", "Dağlıq Qarabağ turistləri çağırır."),
-]
 TYPED = ["cent", "central ", "prime mi", "the central b", "елочн", "Ёлочный ", "dagliq q", "dagl",
          "m", "q", "pa", "ба", "xyz"]  # fmt: skip
 
@@ -113,19 +95,19 @@ def _add(index_dir, articles: list[dict]) -> None:
 def test_phrases_of_articles_added_one_by_one_add_up(make_index, fresh):
     """Each add makes a segment of its own, counted when written; a phrase in three of them
     is as frequent as one in three articles of a build."""
-    filler = [_article(n, "en", f"Story number{n} of the day") for n in range(40)]
+    filler = [article(n, "en", f"Story number{n} of the day") for n in range(40)]
     index_dir = make_index(filler)
     assert "harbour crane" not in [q.casefold() for q in _queries(index_dir, "harbour c")]
     for n in range(3):
-        _add(index_dir, [_article(100 + n, "en", f"Harbour crane arrives{n}", "Workers wait.")])
+        _add(index_dir, [article(100 + n, "en", f"Harbour crane arrives{n}", "Workers wait.")])
         _queries(index_dir, "harb")  # the worker has read the segments so far
     assert len(_vocab_files(index_dir)) >= 2
     assert "Harbour crane" in _queries(index_dir, "harbour c")
 
 
 def test_a_deleted_article_takes_its_phrases_with_it(make_index, fresh):
-    articles = [_article(n, "en", f"Harbour crane moves{n}", "Cargo waits.") for n in range(3)]
-    articles += [_article(10 + n, "en", f"Story number{n} of the day") for n in range(40)]
+    articles = [article(n, "en", f"Harbour crane moves{n}", "Cargo waits.") for n in range(3)]
+    articles += [article(10 + n, "en", f"Story number{n} of the day") for n in range(40)]
     index_dir = make_index(articles)
     assert "Harbour crane" in _queries(index_dir, "harbour c")
 
@@ -143,7 +125,7 @@ def test_each_segment_of_a_build_has_its_counts_and_they_go_with_it(make_index):
     assert {p.name.split(".")[0] for p in _vocab_files(index_dir)} == segments
 
     for n in range(8):  # enough single-article segments that Whoosh merges the small ones
-        _add(index_dir, [_article(200 + n, "en", f"Harbour crane arrives{n}")])
+        _add(index_dir, [article(200 + n, "en", f"Harbour crane arrives{n}")])
     _, ix = IndexStore(index_dir).open_current()
     segments = {s.segment_id() for s in ix._segments()}
     assert {p.name.split(".")[0] for p in _vocab_files(index_dir)} == segments

@@ -4,35 +4,11 @@ by usefulness and matched without regard to case or diacritics; counting them st
 from __future__ import annotations
 
 import pytest
+from conftest import PHRASE_ARTICLES as ARTICLES
+from conftest import article
 
 from search_service.indexing import counts as phrases
 from search_service.indexing.store import IndexStore
-
-
-def _article(n: int, lang: str, title: str, lead: str, body: str = "") -> dict[str, str]:
-    return {"id": f"{lang}-{n}", "lang": lang, "title": title, "lead": lead, "body": body}
-
-
-ARTICLES = [
-    # English: "central bank" recurs in titles and leads; "ministry" is a more frequent word
-    # than "minister", but only "prime minister" recurs as a phrase.
-    _article(1, "en", "Central bank raises rates", "The central bank raised its key rate."),
-    _article(2, "en", "Markets wait for the central bank", "Traders expect a pause."),
-    _article(3, "en", "Pensions and prices", "Pensioners asked the central bank for help."),
-    _article(4, "en", "Prime minister visits the harbour", "The ministry of transport paid."),
-    _article(5, "en", "New prime minister sworn in", "A ministry official confirmed it."),
-    _article(6, "en", "Ministry budget", "The prime minister approved the ministry plan."),
-    _article(7, "en", "Ministry audit", "Ministry staff, ministry money, ministry cars."),
-    # Russian, with ё in the phrase.
-    _article(1, "ru", "Ёлочный базар открылся", "На площади работает ёлочный базар."),
-    _article(2, "ru", "Где найти ёлочный базар", "Городские власти назвали адреса."),
-    _article(3, "ru", "Снег и ёлочный базар", "Продавцы довольны погодой."),
-    _article(4, "ru", "Центральный банк снизил ставку", "Решение центральный банк принял."),
-    # Azerbaijani: the phrase carries ğ and ı, the reader types them plainly.
-    _article(1, "az", "Dağlıq Qarabağ yolları", "Dağlıq Qarabağ bölgəsində yeni yol açıldı."),
-    _article(2, "az", "Dağlıq Qarabağ məktəbləri", "Yeni məktəblər tikilir."),
-    _article(3, "az", "Turistlər və kənd", "Dağlıq Qarabağ turistləri çağırır."),
-]
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +76,9 @@ def test_a_phrase_must_recur_and_stops_at_punctuation(client):
 
 
 def test_counting_is_bounded_and_keeps_what_is_frequent(make_index, monkeypatch):
-    frequent = [_article(n, "en", f"Harbour crane number{n} moves", "") for n in range(30)]
+    frequent = [article(n, "en", f"Harbour crane number{n} moves", "") for n in range(30)]
     noise = [
-        _article(100 + n, "en", f"Alpha{n} beta{n} gamma{n} delta{n}", f"Epsilon{n} zeta{n}")
+        article(100 + n, "en", f"Alpha{n} beta{n} gamma{n} delta{n}", f"Epsilon{n} zeta{n}")
         for n in range(60)
     ]
     mixed = [a for pair in zip(noise, frequent, strict=False) for a in pair] + noise[30:]
@@ -114,7 +90,7 @@ def test_counting_is_bounded_and_keeps_what_is_frequent(make_index, monkeypatch)
 
 def test_a_large_language_is_counted_on_a_sample_and_scaled_up(make_index, monkeypatch):
     _, ix = IndexStore(
-        make_index([_article(n, "en", f"Harbour crane story{n}", "") for n in range(40)])
+        make_index([article(n, "en", f"Harbour crane story{n}", "") for n in range(40)])
     ).open_current()
     monkeypatch.setattr(phrases, "SAMPLE", 10)  # every 4th article
     with ix.searcher() as searcher:
