@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +259,22 @@ def test_a_reader_whose_table_of_contents_was_just_replaced_reads_the_new_one(in
     answers = iter([stale])
     with fresh_searcher(ix) as searcher:
         assert searcher.document_number(id="new-1") is not None
+
+
+def test_a_merge_waiting_to_swap_goes_before_writers_that_come_after_it(tmp_path: Path) -> None:
+    """Writers poll for the write lock, so back-to-back adds could starve the merge's swap
+    forever; a writer that arrives while the merge waits lets it go first."""
+    store = IndexStore(tmp_path, lock_timeout=10)
+    order: list[str] = []
+    with store.writing("add"):
+        merge = threading.Thread(target=_write, args=(store, "merge", order, True))
+        merge.start()
+        wait_for(store._someone_waits_first, 10, "the merge never said it waits")
+    _write(store, "add", order, False)  # the lock is free: only the waiting merge holds it back
+    merge.join()
+    assert order == ["merge", "add"]
+
+
+def _write(store: IndexStore, command: str, order: list[str], first: bool) -> None:
+    with store.writing(command, first=first):
+        order.append(command)

@@ -273,7 +273,7 @@ def _commit(
     """Swap ``chosen`` for ``merged`` in the live table of contents; returns the number of
     segments left, or None when the build is no longer live or a chosen segment is gone."""
     try:
-        with store.writing("merge"):
+        with store.writing("merge", first=True):
             live = store.current()
             if live is None or live.path != path:
                 return None  # a reindex or rollback switched builds meanwhile

@@ -45,6 +45,8 @@ BUILDS = "builds"
 CURRENT = "current"
 PREVIOUS = "previous"
 LOCK_FILE = "write.lock"
+# Held by a writer that goes before the others waiting for the write lock (see writing).
+WAITING_FILE = "write.next"
 PARTIAL_PREFIX = ".partial-"
 BUILD_INFO = "build.json"
 # Reads of a table of contents a commit may replace (and delete) between Whoosh's directory
@@ -122,18 +124,25 @@ class IndexStore:
     # Writing ---------------------------------------------------------------------------
 
     @contextmanager
-    def writing(self, command: str) -> Iterator[None]:
+    def writing(self, command: str, *, first: bool = False) -> Iterator[None]:
         """Hold the write lock; a second writer waits up to ``lock_timeout`` then fails.
 
         The lock is an flock on an open file, so the kernel releases it when its holder dies:
         a killed writer never leaves a stale lock behind. Whoever takes the lock next clears
         partial builds, which only a writer can have left.
+
+        Waiters poll, so under back-to-back commits (a CMS sending updates as fast as they
+        commit) a waiter can lose every race for the lock. A writer that must not starve
+        (``first``: the background merge's brief swap) says it is waiting by holding
+        :data:`WAITING_FILE`, and other writers hold back while it does.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / LOCK_FILE, "a+") as handle:
+        with open(self.root / LOCK_FILE, "a+") as handle, self._waiting(first):
             deadline = time.monotonic() + self.lock_timeout
             while True:
                 try:
+                    if not first and self._someone_waits_first():
+                        raise BlockingIOError
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
@@ -156,6 +165,30 @@ class IndexStore:
                 handle.seek(0)
                 handle.truncate()
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _waiting(self, first: bool) -> Iterator[None]:
+        if not first:
+            yield
+            return
+        with open(self.root / WAITING_FILE, "a+") as waiting:
+            fcntl.flock(waiting, fcntl.LOCK_EX)  # one first-come writer at a time
+            try:
+                yield
+            finally:
+                fcntl.flock(waiting, fcntl.LOCK_UN)
+
+    def _someone_waits_first(self) -> bool:
+        try:
+            with open(self.root / WAITING_FILE, "rb") as waiting:
+                try:
+                    fcntl.flock(waiting, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(waiting, fcntl.LOCK_UN)
+        except FileNotFoundError:
+            pass
+        return False
 
     def lock_holder(self) -> str:
         """Who holds the write lock, as its holder wrote it ("pid 12 (reindex) since ..")."""
