@@ -487,14 +487,14 @@ class _FieldWriter(W3FieldWriter):
         self._postwriter.add_postings(list(ids), list(weights), [v or b"" for v in values], lengths)
         self.finish_term()
 
-    def add_spelling(self, btext: bytes, values: list[bytes | None], lengths: list[int]) -> None:
-        """A word of a spelling field, inside its ``start_field`` and ``finish_field``:
-        Whoosh gives it one posting per document holding it (``values`` and ``lengths`` are
-        theirs), of which the word list keeps the number (see the module's docstring)."""
+    def add_spelling(self, btext: bytes, documents: int) -> None:
+        """A word of a spelling field and how many documents hold it, inside its
+        ``start_field`` and ``finish_field``, words in ascending order: all the word list
+        keeps of Whoosh's postings of it (see the module's docstring)."""
         if self._words is None:
             raise ValueError(f"{self._fieldname} is not a spelling field")
         self._words[0].append(btext)
-        self._words[1].append(len(values))
+        self._words[1].append(documents)
 
     def _add_block_term(
         self,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import tempfile
 from array import array
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import repeat
@@ -398,54 +399,26 @@ class _FieldPostings:
 
 
 class _SpellingPostings:
-    """A spelling field's postings: Whoosh gives each of a document's unstemmed words a
-    posting of document 0, weight 1 and the value of the last posting added before it, so
-    a word's document frequency counts the documents it is in."""
+    """A spelling field's words with how many documents each is in: all the codec keeps of
+    them (a word list with counts). The counts grow with the vocabulary, not with the
+    postings, so there is nothing to spill."""
 
     def __init__(self) -> None:
-        self.vocabulary: dict[str, int] = {}
-        self.terms = array("i")
-        self.refs = array("i")  # per posting, its value's index in self.values
-        self.values: list[bytes | None] = []
-        self.runs: _Runs | None = None
+        self.counts: Counter[str] = Counter()
 
     def add(self, words: list[str], vbytes: bytes | None) -> int:
-        """One document's spelling words; returns about how many bytes they take."""
-        vocabulary = self.vocabulary
-        known = len(vocabulary)
-        self.terms.extend([vocabulary.setdefault(w, len(vocabulary)) for w in words])
-        self.refs.extend(repeat(len(self.values), len(words)))
-        self.values.append(vbytes)
-        return 8 * len(words) + _TERM_BYTES * (len(vocabulary) - known) + _VALUE_BYTES
+        """One document's spelling words; returns about how many bytes they add."""
+        known = len(self.counts)
+        self.counts.update(words)
+        return _TERM_BYTES * (len(self.counts) - known)
 
     def spill(self, runs: _Runs) -> None:
-        """The words' columns so far to ``runs``, and emptied (the values stay: one a
-        document)."""
-        runs.save(self, [self.terms, self.refs])
-        self.terms, self.refs = array("i"), array("i")
-
-    def restore(self, runs: _Runs) -> None:
-        spilled = runs.load(self, [self.terms, self.refs])
-        if spilled is not None:
-            self.terms, self.refs = spilled
+        pass
 
     def write(self, writer: Any, table: bytes) -> None:
-        if self.runs is not None:
-            self.restore(self.runs)
-        words = list(self.vocabulary)
-        keys, order = _term_order(words, self.terms, None)
-        refs = np.frombuffer(self.refs, dtype=np.int32)[order]
-        values = self.values
-        for first, last, groups in _chunks(keys):
-            chunk_refs = refs[first:last].tolist()
-            for key, start, stop in groups:
-                # Whoosh's pool sorts a term's postings by (document, weight, value): here
-                # by value alone.
-                writer.add_spelling(
-                    words[key].encode("utf-8"),
-                    sorted((values[r] for r in chunk_refs[start:stop]), key=_value_key),
-                    [table[0]] * (stop - start) if table else [],
-                )
+        counts = self.counts
+        for word in sorted(counts):  # code point order is UTF-8 byte order
+            writer.add_spelling(word.encode("utf-8"), counts[word])
 
 
 def _empty_like(column: array | bytearray) -> array | bytearray:
@@ -495,16 +468,10 @@ class _Runs:
         self.file.close()
 
 
-def _value_key(value: bytes | None) -> bytes:
-    return value or b""
-
-
 # What a posting takes in _FieldPostings' arrays besides its value's bytes (term, document,
-# weight, value size), a new term in a vocabulary (its dict entry and bytes object), and a
-# spelling posting's shared value (a list slot and a small bytes object).
+# weight, value size), and a new term in a vocabulary (its dict entry and bytes object).
 _POSTING_COLUMNS = 4 + 4 + 8 + 4
 _TERM_BYTES = 120
-_VALUE_BYTES = 48
 
 # Postings turned into Python lists at a time when writing (bounds the lists' memory).
 _CHUNK = 1 << 16
