@@ -46,6 +46,7 @@ from ..analysis.filters import (
     fold,
     normalize,
 )
+from ..analysis.russian import RussianStemmer
 from .codec import length_table
 from .fields import PART_GAP, Parts, SpelledText, WeightedText
 
@@ -56,6 +57,7 @@ _PURE_FILTERS = (
     AzerbaijaniStemFilter,
     AzerbaijaniStemmer,
     PyStemmerFilter,
+    RussianStemmer,
 )
 # Token texts remembered per chain before the memory starts again (about 25 MB).
 LIMIT = 100_000
