@@ -1,4 +1,4 @@
-"""Names in every case: a surname or a place typed in one case finds the others.
+"""Names in every case, and an article's tags and category searched as its words.
 
 Every test runs the real app over a real index built on disk from the short articles below.
 """
@@ -89,3 +89,23 @@ def test_a_latin_surname_finds_its_azerbaijani_spelling(client):
 
 def test_an_azerbaijani_surname_finds_its_english_and_russian_spellings(client):
     assert set(ids(client.search("Əliyev"))) == {"az-surname", "en-surname"}
+
+
+@pytest.mark.parametrize("q", ["football", "Premier League", "sport"])
+def test_a_word_only_in_the_tags_or_category_finds_the_article(client, q):
+    assert ids(client.search(q)) == ["en-tagged"]
+
+
+@pytest.mark.parametrize("q", ["aqrotexnologiya", "iqtisadiyyat", "İqtisadiyyatı"])
+def test_azerbaijani_labels_are_found_with_and_without_diacritics_and_suffixes(client, q):
+    assert ids(client.search(q, lang="az")) == ["az-tagged"]
+
+
+def test_a_russian_tag_is_found_in_another_case(client):
+    assert ids(client.search("агротехнология", lang="ru")) == ["ru-tagged"]
+
+
+def test_tag_and_category_filters_still_match_the_labels_exactly(client):
+    assert ids(client.search("scored", tags="football", category="sport")) == ["en-tagged"]
+    assert client.search("scored", tags="football", category="news")["total"] == 0
+    assert client.search("scored", category="news")["total"] == 0

@@ -353,13 +353,16 @@ def document(article: Article, schema: Schema, default_language: str) -> tuple[d
         day = local_date(article)
         assert day is not None
         fields["published_day"] = day_value(day)
-    text = text_value(article.title, article.lead, article.body)
+    labels = (*article.tags, article.category)
+    text = text_value(article.title, article.lead, article.body, labels)
     if text.parts:
         fields[text_field(group)] = text
     if article.title:
         fields[f"{TITLE_PREFIX}{group}"] = article.title
     if f"{FOLD_PREFIX}{group}" in schema:
-        fields[f"{FOLD_PREFIX}{group}"] = "\n".join((article.title, article.lead, article.body))
+        fields[f"{FOLD_PREFIX}{group}"] = "\n".join(
+            (article.title, article.lead, article.body, *labels)
+        )
     return fields, lang, detected
 
 
