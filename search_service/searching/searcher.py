@@ -21,6 +21,7 @@ from ..config import Config
 from ..indexing.schema import day_value, group_for, language_groups, text_field
 from . import columns, matching, scoring, spelling
 from . import facets as facet_counts
+from . import partial as partial_matches
 from . import query as reader_query
 from .snippets import Snippets
 from .synonyms import EMPTY, Synonyms
@@ -94,7 +95,7 @@ class SearchResponse:
     build: str
     results: list[SearchHit] = field(default_factory=list)
     # Articles with every word of the query (== total unless relaxed): a client tells "none has
-    # them all" from "these have them all, more below have some" without counting.
+    # them all" from "these have them all, others have some" without counting.
     full_matches: int = 0
     partial: bool = False
     did_you_mean: str | None = None
@@ -131,9 +132,11 @@ def search(
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
-    Articles with every word come first. When fewer than :data:`FILL_BELOW` have every word
-    and the query has several, articles with some of the words follow them and the response
-    says ``relaxed`` (sorted by date: only when none has every word). The rule depends on the
+    Sorted by relevance, articles with some of several words compete with those that have
+    every word, each paying for the words it lacks (:mod:`.partial`). When fewer than
+    :data:`FILL_BELOW` have every word, the other articles with some of the words follow
+    (sorted by date: only when none has every word). Either way the response says
+    ``relaxed`` when it holds articles without every word. The rule depends on the
     query alone, so every page of it agrees on ``total``. Once ``time_limit`` seconds have
     passed, no further index segment is searched: the matches in those searched so far are
     returned and the response says ``partial``.
@@ -171,17 +174,26 @@ def search(
     several_words = sum(not c.excluded for c in clauses) > 1
     # One joined word ("Nagorno-Karabakh"): its parts apart only when no article has it whole.
     several_parts = reader_query.word_count(clauses) > 1 and total == 0
-    if ((several_words and few) or several_parts) and not partial:
-        # Few articles have every word: follow them with articles that have some of the words.
-        # (Sorted by date that would bury the full matches, so only when there are none.)
+    # Articles lacking a word compete with those that have all, paying for what they lack.
+    weighed = several_words and total > 0 and request.sort == "relevance"
+    if ((several_words and (few or weighed)) or several_parts) and not partial:
         loose = reader_query.build(clauses, schema, groups, match_all=False, synonyms=synonyms)
         more, partial = run(loose)
-        seen = {docnum for docnum, _ in ranked}
-        ranked += [pair for pair in more.top(limit, keys) if pair[0] not in seen]
-        ranked = ranked[:limit]
-        relaxed = len(more) > total
-        total = max(total, len(more))
-        matches = more  # a superset of the full matches: facets and spelling count all of it
+        chosen = matches
+        if weighed:
+            words = partial_matches.each_word(run, clauses, schema, groups, synonyms)
+            chosen = partial_matches.weigh(matches, more, words, searcher.doc_count())
+            ranked = chosen.top(limit, keys)
+        if few:
+            # Few articles have every word: follow them with the rest of those with some.
+            # (Sorted by date that would bury the full matches, so only when there are none.)
+            seen = {docnum for docnum, _ in ranked}
+            ranked += [pair for pair in more.top(limit, keys) if pair[0] not in seen]
+            ranked = ranked[:limit]
+            chosen = more
+        relaxed = len(chosen) > total
+        total = len(chosen)
+        matches = chosen  # a superset of the full matches: facets and spelling count all of it
 
     offset = (request.page - 1) * request.per_page
     snippets = Snippets(clauses, schema, snippet_chars)
