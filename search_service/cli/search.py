@@ -13,8 +13,8 @@ from .. import config as settings
 from ..errors import MissingQuery
 from ..indexing.store import IndexHandle
 from ..searching import synonyms
+from ..searching.querylog import parse_period, report
 from ..searching.searcher import SORTS, SearchRequest, search, settings_options
-from ..web.querylog import parse_period, report
 from .context import Context, index_dir_option, run
 from .progress import printable, terminal
 
