@@ -16,9 +16,11 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from conftest import Cluster, Readers, _process_env, write_jsonl
 
 from search_service.indexing import replication
+from tests.support.cluster import Cluster, Readers
+from tests.support.corpus import write_jsonl
+from tests.support.processes import process_env
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +113,7 @@ def test_killed_follower_processes_are_routed_around_and_catch_up(cluster):
         assert status == 200, body
         slow = subprocess.Popen(
             cluster.follow_command(0, "--limit-rate", "30000"),
-            env=_process_env({"SEARCH_REPLICATION_TOKEN": cluster.TOKEN}),
+            env=process_env({"SEARCH_REPLICATION_TOKEN": cluster.TOKEN}),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
