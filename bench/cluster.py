@@ -7,7 +7,7 @@ the limits, nginx from deploy/nginx.conf), and reports:
 
 * bytes a follower transferred for a one-article update and for a full reindex;
 * seconds from the leader's commit to searchable on both followers (median and worst);
-* the issue's item 1: ``--clients`` readers through nginx while the leader applies
+* ``--clients`` readers through nginx while the leader applies
   ``--updates`` admin updates and then a full reindex (failed requests, builds seen);
 * requests/s and p95 through nginx with one and with two followers (on one machine this
   measures the cost of the extra hop and processes, not scale: every process shares the

@@ -1,5 +1,5 @@
 """Leader/follower replication: the leader's endpoints, and followers that copy, verify,
-resume and only then switch (issue 14). The drill through nginx is in test_cluster.py."""
+resume and only then switch. The drill through nginx is in test_cluster.py."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ def nginx_config(followers: list[str], leader: str, port: int, folder: Path) -> 
         "listen 80;": f"listen 127.0.0.1:{port};",
     }
     for old, new in replacements.items():
-        assert old in text, f"deploy/nginx.conf no longer has {old!r}"
+        assert old in text, f"deploy/nginx.conf has no {old!r}"
         text = text.replace(old, new)
     return text
 
