@@ -46,7 +46,7 @@ from ..analysis.filters import (
     fold,
     normalize,
 )
-from .codec import length_table
+from .codec.stored import length_table
 from .fields import PART_GAP, Parts, SpelledText, WeightedText
 
 _PURE_FILTERS = (
@@ -519,7 +519,7 @@ class BulkSegmentWriter(MemoSegmentWriter):
     instead of Whoosh's sorting pool, which holds a Python tuple per posting, spills runs
     to disk past its memory limit and merges them back a posting at a time; at the commit
     each field's postings are sorted at once (numpy) and written a term at a time through
-    the codec's :meth:`~.codec._FieldWriter.add_term`. Only documents added to it: Whoosh's
+    the codec's :meth:`~.codec.terms.FieldWriter.add_term`. Only documents added to it: Whoosh's
     merges (``add_reader``) go through the pool, which is why incremental writes use
     :class:`MemoSegmentWriter`.
 
