@@ -1,11 +1,11 @@
-"""A full build's postings as columns per field, sorted at once with numpy at the commit and
-written a term at a time through the codec.
+"""A full build's postings held as columns per field, sorted with numpy at the commit.
 
-Whoosh's sorting pool holds a tuple per posting, spills runs to disk past its memory limit
-and merges them back a posting at a time (28 % of the CPU of a writer of 10,000 articles).
-Here each field's postings are a few arrays (:class:`FieldPostings`), sorted by term and
-document number in one step; a spelling field keeps only how many documents hold each word
-(:class:`SpellingPostings`), all the codec keeps of it.
+They are written a term at a time through the codec. Whoosh's sorting pool holds a tuple per
+posting, spills runs to disk past its memory limit and merges them back a posting at a time (28
+% of the CPU of a writer of 10,000 articles). Here each field's postings are a few arrays
+(:class:`FieldPostings`), sorted by term and document number in one step; a spelling field
+keeps only how many documents hold each word (:class:`SpellingPostings`), all the codec keeps
+of it.
 """
 
 from __future__ import annotations

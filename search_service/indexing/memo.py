@@ -1,15 +1,15 @@
-"""A text field's analysis run once per distinct word per writer process: a field value's
-postings and spelling words from a memory of what the chain makes of each token's text.
+"""A text field's analysis run once per distinct word in a writer process.
 
-News text repeats its words: in 3,000 articles the text fields' chains see about 600,000
-tokens and 75,000 distinct token texts. Whoosh runs the whole chain (normalisation, folding,
-stemming: Python generators stacked per filter) on every token, and the text field's chain a
-second time, without the stemmer, for its unstemmed spelling words. Here the tokenizer's
-regular expression still runs over all the text (positions come from it), but what the filters
-make of a token's text is remembered per writer process, with and without the stemmer, and one
-loop per field value gives the terms with their positions and weights and the spelling words.
-The postings are the same, byte for byte (``tests/test_bulk_writing.py``): every filter of
-our chains maps one token's text to one text and looks at nothing else
+A field value's postings and spelling words come from a memory of what the chain makes of each
+token's text. News text repeats its words: in 3,000 articles the text fields' chains see about
+600,000 tokens and 75,000 distinct token texts. Whoosh runs the whole chain (normalisation,
+folding, stemming: Python generators stacked per filter) on every token, and the text field's
+chain a second time, without the stemmer, for its unstemmed spelling words. Here the
+tokenizer's regular expression still runs over all the text (positions come from it), but what
+the filters make of a token's text is remembered per writer process, with and without the
+stemmer, and one loop per field value gives the terms with their positions and weights and the
+spelling words. The postings are the same, byte for byte (``tests/test_bulk_writing.py``):
+every filter of our chains maps one token's text to one text and looks at nothing else
 (:data:`search_service.analysis.replay.PURE_FILTERS`); a field analysed any other way is
 indexed by Whoosh as before.
 """

@@ -1,6 +1,8 @@
-"""The segment writers every write of ours uses: Whoosh's, with each distinct word analysed
-once (:class:`MemoSegmentWriter`, see :mod:`.memo`), and a full build's, with its postings
-kept as columns (:class:`BulkSegmentWriter`, see :mod:`.columns`).
+"""The segment writers every write of ours uses.
+
+Two of them: Whoosh's, with each distinct word analysed once (:class:`MemoSegmentWriter`,
+see :mod:`.memo`), and a full build's, with its postings kept as columns
+(:class:`BulkSegmentWriter`, see :mod:`.columns`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""A full build's postings columns spilled to a temporary file past the writer's memory
-bound, and read back a field at a time in the order they were added."""
+"""A full build's postings columns spilled to a temporary file past the writer's memory bound.
+
+They are read back a field at a time, in the order they were added.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Where builds live on disk, the atomic switch between them, the writer lock, and the
-per-process handle that follows the live build.
+"""Builds on disk, the atomic switch between them, the writer lock, the per-process handle.
+
+The per-process handle follows the live build.
 
 Layout under the index directory::
 

@@ -1,5 +1,7 @@
-"""The codec every writer of ours uses: Whoosh's default (W3) with postings that numpy reads
-whole, spelling words and stored fields kept compactly, and field lengths looked up once.
+"""The codec every writer of ours uses: Whoosh's W3 with our postings, terms and stored fields.
+
+Postings that numpy reads whole, spelling words and stored fields kept compactly, and field
+lengths looked up once.
 
 One module per part of a segment: :mod:`.postings` (the block format and its matcher),
 :mod:`.terms` (the terms dictionary, written a term at a time), :mod:`.words` (the spelling

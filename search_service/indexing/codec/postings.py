@@ -1,5 +1,4 @@
-"""The postings block format: document numbers and weights as narrow raw arrays that numpy
-reads whole, positions compressed apart.
+"""The postings block format: narrow raw arrays that numpy reads whole, positions apart.
 
 W3 pickles each block of up to 128 postings as tuples of Python numbers, with every posting's
 word positions in the same compressed pickle: reading a block's document numbers and weights

@@ -1,5 +1,7 @@
-"""A segment's per-document side: stored fields compressed against a trained dictionary,
-and field lengths read a column at a time.
+"""A segment's per-document side: stored fields against a zstd dictionary, field lengths.
+
+Stored fields are compressed against a dictionary trained on the segment's first documents,
+and field lengths are read a column at a time.
 
 **Stored fields.** W3 pickles a document's stored fields and compresses each with zlib alone,
 which finds little to share inside one short article. Here they are compressed by zstd

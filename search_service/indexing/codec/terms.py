@@ -1,5 +1,7 @@
-"""The terms dictionary: W3's terms file, written a term's postings at a time and read with
-the spelling fields answered from their word lists.
+"""The terms dictionary: W3's terms file, written a term at a time, spelling fields as lists.
+
+A term's postings are written in one call, and the spelling fields are answered from their
+word lists (:mod:`.words`).
 
 Whoosh hands a segment's sorted postings to the codec one at a time (a method call, a
 field-length look-up and a type check per posting: half of a build). Here each term's

@@ -1,5 +1,7 @@
-"""A segment's spelling words: each spelling field kept as a sorted, compressed word list with
-the number of articles that hold each word, read back as Whoosh's terms.
+"""The spelling fields' word lists: each field's words with how many articles hold each.
+
+Each spelling field is kept as a sorted, compressed word list with those counts, and read
+back as Whoosh's terms.
 
 The unstemmed spelling sub-fields (:mod:`..fields`) were a posting per article and word,
 every one at document 0, and a term each in the terms file: two fifths of a build's terms and
