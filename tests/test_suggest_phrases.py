@@ -7,8 +7,8 @@ import pytest
 from conftest import PHRASE_ARTICLES as ARTICLES
 from conftest import article
 
-from search_service.indexing import counts as phrases
 from search_service.indexing.store import IndexStore
+from search_service.indexing.vocabulary import phrases
 
 
 @pytest.fixture(scope="module")
