@@ -40,7 +40,7 @@ from conftest import Cluster, Readers, _children  # noqa: E402
 
 from search_service.errors import ArticleError  # noqa: E402
 from search_service.indexing.journal import article_to_json  # noqa: E402
-from search_service.indexing.replication import read_state  # noqa: E402
+from search_service.replication.health import read_state  # noqa: E402
 from search_service.sources import read_sources  # noqa: E402
 
 
