@@ -311,7 +311,7 @@ def analytics(since: str, top: int, log_path: Path | None, as_json: bool) -> Non
     Example:
         search-service analytics --since 24h --top 20
     """
-    from .web.querylog import parse_period, report
+    from .searching.querylog import parse_period, report
 
     try:
         period = parse_period(since)
