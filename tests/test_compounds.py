@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import shared_client
 from whoosh import query as wq
 
 from search_service.indexing.schema import build_schema
 from search_service.searching.query import Clause, build, parse
+from tests.support.corpus import shared_client
 
 
 def article(id: str, lang: str, title: str, body: str) -> dict[str, str]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import shared_client
+
+from tests.support.corpus import shared_client
 
 
 def article(id: str, lang: str, title: str, body: str) -> dict[str, str]:
@@ -54,5 +55,6 @@ def client(tmp_path_factory):
 def test_a_title_with_every_word_outranks_body_repetition(client, q, lang, first):
     body = client.search(q, lang=lang)
 
-    assert [hit["id"] for hit in body["results"]][0] == first
+    ranked = [hit["id"] for hit in body["results"]]
+    assert ranked[0] == first
     assert body["full_matches"] == 2

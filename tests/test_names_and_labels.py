@@ -6,9 +6,9 @@ Every test runs the real app over a real index built on disk from the short arti
 from __future__ import annotations
 
 import pytest
-from conftest import shared_client
 
 from search_service.analysis import analyzer_for
+from tests.support.corpus import shared_client
 
 
 def article(id: str, lang: str, title: str, body: str, **more: object) -> dict[str, object]:

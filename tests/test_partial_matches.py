@@ -4,7 +4,8 @@ excluded words stay strict, and ``full_matches`` counts only articles with every
 from __future__ import annotations
 
 import pytest
-from conftest import shared_client
+
+from tests.support.corpus import shared_client
 
 # Per language: a common word, two rare ones, one only the full match has, and filler.
 WORDS = {

@@ -16,12 +16,9 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from whoosh import query as wq
-from whoosh.fields import Schema
 
 from . import query
 from .matching import Matches
-from .synonyms import Synonyms
 
 # What a missing word costs, in units of its BM25 inverse document frequency.
 MISSING_COST = 1.0
@@ -52,16 +49,13 @@ def weigh(
 
 
 def each_word(
-    run: Callable[[wq.Query], tuple[Matches, bool]],
-    clauses: Sequence[query.Clause],
-    schema: Schema,
-    groups: Sequence[str],
-    synonyms: Synonyms,
+    run: Callable[..., tuple[Matches, bool]], clauses: Sequence[query.Clause]
 ) -> list[tuple[Matches, bool]]:
-    """Each positive clause's matches on its own (with its synonyms and folded forms), and
-    whether it is a quoted phrase, for :func:`weigh`."""
+    """Each positive clause's matches on its own (with its synonyms and folded forms), as
+    ``run(match_all=True, clauses=[clause])`` finds them, and whether it is a quoted phrase,
+    for :func:`weigh`."""
     return [
-        (run(query.build([clause], schema, groups, synonyms=synonyms))[0], clause.phrase)
+        (run(match_all=True, clauses=[clause])[0], clause.phrase)
         for clause in clauses
         if not clause.excluded
     ]

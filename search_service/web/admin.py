@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 import time
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -36,9 +37,10 @@ from ..errors import (
     ReindexNotConfigured,
     ReindexRunning,
 )
-from ..indexing import jobs, replication, writer
+from ..indexing import jobs, writer
 from ..indexing.journal import Journal, article_from_json, article_to_json
-from ..sources import read_stream
+from ..replication.health import leader_of
+from ..sources import read_sources, read_stream
 from . import State, bearer, metrics, state
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -69,7 +71,7 @@ def check_write() -> None:
     copy: it is refused, naming where to send it. Bodies are bounded before they are read."""
     settings = state().config
     if request.method not in ("GET", "HEAD"):
-        leader = replication.leader_of(state().store.root, settings.leader_url)
+        leader = leader_of(state().store.root, settings.leader_url)
         if leader:
             raise FollowerReadOnly(
                 f"this instance is a follower of {leader} and copies its builds: send admin "
@@ -182,7 +184,8 @@ def reindex():
     job = jobs.start_reindex(
         current.store,
         current.config,
-        sources,
+        partial(read_sources, sources),
+        len(sources),
         on_reject=lambda error: metrics.REJECTED.labels("reindex").inc(),
     )
     response = jsonify(job)
