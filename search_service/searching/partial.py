@@ -21,7 +21,7 @@ from . import query
 from .matching import Matches
 
 # What a missing word costs, in units of its BM25 inverse document frequency.
-MISSING_COST = 1.0
+MISSING_COST = 0.5
 
 
 def rarity(found_in: int, documents: int) -> float:
