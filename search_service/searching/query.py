@@ -19,14 +19,12 @@ from whoosh.fields import Schema
 from ..analysis import cyrillic_only, latin_script
 from ..analysis.memo import query_terms
 from ..analysis.stopwords import stop_words
-from ..indexing.schema import FOLD_PREFIX, TITLE_PREFIX, text_field
+from ..indexing.schema import FOLD_PREFIX, text_field
 from .synonyms import EMPTY, SYNONYM_BOOST, Synonyms
 
 # Weight of a match in the diacritic-folded field: it adds to an exact match, so the exact
 # form ranks higher, and alone it still finds "Qarabağ" for "Qarabag".
 FOLD_BOOST = 0.5
-# Weight of a title that holds every word of the query, added to the article's text score.
-TITLE_BONUS = 1.0
 QUOTES = '"“”„«»'
 
 _CLAUSE = re.compile(
@@ -98,6 +96,7 @@ def build(
     *,
     match_all: bool = True,
     synonyms: Synonyms = EMPTY,
+    parts: dict[Clause, list[wq.Query]] | None = None,
 ) -> wq.Query:
     """The Whoosh query for ``clauses`` over the field sets ``groups``.
 
@@ -108,6 +107,9 @@ def build(
     ``match_all`` requires every positive clause (the default); otherwise any one will do,
     which is the relaxed fallback when the strict query finds nothing. A clause (or run of
     words) that is an entry of ``synonyms`` also matches the other entries of its group.
+    ``parts``, when given, receives each positive clause's query in every field set, as
+    written (a joined word or a synonym entry of several words without its parts apart), to
+    learn which clauses a match has.
     """
     typed = set(clauses)
     clauses, alternatives = with_synonyms(clauses, synonyms)
@@ -139,6 +141,8 @@ def build(
             query = _clause_query(group, terms, folded)
             if clause in alternatives:
                 query = _with_alternatives(query, group, schema, alternatives[clause])
+            if parts is not None and not clause.excluded:
+                parts.setdefault(clause, []).append(query)  # as written, not its parts apart
             if clause in split:
                 # the parts with their synonyms; a part must not count twice
                 query = wq.Or([query, *_part_queries(split[clause], group, schema)])
@@ -148,31 +152,10 @@ def build(
         if not required:
             continue
         combined = wq.And(required) if match_all else wq.Or(required)
-        if match_all and len(required) > 1:
-            combined = _with_title_bonus(combined, clauses, loose, schema, group)
         if excluded:
             combined = wq.AndNot(combined, wq.Or(excluded))
         per_group.append(combined)
     return wq.Or(per_group) if per_group else wq.NullQuery
-
-
-def _with_title_bonus(
-    combined: wq.Query, clauses: Sequence[Clause], loose: set[Clause], schema: Schema, group: str
-) -> wq.Query:
-    """``combined`` (every word required) scoring more for an article whose title alone has
-    every word: a headline holding the whole query is what the reader means more often than
-    a body that repeats its words, which the text field's saturation cannot tell apart. The
-    title field holds single words only, so a query with a phrase or a joined word gets none.
-    """
-    field = f"{TITLE_PREFIX}{group}"
-    words = [
-        query_terms(schema, field, c.text) for c in clauses if not c.excluded and c not in loose
-    ]
-    words = [terms for terms in words if terms]  # punctuation alone is no word
-    if len(words) < 2 or any(len(terms) != 1 for terms in words):
-        return combined
-    title = wq.And([wq.Term(field, terms[0]) for terms in words], boost=TITLE_BONUS)
-    return wq.Or([combined, title])
 
 
 def with_synonyms(
