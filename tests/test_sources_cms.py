@@ -1,0 +1,203 @@
+"""What a real CMS's rows hold, synced from a real PostgreSQL 15: clocks that disagree,
+scheduled posts, HTML entities, WordPress markup, joins that repeat a row, undecodable bytes."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+import test_sources_database
+from test_sources_database import insert, row, sync
+
+from search_service import config as settings
+from search_service.indexing.store import IndexStore
+from search_service.sources import watermarks
+from search_service.sources.sync import sync_source
+
+cms = test_sources_database.cms  # the fixture: a CMS database and its sources file
+
+
+def test_a_row_stamped_in_the_future_neither_hides_later_edits_nor_goes_unreported(cli, cms):
+    source = cms()
+    with source.connect() as conn:
+        insert(conn, row(1), row(2))
+        insert(conn, row(3, headline="Imported with a wrong clock"))
+        conn.execute("UPDATE news SET modified_at = now() + interval '1 day' WHERE news_id = 3")
+    first = sync(cli, source)
+    assert first.returncode == 0, first.stderr
+    assert "added 3," in first.stdout
+    assert "1 stamped after the source's clock" in first.stdout, first.stdout
+    state = watermarks.load_state(source.index_dir, "cms")
+    assert datetime.fromisoformat(state["watermark"]["updated"]) <= datetime.now().astimezone()
+    assert state["ahead"] == 1
+    with source.connect() as conn:
+        conn.execute("UPDATE news SET headline = 'Edited after the import', modified_at = now() "
+                     "WHERE news_id = 1")  # fmt: skip
+    second = sync(cli, source)
+    assert "updated 1," in second.stdout, second.stdout
+    assert source.indexed()["1"]["title"] == "Edited after the import"
+    assert source.indexed()["3"]["title"] == "Imported with a wrong clock"
+    # Read again each pass while ahead, and written only when it changes.
+    third = sync(cli, source)
+    assert "added 0, updated 0," in third.stdout and "1 stamped after" in third.stdout
+
+
+def test_a_scheduled_post_is_picked_up_by_the_first_pass_after_its_time(cli, cms):
+    source = cms()
+    with source.connect() as conn:
+        insert(conn, row(1))
+        # Scheduled: unpublished until its time, stamped with that time.
+        insert(conn, row(2, headline="Embargoed budget story", hidden=True))
+        conn.execute("UPDATE news SET modified_at = now() + interval '2 seconds' "
+                     "WHERE news_id = 2")  # fmt: skip
+    assert sync(cli, source).returncode == 0
+    assert sorted(source.indexed()) == ["1"]
+    generation = IndexStore(source.index_dir).current().path.stat().st_mtime_ns
+    waiting = sync(cli, source)
+    assert "deleted 0," in waiting.stdout and "1 stamped after" in waiting.stdout
+    assert IndexStore(source.index_dir).current().path.stat().st_mtime_ns == generation
+    time.sleep(2.5)
+    with source.connect() as conn:  # the CMS publishes it: the status changes, not the stamp
+        conn.execute("UPDATE news SET hidden = false WHERE news_id = 2")
+    published = sync(cli, source)
+    assert "added 1," in published.stdout, published.stdout
+    assert source.indexed()["2"]["title"] == "Embargoed budget story"
+    assert "stamped after" not in published.stdout
+
+
+def test_a_watermark_saved_in_the_future_is_brought_back_to_the_clock(cli, cms):
+    source = cms()
+    with source.connect() as conn:
+        insert(conn, row(1))
+    assert sync(cli, source).returncode == 0
+    state = watermarks.load_state(source.index_dir, "cms")
+    state["position"]["updated"] = "2099-01-01T00:00:00+00:00"
+    watermarks.save_state(source.index_dir, "cms", state)
+    with source.connect() as conn:
+        conn.execute("UPDATE news SET headline = 'Seen despite the old watermark', "
+                     "modified_at = now() WHERE news_id = 1")  # fmt: skip
+    assert "updated 1," in sync(cli, source).stdout
+    assert source.indexed()["1"]["title"] == "Seen despite the old watermark"
+
+
+def test_html_entities_are_decoded_in_every_field_and_title_html_escapes_once(cli, cms):
+    source = cms()
+    with source.connect() as conn:
+        insert(
+            conn,
+            row(
+                4,
+                language="en",
+                headline="Salt &amp; pepper prices &#8212; a &laquo;quiet&raquo; week",
+                summary="Grocers&nbsp;say little &#x2014; yet",
+                writer="Dana O&#8217;Neill",
+                section="Food &amp; Drink",
+                keywords="R&amp;D, AT&T",
+                content="<p>Markets &amp; stalls.</p>",
+            ),
+        )
+    assert sync(cli, source).returncode == 0
+    stored = source.indexed()["4"]
+    assert stored["title"] == "Salt & pepper prices — a «quiet» week"
+    assert stored["lead"] == "Grocers say little — yet"
+    assert stored["author"] == "Dana O’Neill" and stored["category"] == "Food & Drink"
+    assert stored["tags"] == ["R&D", "AT&T"] and stored["body"] == "Markets & stalls."
+    found = json.loads(cli("search", "pepper", "--json", "--index-dir", source.index_dir).stdout)
+    assert found["results"][0]["title_html"].startswith("Salt &amp; <mark>pepper</mark>")
+    nothing = json.loads(cli("search", "nbsp", "--json", "--index-dir", source.index_dir).stdout)
+    assert nothing["total"] == 0
+
+
+WORDPRESS_CONTENT = """<!-- wp:paragraph -->
+<p>The ferry timetable changes on Monday.</p>
+<!-- /wp:paragraph -->
+[caption id="attachment_77" align="aligncenter" width="640"]<img src="/f.jpg" alt="Deck"/>
+The new ferry at the pier[/caption]
+[gallery ids="12,13,14" columns="3"]
+<!-- wp:embed {"url":"https://video.example.com/v/9"} -->
+<figure class="wp-block-embed"><div class="wp-block-embed__wrapper">
+https://video.example.com/v/9
+</div></figure>
+<!-- /wp:embed -->
+[embed]https://video.example.com/v/10[/embed]
+https://video.example.com/v/11
+<p>Tickets cost [sic] more, say footnote [1] and [[caption]] in a help page.</p>
+[pullquote style="wide"]Crossings will be faster.[/pullquote]"""
+
+
+def test_wordpress_bodies_keep_captions_and_quotes_and_drop_markup_and_embeds(cli, cms):
+    source = cms()
+    wordpress = source.config_file.read_text().replace('"html"', '"wordpress"')
+    source.config_file.write_text(wordpress)
+    with source.connect() as conn:
+        insert(conn, row(5, language="en", content=WORDPRESS_CONTENT))
+    assert sync(cli, source).returncode == 0
+    assert source.indexed()["5"]["body"] == (
+        "The ferry timetable changes on Monday.\n"
+        "The new ferry at the pier\n"
+        "Tickets cost [sic] more, say footnote [1] and [caption] in a help page.\n"
+        "Crossings will be faster."
+    )
+    for word in ("aligncenter", "attachment_77", "video", "gallery", "wide"):
+        found = cli("search", word, "--json", "--index-dir", source.index_dir).stdout
+        assert json.loads(found)["total"] == 0, word
+
+
+CATEGORIES = """
+CREATE TABLE sections (news_id integer, section_name text);
+INSERT INTO sections VALUES (7, 'World'), (7, 'Politics'), (8, 'Sport');
+"""
+JOINED = "SELECT n.*, s.section_name FROM news n JOIN sections s USING (news_id)"
+
+
+def _joined_spec(source, **options):
+    columns = {
+        **source.spec().options["columns"],
+        "category": "section_name",
+        "tags": "section_name",
+    }
+    spec = source.spec(query=JOINED, columns=columns, **options)
+    del spec.options["table"]
+    return spec
+
+
+def test_rows_a_join_repeats_are_one_article_when_the_source_aggregates_them(cms):
+    source = cms()
+    with source.connect() as conn:
+        insert(conn, row(7, language="en"), row(8, language="en"))
+        conn.execute(CATEGORIES)
+    config = settings.load({}, index_dir=source.index_dir)
+    store = IndexStore(source.index_dir)
+    # batch=1: each page must still hold all of one id's rows.
+    result = sync_source(store, config, _joined_spec(source, aggregate=True, batch=1))
+    assert result.ok and result.added == 2, result
+    stored = source.indexed()
+    assert stored["7"]["category"] == "Politics" and stored["7"]["tags"] == ["Politics", "World"]
+    assert stored["8"]["category"] == "Sport"
+    again = sync_source(store, config, _joined_spec(source, aggregate=True), full=True)
+    assert again.ok and again.unchanged == 2 and again.updated == 0
+
+
+def test_a_repeated_id_is_rejected_by_id_unless_the_source_aggregates(cms):
+    source = cms()
+    with source.connect() as conn:
+        insert(conn, row(7, language="en"), row(8, language="en"), row(9, language="en"))
+        conn.execute(CATEGORIES)
+        conn.execute("INSERT INTO sections VALUES (9, 'Culture')")
+    rejected = []
+    from search_service.sources.sync import Report
+
+    config = settings.load({}, index_dir=source.index_dir)
+    result = sync_source(
+        IndexStore(source.index_dir),
+        config,
+        _joined_spec(source, batch=1),
+        report=Report(reject=rejected.append),
+    )
+    assert result.rejected == 1 and result.added == 2
+    assert [str(error) for error in rejected] == [
+        "cms row (id '7'): 2 rows have this id (a join repeating it?); set aggregate = true "
+        "to gather their tags and categories into one article"
+    ]
+    assert sorted(source.indexed()) == ["8", "9"]
