@@ -9,7 +9,9 @@ a throwaway cluster runs as the ``postgres`` user (as in the tests) and is stopp
 
 1. ``search-service reindex corpus.jsonl`` into an empty index: articles/s;
 2. ``search-service sync`` (the table, all rows) into another empty index: articles/s;
-3. ``search-service sync --every SECONDS`` running on that index, one row's title edited
+3. incremental ``search-service sync`` passes, with nothing changed and with ``--edited``
+   rows edited: seconds per pass (the median of ``--passes``);
+4. ``search-service sync --every SECONDS`` running on that index, one row's title edited
    ``--edits`` times: seconds from the edit's commit until a search finds the new title.
 
 Example::
@@ -97,6 +99,29 @@ def found(index_dir: Path, article_id: str, title: str) -> bool:
         return number is not None and searcher.stored_fields(number)["title"] == title
 
 
+def incremental(
+    server, sources: Path, index_dir: Path, env: dict[str, str], passes: int, edited: int
+) -> None:
+    """What an incremental pass costs: one with nothing changed, one with ``edited`` rows."""
+    print(f"\n3. {passes} incremental passes, each with nothing changed, then {edited} rows edited")
+    empty, changed = [], []
+    for number in range(passes):
+        empty.append(timed("sync", "--config", sources, "--index-dir", index_dir, env=env))
+        with server.connect("cms", autocommit=True) as conn:
+            conn.execute(
+                "UPDATE articles SET title = title || %s, updated = now() WHERE id IN "
+                "(SELECT id FROM articles ORDER BY id LIMIT %s)",
+                (f" ({number})", edited),
+            )
+        changed.append(timed("sync", "--config", sources, "--index-dir", index_dir, env=env))
+    print(
+        f"\nincremental pass, nothing changed: median {sorted(empty)[passes // 2]:.2f} s "
+        f"({', '.join(f'{s:.2f}' for s in empty)})"
+        f"\nincremental pass, {edited} rows edited: median {sorted(changed)[passes // 2]:.2f} s "
+        f"({', '.join(f'{s:.2f}' for s in changed)})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpora", nargs="+", type=Path)
@@ -105,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=float, default=5.0)
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--passes", type=int, default=5, help="incremental passes timed")
+    parser.add_argument("--edited", type=int, default=100, help="rows edited per pass")
     options = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="bench-sync-"))
@@ -136,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
             f"({100 * (reindex / sync):.0f} % of reindex's rate)"
         )
 
-        print(f"\n3. one row edited under `sync --every {options.every:g}`")
+        incremental(server, sources, synced, env, options.passes, options.edited)
+
+        print(f"\n4. one row edited under `sync --every {options.every:g}`")
         worker = subprocess.Popen(
             [str(BIN / "search-service"), "sync", "--config", str(sources), "--every",
              str(options.every), "--index-dir", str(synced)],

@@ -201,3 +201,49 @@ def test_a_repeated_id_is_rejected_by_id_unless_the_source_aggregates(cms):
         "to gather their tags and categories into one article"
     ]
     assert sorted(source.indexed()) == ["8", "9"]
+
+
+def _sql_ascii(source) -> None:
+    """Point the source at a new SQL_ASCII database (what older CMSs run on): it stores any
+    bytes and declares no encoding."""
+    name = f"{source.database}ascii"
+    with source.postgres.connect(autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' TEMPLATE template0 "
+                     "LC_COLLATE 'C' LC_CTYPE 'C'")  # fmt: skip
+    source.database = name
+    source.env["CMS_URL"] = source.postgres.url(name)
+    with source.connect() as conn:
+        conn.execute(test_sources_database.TABLE)
+        insert(conn, row(1), row(2), row(3, headline="Ünïcode written as UTF-8"))
+        conn.execute("UPDATE news SET headline = E'Caf\\351 owners', writer = E'\\377' "
+                     "WHERE news_id = 2")  # fmt: skip
+
+
+def test_an_undecodable_row_is_rejected_by_id_and_column_and_the_others_synced(cli, cms):
+    source = cms()
+    _sql_ascii(source)
+    for url in (source.env["CMS_URL"], source.env["CMS_URL"] + "?client_encoding=utf8"):
+        done = sync(cli, source, "--full", CMS_URL=url)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr, done.stdout
+        assert (
+            "rejected cms row (id '2'): column 'headline' is not UTF-8 text (byte 0xe9 at "
+            "position 3)" in done.stderr
+        ), done.stdout + done.stderr
+        assert "added" in done.stdout and "rejected 1," in done.stdout
+        assert done.stdout.rstrip().endswith("listed above)"), done.stdout
+        indexed = source.indexed()
+        assert sorted(indexed) == ["1", "3"]
+        assert indexed["3"]["title"] == "Ünïcode written as UTF-8"
+
+
+def test_a_wrong_password_is_not_retried_and_is_shown_once(cli, cms):
+    source = cms()
+    wrong = source.postgres.url(source.database, password="Not-The-Password")
+    started = time.monotonic()
+    done = sync(cli, source, CMS_URL=wrong, SEARCH_LOG_LEVEL="info")
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    assert output.count("password authentication failed") == 1, output
+    assert "retrying" not in output and "attempts" not in output
+    assert time.monotonic() - started < 5

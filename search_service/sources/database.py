@@ -66,11 +66,17 @@ class DatabaseReader:
             raise ConfigError(f"source {spec.name!r}: the database URL is not valid") from None
         self._password = parsed.password or ""
         self.where = parsed.render_as_string(hide_password=True)
-        self.engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
-        if self.engine.dialect.driver == "psycopg":
+        psycopg = parsed.get_driver_name() == "psycopg"
+        self.engine = create_engine(
+            parsed,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args={"context": rows.lenient_adapters()} if psycopg else {},
+        )
+        if psycopg:
             from sqlalchemy import event
 
-            event.listen(self.engine, "connect", lambda conn, record: rows.lenient_text(conn))
+            event.listen(self.engine, "connect", lambda conn, _: rows.undeclared_encoding(conn))
         table, query = spec.get("table", None, str), spec.get("query", None, str)
         if bool(table) == bool(query):
             raise ConfigError(f"source {spec.name!r}: give exactly one of 'table' and 'query'")

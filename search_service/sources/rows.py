@@ -109,22 +109,32 @@ def shown_id(value: Any) -> str:
     return str(value)
 
 
-def lenient_text(connection: Any) -> None:
-    """Make a psycopg connection hand over text it cannot decode as bytes instead of failing
+def lenient_adapters() -> Any:
+    """psycopg adapters that hand over text they cannot decode as bytes instead of failing
     the whole page, so :func:`text` rejects just that row (``client_encoding=utf8`` on a
-    ``SQL_ASCII`` database otherwise stops the source without naming the row)."""
-    from psycopg.adapt import Loader
+    ``SQL_ASCII`` database otherwise stops the source without naming the row), and that
+    read a ``SQL_ASCII`` database's text as UTF-8, what CMSs write there."""
+    import psycopg
+    from psycopg.adapt import AdaptersMap, Loader
 
     class LenientText(Loader):
         def load(self, data: Any) -> str | bytes:
             raw = bytes(data)
+            encoding = self.connection.info.encoding if self.connection else "utf-8"
             try:
-                return raw.decode(encoding)
+                return raw.decode("utf-8" if encoding == "ascii" else encoding)
             except UnicodeDecodeError:
                 return raw
 
-    encoding = connection.info.encoding
-    if encoding == "ascii":  # SQL_ASCII: no declared encoding; UTF-8 is what CMSs write
-        encoding = "utf-8"
+    adapters = AdaptersMap(psycopg.adapters)
     for name in ("text", "varchar", "bpchar", "name"):
-        connection.adapters.register_loader(name, LenientText)
+        adapters.register_loader(name, LenientText)
+    return adapters
+
+
+def undeclared_encoding(connection: Any) -> None:
+    """On a ``SQL_ASCII`` database, take its bytes as they are (decoded by the lenient
+    adapters): asked for UTF-8, the server fails the whole query at the first bad byte."""
+    if connection.info.parameter_status("server_encoding") == "SQL_ASCII":
+        connection.execute("SET client_encoding TO 'SQL_ASCII'")
+        connection.commit()  # a SET inside a transaction rolled back on return would not last
