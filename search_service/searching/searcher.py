@@ -140,6 +140,77 @@ def search(
     """
     started = time.perf_counter()
     searcher = scoring.searcher_for(searcher)
+    plan = _plan(searcher, request, max_terms, time_limit, recency_half_life, synonyms)
+    found = _rank(plan, request)
+    offset = (request.page - 1) * request.per_page
+    snippets = Snippets(plan.clauses, searcher.schema, snippet_chars)
+    hits = [
+        _hit(snippets, searcher.stored_fields(docnum), score if plan.keys is None else None)
+        for docnum, score in found.ranked[offset : offset + request.per_page]
+    ]
+    return SearchResponse(
+        query=request.q,
+        total=found.total,
+        page=request.page,
+        per_page=request.per_page,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        relaxed=found.relaxed,
+        truncated=plan.truncated,
+        build=build,
+        results=hits,
+        full_matches=found.full_matches,
+        partial=found.partial,
+        did_you_mean=spelling.did_you_mean(
+            searcher,
+            request.q,
+            plan.clauses,
+            plan.groups,
+            lambda q: found.matches.overlaps(matching.evaluate(searcher, q, terms=plan.terms)[0]),
+            matching.counter(searcher, plan.terms),
+        ),
+        facets=facet_counts.counts(searcher, found.matches),
+    )
+
+
+@dataclass
+class _Plan:
+    """A search worked out before any matching: its clauses, where they are looked for, what
+    filters and orders the matches, and when to stop."""
+
+    searcher: Searcher
+    clauses: list[reader_query.Clause]
+    groups: list[str]
+    truncated: bool  # clauses beyond ``max_terms`` were dropped
+    synonyms: Synonyms
+    limit: int  # how many matches to rank: enough for the requested page
+    allowed: matching.Matches | None
+    boost: scoring.Rescale | None
+    keys: np.ndarray | None  # ranking keys by document number, for the newest-first sort
+    deadline: float | None
+    terms: dict = field(default_factory=dict)  # each word's matches, read once per search
+
+    def run(self, *, match_all: bool) -> tuple[matching.Matches, bool]:
+        """The matches of every word (``match_all``) or of any, and whether they are partial."""
+        query = reader_query.build(
+            self.clauses,
+            self.searcher.schema,
+            self.groups,
+            match_all=match_all,
+            synonyms=self.synonyms,
+        )
+        return matching.evaluate(
+            self.searcher, query, self.allowed, self.boost, self.deadline, self.terms
+        )
+
+
+def _plan(
+    searcher: Searcher,
+    request: SearchRequest,
+    max_terms: int,
+    time_limit: float | None,
+    recency_half_life: float,
+    synonyms: Synonyms,
+) -> _Plan:
     schema = searcher.schema
     clauses = reader_query.parse(request.q)
     groups = language_groups(schema)
@@ -148,69 +219,53 @@ def search(
     # A field set no article uses (often the generic one) cannot match, but would still
     # cost a term look-up per clause, field and segment.
     groups = [group for group in groups if _has_text(searcher, group)]
-    truncated = len(clauses) > max_terms
-    # bounds the cost of a pasted paragraph
-    clauses = reader_query.most_selective(clauses, max_terms, _frequency(searcher, groups))
-    limit = request.page * request.per_page
-    allowed = _allowed(searcher, request)
-    boost = None if request.sort == "newest" else scoring.recency_boost(searcher, recency_half_life)
-    keys = _newest_first(searcher) if request.sort == "newest" else None
-    deadline = time.monotonic() + time_limit if time_limit else None
+    newest = request.sort == "newest"
+    return _Plan(
+        searcher,
+        # bounds the cost of a pasted paragraph
+        reader_query.most_selective(clauses, max_terms, _frequency(searcher, groups)),
+        groups,
+        truncated=len(clauses) > max_terms,
+        synonyms=synonyms,
+        limit=request.page * request.per_page,
+        allowed=_allowed(searcher, request),
+        boost=None if newest else scoring.recency_boost(searcher, recency_half_life),
+        keys=_newest_first(searcher) if newest else None,
+        deadline=time.monotonic() + time_limit if time_limit else None,
+    )
 
-    terms: dict = {}  # each word's matches, read once for every query of this search
 
-    def run(query: wq.Query) -> tuple[matching.Matches, bool]:
-        return matching.evaluate(searcher, query, allowed, boost, deadline, terms)
+@dataclass
+class _Ranked:
+    """A search's matches, and the best of them in order down to the requested page."""
 
-    strict = reader_query.build(clauses, schema, groups, synonyms=synonyms)
-    matches, partial = run(strict)
-    ranked = matches.top(limit, keys)
-    total, relaxed = len(matches), False
-    full_matches = total
+    matches: matching.Matches  # facets and the spelling check count all of these
+    ranked: list[tuple[int, float]]
+    total: int
+    full_matches: int  # the articles with every word
+    relaxed: bool = False
+    partial: bool = False
+
+
+def _rank(plan: _Plan, request: SearchRequest) -> _Ranked:
+    matches, partial = plan.run(match_all=True)
+    total = len(matches)
+    found = _Ranked(matches, matches.top(plan.limit, plan.keys), total, total, partial=partial)
     few = total == 0 or (total < FILL_BELOW and request.sort == "relevance")
-    several_words = sum(not c.excluded for c in clauses) > 1
+    several_words = sum(not c.excluded for c in plan.clauses) > 1
     # One joined word ("Nagorno-Karabakh"): its parts apart only when no article has it whole.
-    several_parts = reader_query.word_count(clauses) > 1 and total == 0
+    several_parts = reader_query.word_count(plan.clauses) > 1 and total == 0
     if ((several_words and few) or several_parts) and not partial:
         # Few articles have every word: follow them with articles that have some of the words.
         # (Sorted by date that would bury the full matches, so only when there are none.)
-        loose = reader_query.build(clauses, schema, groups, match_all=False, synonyms=synonyms)
-        more, partial = run(loose)
-        seen = {docnum for docnum, _ in ranked}
-        ranked += [pair for pair in more.top(limit, keys) if pair[0] not in seen]
-        ranked = ranked[:limit]
-        relaxed = len(more) > total
-        total = max(total, len(more))
-        matches = more  # a superset of the full matches: facets and spelling count all of it
-
-    offset = (request.page - 1) * request.per_page
-    snippets = Snippets(clauses, schema, snippet_chars)
-    hits = [
-        _hit(snippets, searcher.stored_fields(docnum), score if keys is None else None)
-        for docnum, score in ranked[offset : offset + request.per_page]
-    ]
-    return SearchResponse(
-        query=request.q,
-        total=total,
-        page=request.page,
-        per_page=request.per_page,
-        took_ms=round((time.perf_counter() - started) * 1000, 2),
-        relaxed=relaxed,
-        truncated=truncated,
-        build=build,
-        results=hits,
-        full_matches=full_matches,
-        partial=partial,
-        did_you_mean=spelling.did_you_mean(
-            searcher,
-            request.q,
-            clauses,
-            groups,
-            lambda q: matches.overlaps(matching.evaluate(searcher, q, terms=terms)[0]),
-            matching.counter(searcher, terms),
-        ),
-        facets=facet_counts.counts(searcher, matches),
-    )
+        more, found.partial = plan.run(match_all=False)
+        seen = {docnum for docnum, _ in found.ranked}
+        found.ranked += [pair for pair in more.top(plan.limit, plan.keys) if pair[0] not in seen]
+        found.ranked = found.ranked[: plan.limit]
+        found.relaxed = len(more) > total
+        found.total = max(total, len(more))
+        found.matches = more  # a superset of the full matches
+    return found
 
 
 def _hit(snippets: Snippets, fields: dict[str, Any], score: float | None) -> SearchHit:

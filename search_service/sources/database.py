@@ -19,8 +19,8 @@ from typing import Any
 from ..articles import FIELDS, clean_text, html_to_text, parse_article
 from ..errors import ArticleError, ConfigError, SourceUnavailable
 from . import rows
+from .batch import Batch, log
 from .spec import SourceSpec
-from .sync import Batch, log
 from .wordpress import wordpress_to_text
 
 KEYS = {
