@@ -11,6 +11,7 @@ import test_sources_database
 from test_sources_database import insert, row, sync
 
 from search_service import config as settings
+from search_service import create_app
 from search_service.indexing.store import IndexStore
 from search_service.sources import watermarks
 from search_service.sources.sync import sync_source
@@ -30,7 +31,11 @@ def test_a_row_stamped_in_the_future_neither_hides_later_edits_nor_goes_unreport
     assert "1 stamped after the source's clock" in first.stdout, first.stdout
     state = watermarks.load_state(source.index_dir, "cms")
     assert datetime.fromisoformat(state["watermark"]["updated"]) <= datetime.now().astimezone()
-    assert state["ahead"] == 1
+    client = create_app({"index_dir": source.index_dir}).test_client()
+    assert client.get("/healthz").get_json()["sources"]["cms"]["rows_ahead"] == 1
+    assert 'search_source_rows_ahead{source="cms"} 1.0' in client.get("/metrics").get_data(
+        as_text=True
+    )
     with source.connect() as conn:
         conn.execute("UPDATE news SET headline = 'Edited after the import', modified_at = now() "
                      "WHERE news_id = 1")  # fmt: skip
