@@ -252,3 +252,16 @@ def test_a_wrong_password_is_not_retried_and_is_shown_once(cli, cms):
     assert output.count("password authentication failed") == 1, output
     assert "retrying" not in output and "attempts" not in output
     assert time.monotonic() - started < 5
+
+
+def test_the_search_command_prints_a_snippet_spanning_paragraphs_on_one_line(cli, cms):
+    source = cms()
+    paragraphs = "".join(f"<p>Lighthouse keepers report {n}.</p>" for n in range(6))
+    with source.connect() as conn:
+        insert(conn, row(6, language="en", headline="Coast notes", content=paragraphs))
+    assert sync(cli, source).returncode == 0
+    # A word of the title only: the snippet is the start of the body, several paragraphs.
+    found = cli("search", "coast", "--index-dir", source.index_dir).stdout
+    lines = found.splitlines()
+    snippet = lines[lines.index(next(line for line in lines if "Coast notes" in line)) + 2]
+    assert "report 0. Lighthouse keepers report 1." in snippet, found
