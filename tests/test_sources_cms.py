@@ -265,3 +265,31 @@ def test_the_search_command_prints_a_snippet_spanning_paragraphs_on_one_line(cli
     lines = found.splitlines()
     snippet = lines[lines.index(next(line for line in lines if "Coast notes" in line)) + 2]
     assert "report 0. Lighthouse keepers report 1." in snippet, found
+
+
+def test_a_retracted_articles_words_leave_suggestions_and_corrections_with_its_deletion(cli, cms):
+    source = cms()
+    with source.connect() as conn:
+        insert(conn, *(row(n, language="en") for n in range(1, 4)))
+        insert(conn, row(9, language="en", headline="Quorvandel smuggling ring exposed"))
+    assert sync(cli, source).returncode == 0
+    client = create_app({"index_dir": source.index_dir}).test_client()
+
+    def completions(typed: str) -> list[str]:
+        answer = client.get("/suggest", query_string={"q": typed, "lang": "en"}).get_json()
+        return [s["text"].lower() for s in answer["suggestions"] if s["kind"] == "query"]
+
+    def correction(typed: str) -> str | None:
+        return client.get("/search", query_string={"q": typed}).get_json()["did_you_mean"]
+
+    assert "quorvandel" in completions("quorv")
+    assert (correction("quorvandek") or "").lower() == "quorvandel"
+    with source.connect() as conn:  # retracted: unpublished, in the same segment as the rest
+        conn.execute("UPDATE news SET hidden = true, modified_at = now() WHERE news_id = 9")
+    assert "deleted 1," in sync(cli, source).stdout
+    _, ix = IndexStore(source.index_dir).open_current()
+    with ix.reader() as reader:
+        assert reader.has_deletions()  # marked deleted, not merged away
+    assert "quorvandel" not in completions("quorv")
+    assert correction("quorvandek") is None
+    assert "harbour" in completions("harb")  # the words of live articles stay

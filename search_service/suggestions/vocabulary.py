@@ -26,6 +26,7 @@ from whoosh.searching import Searcher
 from ..analysis.filters import search_key
 from ..indexing import counts
 from ..indexing.counts import GroupCounts, LivePhrases, Table
+from ..indexing.live import LiveLexicon, LiveWords, Words
 
 # Past the last key starting with a prefix (as UTF-8, which orders as the code points do).
 _LAST = "\U0010ffff".encode()
@@ -105,7 +106,7 @@ class Vocabulary:
     their case); the most frequent spelling is shown. Totals below ``least`` are left out."""
 
     def __init__(
-        self, lexicons: list[Lexicon], same: Callable[[str], str] | None = None, least: int = 1
+        self, lexicons: list[Words], same: Callable[[str], str] | None = None, least: int = 1
     ) -> None:
         self.lexicons = lexicons
         self.same = same
@@ -146,6 +147,7 @@ class _Segment:
         self.stored = counts.load(leaf)
         self._groups: dict[str, GroupCounts] = {}
         self._words: dict[str, Lexicon] = {}
+        self._live: dict[str, LiveWords] = {}  # group → its words' check, for the deletions
         # group → (deleted articles seen, counts without them, their lexicon)
         self._phrases: dict[str, tuple[int, LivePhrases, Lexicon]] = {}
 
@@ -159,11 +161,18 @@ class _Segment:
             self._groups[group] = found
         return found
 
-    def words(self, leaf: IndexReader, group: str) -> Lexicon:
+    def words(self, leaf: IndexReader, group: str) -> Words:
+        """The group's words, those only deleted articles had left out."""
         found = self._words.get(group)
         if found is None:
             found = self._words[group] = Lexicon.of(self._counts(leaf, group).words)
-        return found
+        deleted = leaf.segment().deleted_count()
+        if not deleted:
+            return found
+        live = self._live.get(group)
+        if live is None or live.deleted != deleted:
+            live = self._live[group] = LiveWords(leaf, group)
+        return LiveLexicon(found, leaf, live)
 
     def phrases(self, leaf: IndexReader, group: str) -> Lexicon:
         deleted = leaf.segment().deleted_count()
