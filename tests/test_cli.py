@@ -11,11 +11,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import wait_for, write_jsonl
 
 from search_service.cli import main
 from search_service.cli import progress as cli_progress
 from search_service.indexing.store import IndexStore
+from tests.support.corpus import write_jsonl
+from tests.support.waiting import wait_for
 
 ARTICLES = [
     {

@@ -7,14 +7,13 @@ import json
 import time
 from datetime import datetime
 
-import test_sources_database
-from test_sources_database import insert, row, sync
-
 from search_service import config as settings
 from search_service import create_app
 from search_service.indexing.store import IndexStore
 from search_service.sources import watermarks
 from search_service.sources.sync import sync_source
+from tests import test_sources_database
+from tests.test_sources_database import insert, row, sync
 
 cms = test_sources_database.cms  # the fixture: a CMS database and its sources file
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from pg_server import Postgres
 
 from search_service.cli import main
 from search_service.indexing.store import IndexStore
+from tests.support.postgres import Postgres
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 # WordPress's tables (wp-admin/includes/schema.php) with PostgreSQL's types; a date WordPress

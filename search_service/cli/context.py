@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from .. import config as settings
+from ..analysis import check_languages
 from ..errors import SearchServiceError
 from ..indexing.store import IndexStore
 
@@ -29,6 +30,7 @@ class Context:
     def __init__(self, index_dir: Path | None) -> None:
         try:
             self.config = settings.load(index_dir=index_dir)
+            check_languages(self.config.languages)
         except SearchServiceError as exc:
             raise click.ClickException(str(exc)) from exc
         self.store = IndexStore(

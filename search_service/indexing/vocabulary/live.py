@@ -1,6 +1,6 @@
 """Whether a word of a segment's vocabulary is still in one of its live articles.
 
-A segment's words and their document counts are written with it (:mod:`.counts`), and its
+A segment's words and their document counts are written with it (:mod:`.words`), and its
 files never change: deleting an article (a retraction, an unpublished post) only marks it
 deleted. Without a check, its words would stay in ``/suggest`` and "did you mean" until the
 segment is merged away. The check needs no recount: a word found in more of the segment's
@@ -16,9 +16,9 @@ from typing import Any, Protocol
 import numpy as np
 from whoosh.reading import IndexReader
 
-from ..analysis.memo import query_terms
-from . import reading
-from .schema import TITLE_PREFIX, text_field
+from ...analysis.memo import query_terms
+from .. import reading
+from ..schema import TITLE_PREFIX, text_field
 
 
 class Words(Protocol):
