@@ -4,7 +4,13 @@ Each pass starts ``overlap`` seconds before the saved watermark, so a row whose 
 committed late, carrying an ``updated`` older than rows already read, is still found (as long
 as no transaction stays open longer than the overlap). Rows in that window already applied at
 the same ``updated`` are remembered and skipped; anything else is applied again, which is
-harmless. Rows sharing one timestamp are ordered by id and never split wrongly between pages.
+harmless. Rows sharing one timestamp are ordered by id and never split wrongly between pages,
+nor are the rows a join repeats for one id (:mod:`.rows`).
+
+The saved watermark never passes the database's own clock, read at the start of each pass: a
+row stamped later (a server whose clock is ahead, a scheduled post stamped with its
+publication time) is applied, not remembered, and read again by each pass until its time, so
+it neither hides later edits nor misses the change that publishes it.
 """
 
 from __future__ import annotations
