@@ -7,6 +7,8 @@ import json
 import time
 from datetime import datetime
 
+import pytest
+
 from search_service import config as settings
 from search_service import create_app
 from search_service.indexing.store import IndexStore
@@ -292,3 +294,34 @@ def test_a_retracted_articles_words_leave_suggestions_and_corrections_with_its_d
     assert "quorvandel" not in completions("quorv")
     assert correction("quorvandek") is None
     assert "harbour" in completions("harb")  # the words of live articles stay
+
+
+@pytest.mark.slow
+def test_a_follower_drops_a_retracted_articles_words_when_it_copies_the_deletion(
+    make_index, gunicorn_server, cli, tmp_path
+):
+    stories = [
+        {"id": f"f-{n}", "lang": "en", "title": f"Harbour report {n}", "body": "Ships came in."}
+        for n in range(5)
+    ]
+    stories.append({"id": "f-9", "lang": "en", "title": "Quorvandel ring", "body": "Ships."})
+    leader_index = make_index(stories)
+    token = "replication-token-cms"
+    leader, _ = gunicorn_server(leader_index, SEARCH_REPLICATION_TOKEN=token)
+    replica = tmp_path / "follower"
+
+    def follow() -> None:
+        done = cli("follow", leader, "--index-dir", replica,
+                   env={"SEARCH_REPLICATION_TOKEN": token})  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    def completions() -> list[str]:
+        client = create_app({"index_dir": replica, "leader_url": leader}).test_client()
+        answer = client.get("/suggest", query_string={"q": "quorv", "lang": "en"}).get_json()
+        return [s["text"].lower() for s in answer["suggestions"] if s["kind"] == "query"]
+
+    follow()
+    assert completions() == ["quorvandel"]
+    assert cli("delete", "f-9", "--index-dir", leader_index).returncode == 0
+    follow()
+    assert completions() == []
