@@ -285,6 +285,10 @@ def test_a_retracted_articles_words_leave_suggestions_and_corrections_with_its_d
 
     assert "quorvandel" in completions("quorv")
     assert (correction("quorvandek") or "").lower() == "quorvandel"
+    with source.connect() as conn:  # another article goes: the rare word is looked up, found
+        conn.execute("UPDATE news SET hidden = true, modified_at = now() WHERE news_id = 1")
+    assert "deleted 1," in sync(cli, source).stdout
+    assert "quorvandel" in completions("quorv")
     with source.connect() as conn:  # retracted: unpublished, in the same segment as the rest
         conn.execute("UPDATE news SET hidden = true, modified_at = now() WHERE news_id = 9")
     assert "deleted 1," in sync(cli, source).stdout

@@ -52,7 +52,7 @@ class _Segment:
             return found
         live = self._live.get(group)
         if live is None or live.deleted != deleted:
-            live = self._live[group] = LiveWords(leaf, group)
+            live = self._live[group] = LiveWords(leaf, group, live)
         return LiveLexicon(found, leaf, live)
 
     def phrases(self, leaf: IndexReader, group: str) -> Lexicon:

@@ -5,8 +5,10 @@ files never change: deleting an article (a retraction, an unpublished post) only
 deleted. Without a check, its words would stay in ``/suggest`` and "did you mean" until the
 segment is merged away. The check needs no recount: a word found in more of the segment's
 articles than it has deleted ones is in a live one; any other (rare words, what a retraction
-leaves behind) is looked up in the segment's postings of the word's terms, once per word for
-the deletions the segment has, in the leader and in every follower alike.
+leaves behind) is looked up in the segment's postings of the word's terms, in the leader and
+in every follower alike. A look-up is remembered with the live article that answered it, and
+kept across later deletions unless they take that very article (a word gone stays gone: a
+segment gains no articles).
 """
 
 from __future__ import annotations
@@ -30,15 +32,19 @@ class Words(Protocol):
 
 
 class LiveWords:
-    """One language group's words of one segment as they stand with its current deletions:
-    what has been looked up is remembered until the segment's deletions change."""
+    """One language group's words of one segment as they stand with its current deletions,
+    starting from what ``earlier`` (the check for fewer deletions) found."""
 
-    def __init__(self, leaf: IndexReader, group: str) -> None:
+    def __init__(self, leaf: IndexReader, group: str, earlier: LiveWords | None = None) -> None:
         segment = leaf.segment()
         self.deleted = segment.deleted_count()
         self._gone = np.fromiter(segment.deleted_docs(), dtype=np.int64, count=self.deleted)
         self._fields = (text_field(group), f"{TITLE_PREFIX}{group}")
-        self._known: dict[str, bool] = {}
+        # word → a live article that has it, or -1: none has
+        self._known: dict[str, int] = {}
+        if earlier is not None:
+            newly = set(self._gone.tolist()) - set(earlier._gone.tolist())
+            self._known = {w: doc for w, doc in earlier._known.items() if doc not in newly}
 
     def holds(self, leaf: IndexReader, word: str, documents: int = 0) -> bool:
         """Whether a live article of the segment has ``word``, which ``documents`` of its
@@ -48,16 +54,19 @@ class LiveWords:
         found = self._known.get(word)
         if found is None:
             found = self._known[word] = self._look_up(leaf, word)
-        return found
+        return found >= 0
 
-    def _look_up(self, leaf: IndexReader, word: str) -> bool:
+    def _look_up(self, leaf: IndexReader, word: str) -> int:
+        """A live article of the segment with one of the word's terms, or -1."""
         schema = leaf.schema
         for field in self._fields:
             for term in query_terms(schema, field, word):
                 postings = reading.postings(leaf, field, schema[field].to_bytes(term))
-                if postings is not None and not np.isin(postings.ids, self._gone).all():
-                    return True
-        return False
+                if postings is not None:
+                    live = postings.ids[~np.isin(postings.ids, self._gone)]
+                    if len(live):
+                        return int(live[0])
+        return -1
 
 
 class LiveLexicon:
