@@ -30,6 +30,7 @@ HIT_FIELDS = [
     "score",
     "title_html",
     "snippet",
+    "pinned",
 ]
 RESPONSE_FIELDS = [
     "query", "total", "page", "per_page", "took_ms", "relaxed", "truncated", "build", "results",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Self
 
 import numpy as np
@@ -19,7 +19,7 @@ from whoosh.searching import Searcher
 from ..analysis.memo import query_terms
 from ..config import Config
 from ..indexing.schema import day_value, group_for, language_groups, text_field
-from . import columns, matching, scoring, spelling
+from . import columns, matching, rules, scoring, spelling
 from . import facets as facet_counts
 from . import query as reader_query
 from .snippets import Snippets
@@ -80,6 +80,7 @@ class SearchHit(Hit):
 
     title_html: str
     snippet: str
+    pinned: bool = False
 
 
 @dataclass
@@ -115,6 +116,7 @@ def settings_options(config: Config) -> dict[str, Any]:
         "time_limit": config.search_time_limit,
         "recency_half_life": config.recency_half_life,
         "synonyms": synonyms_for_setting(config.synonyms_file),
+        "rulebook": rules.load(config.index_dir),
     }
 
 
@@ -128,6 +130,8 @@ def search(
     time_limit: float | None = None,
     recency_half_life: float = 0,
     synonyms: Synonyms = EMPTY,
+    rulebook: rules.RuleBook = rules.NONE,
+    now: datetime | None = None,
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
@@ -136,7 +140,9 @@ def search(
     says ``relaxed`` (sorted by date: only when none has every word). The rule depends on the
     query alone, so every page of it agrees on ``total``. Once ``time_limit`` seconds have
     passed, no further index segment is searched: the matches in those searched so far are
-    returned and the response says ``partial``.
+    returned and the response says ``partial``. The editors' rules in ``rulebook`` that match
+    the query at ``now`` hide articles from every page and the total, and, sorted by
+    relevance, put pinned articles first.
     """
     started = time.perf_counter()
     searcher = scoring.searcher_for(searcher)
@@ -151,8 +157,11 @@ def search(
     truncated = len(clauses) > max_terms
     # bounds the cost of a pasted paragraph
     clauses = reader_query.most_selective(clauses, max_terms, _frequency(searcher, groups))
-    limit = request.page * request.per_page
     allowed = _allowed(searcher, request)
+    pin_ids, hide_ids = rulebook.applying(schema, request.q, request.lang, now or datetime.now(UTC))
+    hidden = np.array(rules.docnums(searcher, hide_ids), dtype=np.int64)
+    pinned = [] if request.sort == "newest" else _pinnable(searcher, pin_ids, allowed)
+    limit = request.page * request.per_page + len(pinned)
     boost = None if request.sort == "newest" else scoring.recency_boost(searcher, recency_half_life)
     keys = _newest_first(searcher) if request.sort == "newest" else None
     deadline = time.monotonic() + time_limit if time_limit else None
@@ -160,7 +169,8 @@ def search(
     terms: dict = {}  # each word's matches, read once for every query of this search
 
     def run(query: wq.Query) -> tuple[matching.Matches, bool]:
-        return matching.evaluate(searcher, query, allowed, boost, deadline, terms)
+        found, cut = matching.evaluate(searcher, query, allowed, boost, deadline, terms)
+        return rules.without(found, hidden), cut
 
     strict = reader_query.build(clauses, schema, groups, synonyms=synonyms)
     matches, partial = run(strict)
@@ -182,11 +192,18 @@ def search(
         relaxed = len(more) > total
         total = max(total, len(more))
         matches = more  # a superset of the full matches: facets and spelling count all of it
+    ranked, unmatched_pins = rules.pinned_first(ranked, pinned, matches)
+    total += unmatched_pins
 
     offset = (request.page - 1) * request.per_page
     snippets = Snippets(clauses, schema, snippet_chars)
     hits = [
-        _hit(snippets, searcher.stored_fields(docnum), score if keys is None else None)
+        _hit(
+            snippets,
+            searcher.stored_fields(docnum),
+            score if keys is None else None,
+            docnum in pinned,
+        )
         for docnum, score in ranked[offset : offset + request.per_page]
     ]
     return SearchResponse(
@@ -213,10 +230,27 @@ def search(
     )
 
 
-def _hit(snippets: Snippets, fields: dict[str, Any], score: float | None) -> SearchHit:
+def _hit(
+    snippets: Snippets, fields: dict[str, Any], score: float | None, pinned: bool
+) -> SearchHit:
     return SearchHit.of(
-        fields, score, title_html=snippets.title(fields), snippet=snippets.passage(fields)
+        fields,
+        score,
+        title_html=snippets.title(fields),
+        snippet=snippets.passage(fields),
+        pinned=pinned,
     )
+
+
+def _pinnable(
+    searcher: Searcher, ids: tuple[str, ...], allowed: matching.Matches | None
+) -> list[int]:
+    """The pinned articles that exist and pass the request's filters, in the rule's order."""
+    found = rules.docnums(searcher, ids)
+    if allowed is None:
+        return found
+    allowed_set = set(allowed.docnums.tolist())
+    return [docnum for docnum in found if docnum in allowed_set]
 
 
 def _frequency(searcher: Searcher, groups: list[str]) -> Callable[[reader_query.Clause], int]:

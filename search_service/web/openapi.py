@@ -86,6 +86,24 @@ ARTICLE_ID = _param(
 )
 
 # An article in a list of results (searching.searcher.Hit), without its score.
+RULE_NAME = _param(
+    "name",
+    "The rule's name.",
+    {**STR, "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+    where="path",
+    required=True,
+)
+IDS = {"type": "array", "items": {**STR, "pattern": "^\\S{1,200}$"}, "maxItems": 50}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+RULE = {
+    "query": {**STR, "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+    "lang": {"type": ["string", "null"], "pattern": "^[a-z]{2,3}$"},
+    "pin": {**IDS, "description": "Articles first, in this order."},
+    "hide": {**IDS, "description": "Articles never shown."},
+    "starts": NULLABLE_TIME,
+    "ends": NULLABLE_TIME,
+}
+
 HIT = {name: STR for name in ("id", "title", "lang", "category", "published")}
 HIT["url"] = {**NULLABLE_STR, "description": "http(s) or site-relative; null when none."}
 
@@ -107,8 +125,12 @@ SCHEMAS: dict[str, Any] = {
             "score": {"type": ["number", "null"]},
             "title_html": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
             "snippet": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
+            "pinned": {"type": "boolean", "description": "Placed first by an editor's rule."},
         }
     ),
+    "RuleBody": _object(RULE, required=["query"]),
+    "Rule": _object({"name": STR, **RULE}),
+    "Rules": _object({"rules": {"type": "array", "items": _ref("Rule")}}),
     "Facets": _object({"lang": COUNTS, "category": COUNTS, "year": COUNTS}),
     "SearchResponse": _object(
         {
@@ -432,6 +454,45 @@ PATHS: dict[str, Any] = {
             "parameters": [_param("job_id", "The job id.", STR, where="path", required=True)],
             "responses": {"200": _json("The job.", _ref("Job")), **ADMIN_ERRORS},
         }
+    },
+    "/admin/rules": {
+        "get": {
+            **ADMIN,
+            "summary": "Every editor's rule, by name",
+            "responses": {"200": _json("The rules.", _ref("Rules")), **ADMIN_ERRORS},
+        }
+    },
+    "/admin/rules/{name}": {
+        "parameters": [RULE_NAME],
+        "get": {
+            **ADMIN,
+            "summary": "One editor's rule",
+            "responses": {"200": _json("The rule.", _ref("Rule")), **ADMIN_ERRORS},
+        },
+        "put": {
+            **ADMIN,
+            "summary": "Add or replace an editor's rule: articles pinned and hidden for a query",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("RuleBody")}},
+            },
+            "responses": {
+                "200": _json("Replaced.", _ref("Rule")),
+                "201": _json("Added.", _ref("Rule")),
+                **_errors(_400="The body is not JSON.", _409="This instance is a follower."),
+                "422": _json("The rule is invalid; `field` names the member.", ERROR),
+                **ADMIN_ERRORS,
+            },
+        },
+        "delete": {
+            **ADMIN,
+            "summary": "Remove an editor's rule",
+            "responses": {
+                "204": {"description": "Removed."},
+                **_errors(_409="This instance is a follower."),
+                **ADMIN_ERRORS,
+            },
+        },
     },
     "/replication/manifest": {
         "get": {
