@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from conftest import write_jsonl
 
@@ -184,3 +186,15 @@ def test_the_cli_sets_lists_and_deletes_rules(index_dir, runner):
     assert bad.exit_code == 2 and "--starts" in bad.output
     assert runner.invoke(main, ["rules", "delete", "budget", *where]).exit_code == 0
     assert runner.invoke(main, ["rules", "delete", "budget", *where]).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("ui", "label"),
+    [("en", "Editor's pick"), ("ru", "Выбор редакции"), ("az", "Redaksiyanın seçimi")],
+)
+def test_the_page_labels_a_pinned_result_in_the_interface_language(client, ui, label):
+    put(client, "budget", query="budget", pin=["w1"])
+    page = client.get("/", query_string={"q": "budget", "ui": ui}).get_data(as_text=True)
+    first = page.split('class="hit"')[1]
+    assert "Weather report" in first and label in html.unescape(first)
+    assert page.count('class="pick"') == 1
