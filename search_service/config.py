@@ -305,6 +305,13 @@ SETTINGS: dict[str, Setting] = {
         "from and larger than `SEARCH_RATELIMIT`, which `/search` and the page at `/` share.",
         _rate_limits,
     ),
+    "click_ratelimit": Setting(
+        "SEARCH_CLICK_RATELIMIT",
+        "120/minute",
+        "Per-client rate limit of `POST /events/click` (a reader opens a result or two per "
+        "search), a budget of its own so clicks never use up a reader's searches.",
+        _rate_limits,
+    ),
     "trusted_proxies": Setting(
         "SEARCH_TRUSTED_PROXIES",
         "0",

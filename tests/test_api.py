@@ -33,8 +33,8 @@ HIT_FIELDS = [
     "pinned",
 ]
 RESPONSE_FIELDS = [
-    "query", "total", "page", "per_page", "took_ms", "relaxed", "truncated", "build", "results",
-    "full_matches", "partial", "did_you_mean", "facets",
+    "query", "total", "page", "per_page", "took_ms", "search_id", "relaxed", "truncated", "build",
+    "results", "full_matches", "partial", "did_you_mean", "facets",
 ]  # fmt: skip
 TAG = re.compile(r"<[^>]*>")
 

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     from . import i18n, ops
     from .admin import admin
     from .api import api
+    from .events import events
     from .openapi import openapi
     from .pages import pages
     from .replication import replication
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    app.register_blueprint(events)
     app.register_blueprint(admin)
     app.register_blueprint(openapi)
     app.register_blueprint(replication)

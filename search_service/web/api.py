@@ -62,8 +62,11 @@ def search_view():
         outcome = "miss"
     g.search_response = response  # for the query log and metrics (web/ops.py)
     # The body is kept encoded: a hit only writes its own took_ms between the two parts.
+    # Each answer its own search_id (the request id the query log records), so a click
+    # names the search it came from even when the answer is cached.
+    search_id = b',"search_id":' + encode(g.request_id)
     reply = current_app.response_class(
-        head + encode(response.took_ms) + tail, mimetype="application/json"
+        head + encode(response.took_ms) + search_id + tail, mimetype="application/json"
     )
     reply.headers["X-Cache"] = outcome if cache.size else "off"
     return reply

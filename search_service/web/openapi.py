@@ -128,6 +128,13 @@ SCHEMAS: dict[str, Any] = {
             "pinned": {"type": "boolean", "description": "Placed first by an editor's rule."},
         }
     ),
+    "Click": _object(
+        {
+            "search_id": {**STR, "pattern": "^[A-Za-z0-9._-]{1,64}$"},
+            "id": {**STR, "minLength": 1, "maxLength": 200},
+            "position": {**INT, "minimum": 1, "maximum": 10000},
+        }
+    ),
     "RuleBody": _object(RULE, required=["query"]),
     "Rule": _object({"name": STR, **RULE}),
     "Rules": _object({"rules": {"type": "array", "items": _ref("Rule")}}),
@@ -139,6 +146,10 @@ SCHEMAS: dict[str, Any] = {
             "page": INT,
             "per_page": INT,
             "took_ms": {"type": "number"},
+            "search_id": {
+                **STR,
+                "description": "Names this answer in POST /events/click (the request id).",
+            },
             "relaxed": {"type": "boolean"},
             "full_matches": {
                 **INT,
@@ -453,6 +464,24 @@ PATHS: dict[str, Any] = {
             "summary": "A reindex job's progress",
             "parameters": [_param("job_id", "The job id.", STR, where="path", required=True)],
             "responses": {"200": _json("The job.", _ref("Job")), **ADMIN_ERRORS},
+        }
+    },
+    "/events/click": {
+        "post": {
+            "summary": "A reader followed a result of a search (sent by the page's beacon)",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("Click")}},
+            },
+            "responses": {
+                "204": {"description": "Recorded (in the query log, when there is one)."},
+                **_errors(
+                    _400="The body is not JSON.",
+                    _413="The body is over 1,024 bytes.",
+                    _422="A member is missing or out of range; `field` names it.",
+                ),
+                **RATE_LIMITED,
+            },
         }
     },
     "/admin/rules": {
