@@ -34,7 +34,8 @@ from whoosh import index as whoosh_index
 from whoosh.index import TOC
 from whoosh.query import Term
 
-from ..errors import IndexUnavailable, ReplicationError
+from ..errors import IndexUnavailable, InvalidRule, ReplicationError
+from ..searching import rules
 from ..sources.watermarks import all_states
 from .files import fsync_dir
 from .schema import SCHEMA_VERSION
@@ -88,6 +89,7 @@ def _manifest(store: IndexStore) -> dict[str, Any]:
         "files": files,
         "bytes": sum(entry["size"] for entry in files),
         "sources": all_states(store.root) or None,
+        "rules": rules.records(store.root),
     }
 
 
@@ -239,6 +241,7 @@ def sync(store: IndexStore, leader: Leader, report: Report = lambda message: Non
     for attempt in range(1, MANIFEST_ATTEMPTS + 1):
         asked_at = time.time()
         remote = leader.manifest()
+        _copy_rules(store.root, remote, report)
         if remote.get("schema_version") != SCHEMA_VERSION:
             raise ReplicationError(
                 f"the leader's build has schema version {remote.get('schema_version')}, this "
@@ -264,6 +267,18 @@ def sync(store: IndexStore, leader: Leader, report: Report = lambda message: Non
     result.seconds = time.monotonic() - started
     write_state(store.root, leader.url, remote, in_sync_at=asked_at, copied=result)
     return result
+
+
+def _copy_rules(root: Path, remote: dict[str, Any], report: Report) -> None:
+    """The editors' rules belong to the service, not to a build: a follower takes its
+    leader's whenever they differ, whether or not the build changed."""
+    if "rules" not in remote:  # a leader of a version without rules
+        return
+    try:
+        if rules.replace(root, remote["rules"]):
+            report(f"copied the leader's {len(remote['rules'])} editor's rule(s)")
+    except (InvalidRule, TypeError, AttributeError) as exc:
+        raise ReplicationError(f"the leader's editors' rules cannot be used: {exc}") from exc
 
 
 def _copy(store: IndexStore, leader: Leader, remote: dict[str, Any], report: Report) -> SyncResult:

@@ -234,6 +234,22 @@ def _read(path: Path, version: Hashable) -> RuleBook:
     return RuleBook(rules, version, tuple(moments))
 
 
+def records(root: Path) -> list[dict[str, Any]]:
+    """The rules as JSON records (what a leader hands its followers)."""
+    return [rule.as_dict() for rule in load(root).rules]
+
+
+def replace(root: Path, wanted: list[dict[str, Any]]) -> bool:
+    """Make the rules exactly ``wanted`` (a follower copying its leader's); True when that
+    changed them. Every record is validated first: a bad one changes nothing."""
+    rules = {rule.name: rule for rule in (parse(str(r.get("name")), r) for r in wanted)}
+    with _changing(root) as current:
+        changed = current != rules
+        current.clear()
+        current.update(rules)
+    return changed
+
+
 def put(root: Path, rule: Rule) -> bool:
     """Add or replace a rule; True when it is new."""
     with _changing(root) as rules:
@@ -256,16 +272,18 @@ class _changing:
         self.root = Path(root)
 
     def __enter__(self) -> dict[str, Rule]:
+        self.root.mkdir(parents=True, exist_ok=True)  # a new follower's, before its build
         self._lock = os.open(self.root / f".{FILE}.lock", os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         path = self.root / FILE
         book = _read(path, None) if path.exists() else NONE
         self.rules = {rule.name: rule for rule in book.rules}
+        self.before = dict(self.rules)
         return self.rules
 
     def __exit__(self, kind: Any, *_: Any) -> None:
         try:
-            if kind is None:
+            if kind is None and self.rules != self.before:
                 records = [self.rules[name].as_dict() for name in sorted(self.rules)]
                 write_atomic(self.root / FILE, json.dumps(records, ensure_ascii=False, indent=1))
         finally:
