@@ -31,6 +31,8 @@ HIT_FIELDS = [
     "title_html",
     "snippet",
     "pinned",
+    "duplicates",
+    "translations",
 ]
 RESPONSE_FIELDS = [
     "query", "total", "page", "per_page", "took_ms", "search_id", "relaxed", "truncated", "build",

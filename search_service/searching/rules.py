@@ -192,19 +192,6 @@ def without(matches: Matches, hidden: np.ndarray) -> Matches:
     return Matches(matches.docnums[keep], matches.scores[keep])
 
 
-def pinned_first(
-    ranked: list[tuple[int, float | None]], pinned: list[int], matches: Matches
-) -> tuple[list[tuple[int, float | None]], int]:
-    """The ranking with the pinned documents first, and how many of them the matches lacked
-    (they add to the total)."""
-    if not pinned:
-        return ranked, 0
-    chosen = set(pinned)
-    rest = [pair for pair in ranked if pair[0] not in chosen]
-    extra = int((~np.isin(np.array(pinned), matches.docnums)).sum())
-    return [(docnum, None) for docnum in pinned] + rest, extra
-
-
 # The file ------------------------------------------------------------------------------
 
 _books: dict[Path, RuleBook] = {}

@@ -19,7 +19,7 @@ from whoosh.searching import Searcher
 from ..analysis.memo import query_terms
 from ..config import Config
 from ..indexing.schema import day_value, group_for, language_groups, text_field
-from . import columns, matching, rules, scoring, spelling
+from . import columns, matching, rules, scoring, spelling, stories
 from . import facets as facet_counts
 from . import query as reader_query
 from .snippets import Snippets
@@ -81,6 +81,9 @@ class SearchHit(Hit):
     title_html: str
     snippet: str
     pinned: bool = False
+    # The other matching copies of this article (ids), and its story's other versions.
+    duplicates: tuple[str, ...] = ()
+    translations: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -161,7 +164,7 @@ def search(
     pin_ids, hide_ids = rulebook.applying(schema, request.q, request.lang, now or datetime.now(UTC))
     hidden = np.array(rules.docnums(searcher, hide_ids), dtype=np.int64)
     pinned = [] if request.sort == "newest" else _pinnable(searcher, pin_ids, allowed)
-    limit = request.page * request.per_page + len(pinned)
+    limit = request.page * request.per_page
     boost = None if request.sort == "newest" else scoring.recency_boost(searcher, recency_half_life)
     keys = _newest_first(searcher) if request.sort == "newest" else None
     deadline = time.monotonic() + time_limit if time_limit else None
@@ -174,7 +177,7 @@ def search(
 
     strict = reader_query.build(clauses, schema, groups, synonyms=synonyms)
     matches, partial = run(strict)
-    ranked = matches.top(limit, keys)
+    full, loose_matches = matches, None
     total, relaxed = len(matches), False
     full_matches = total
     few = total == 0 or (total < FILL_BELOW and request.sort == "relevance")
@@ -185,27 +188,42 @@ def search(
         # Few articles have every word: follow them with articles that have some of the words.
         # (Sorted by date that would bury the full matches, so only when there are none.)
         loose = reader_query.build(clauses, schema, groups, match_all=False, synonyms=synonyms)
-        more, partial = run(loose)
-        seen = {docnum for docnum, _ in ranked}
-        ranked += [pair for pair in more.top(limit, keys) if pair[0] not in seen]
-        ranked = ranked[:limit]
-        relaxed = len(more) > total
-        total = max(total, len(more))
-        matches = more  # a superset of the full matches: facets and spelling count all of it
-    ranked, unmatched_pins = rules.pinned_first(ranked, pinned, matches)
-    total += unmatched_pins
+        loose_matches, partial = run(loose)
+        relaxed = len(loose_matches) > total
+        # a superset of the full matches: facets and spelling count all of it
+        matches = loose_matches
+
+    def ranking(n: int) -> list[tuple[int, float | None]]:
+        """The best ``n``: the full matches first, then the rest of the loose ones."""
+        ranked = full.top(n, keys)
+        if loose_matches is not None:
+            seen = {docnum for docnum, _ in ranked}
+            ranked += [pair for pair in loose_matches.top(n, keys) if pair[0] not in seen]
+        return ranked[:n]
+
+    rows = stories.grouping(searcher, by_story=not request.lang)
+    ranked = rows.page(ranking, pinned, limit)
+    total = rows.count(matches, pinned)
 
     offset = (request.page - 1) * request.per_page
     snippets = Snippets(clauses, schema, snippet_chars)
-    hits = [
-        _hit(
-            snippets,
-            searcher.stored_fields(docnum),
-            score if keys is None else None,
-            docnum in pinned,
+    hidden_set = set(hidden.tolist())
+    hits = []
+    for docnum, score in ranked[offset : offset + request.per_page]:
+        fields = searcher.stored_fields(docnum)
+        hits.append(
+            _hit(
+                snippets,
+                fields,
+                score if keys is None else None,
+                pinned=docnum in pinned,
+                duplicates=tuple(
+                    searcher.stored_fields(other)["id"]
+                    for other in rows.duplicates(matches, docnum)
+                ),
+                translations=tuple(stories.translations(searcher, fields, hidden_set)),
+            )
         )
-        for docnum, score in ranked[offset : offset + request.per_page]
-    ]
     return SearchResponse(
         query=request.q,
         total=total,
@@ -230,15 +248,9 @@ def search(
     )
 
 
-def _hit(
-    snippets: Snippets, fields: dict[str, Any], score: float | None, pinned: bool
-) -> SearchHit:
+def _hit(snippets: Snippets, fields: dict[str, Any], score: float | None, **more: Any) -> SearchHit:
     return SearchHit.of(
-        fields,
-        score,
-        title_html=snippets.title(fields),
-        snippet=snippets.passage(fields),
-        pinned=pinned,
+        fields, score, title_html=snippets.title(fields), snippet=snippets.passage(fields), **more
     )
 
 

@@ -106,6 +106,7 @@ RULE = {
 
 HIT = {name: STR for name in ("id", "title", "lang", "category", "published")}
 HIT["url"] = {**NULLABLE_STR, "description": "http(s) or site-relative; null when none."}
+HIT_LINK = {name: HIT[name] for name in ("id", "lang", "title", "url")}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -126,8 +127,20 @@ SCHEMAS: dict[str, Any] = {
             "title_html": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
             "snippet": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
             "pinned": {"type": "boolean", "description": "Placed first by an editor's rule."},
+            "duplicates": {
+                "type": "array",
+                "items": STR,
+                "description": "Ids of the other matching copies (same title and body) this "
+                "row stands for.",
+            },
+            "translations": {
+                "type": "array",
+                "items": _ref("Translation"),
+                "description": "The story's versions in other languages (any language filter).",
+            },
         }
     ),
+    "Translation": _object(HIT_LINK),
     "Click": _object(
         {
             "search_id": {**STR, "pattern": "^[A-Za-z0-9._-]{1,64}$"},
