@@ -22,16 +22,22 @@ Ranked = list[tuple[int, float | None]]
 
 @dataclass(frozen=True)
 class Grouping:
-    """Per document number: the key of its row, and the key of its copies (None for a build
-    without keys)."""
+    """Per document number: the group of its row and of its copies, each with whether the
+    group holds other documents (None for a build without keys: every article its own row)."""
 
-    rows: np.ndarray | None = None
-    copies: np.ndarray | None = None
+    rows: tuple[np.ndarray, np.ndarray] | None = None
+    copies: tuple[np.ndarray, np.ndarray] | None = None
 
     def count(self, matches: Matches, pinned: list[int]) -> int:
         """How many rows the matches and the pinned articles make."""
-        docs = np.union1d(matches.docnums, np.array(pinned, dtype=np.int64))
-        return len(docs) if self.rows is None else int(np.unique(self.rows[docs]).size)
+        docs = matches.docnums
+        if pinned:
+            docs = np.union1d(docs, np.array(pinned, dtype=np.int64))
+        if self.rows is None:
+            return len(docs)
+        group, shared = self.rows
+        grouped = docs[shared[docs]]
+        return len(docs) - len(grouped) + int(np.unique(group[grouped]).size)
 
     def page(self, ranking: Callable[[int], Ranked], pinned: list[int], limit: int) -> Ranked:
         """The first ``limit`` rows: the pinned articles, then ``ranking``'s best, each row
@@ -50,22 +56,25 @@ class Grouping:
     def _first_of_each_row(self, placed: Ranked, limit: int) -> Ranked:
         if self.rows is None:
             return placed[:limit]
+        group, shared = self.rows
         kept: Ranked = []
         seen: set[int] = set()
         for docnum, score in placed:
-            key = int(self.rows[docnum])
-            if key not in seen:
-                seen.add(key)
-                kept.append((docnum, score))
-                if len(kept) == limit:
-                    break
+            if shared[docnum]:
+                if int(group[docnum]) in seen:
+                    continue
+                seen.add(int(group[docnum]))
+            kept.append((docnum, score))
+            if len(kept) == limit:
+                break
         return kept
 
     def duplicates(self, matches: Matches, docnum: int) -> list[int]:
         """The other matching copies of the article ``docnum``."""
-        if self.copies is None:
+        if self.copies is None or not self.copies[1][docnum]:
             return []
-        same = matches.docnums[self.copies[matches.docnums] == self.copies[docnum]]
+        group = self.copies[0]
+        same = matches.docnums[group[matches.docnums] == group[docnum]]
         return [other for other in same.tolist() if other != docnum]
 
 
@@ -73,8 +82,8 @@ def grouping(searcher: Searcher, by_story: bool) -> Grouping:
     """Rows of copies, and of the versions of a story too when ``by_story``."""
     if "copy_key" not in searcher.schema:
         return Grouping()
-    copies = columns.numbers(searcher, "copy_key")
-    return Grouping(columns.numbers(searcher, "story_key") if by_story else copies, copies)
+    copies = columns.groups(searcher, "copy_key")
+    return Grouping(columns.groups(searcher, "story_key") if by_story else copies, copies)
 
 
 def translations(
