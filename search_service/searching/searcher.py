@@ -193,40 +193,22 @@ def search(
         # a superset of the full matches: facets and spelling count all of it
         matches = loose_matches
 
-    def ranking(n: int) -> list[tuple[int, float | None]]:
-        """The best ``n``: the full matches first, then the rest of the loose ones."""
-        ranked = full.top(n, keys)
-        if loose_matches is not None:
-            seen = {docnum for docnum, _ in ranked}
-            ranked += [pair for pair in loose_matches.top(n, keys) if pair[0] not in seen]
-        return ranked[:n]
-
     rows = stories.grouping(searcher, by_story=not request.lang)
-    ranked = rows.page(ranking, pinned, limit)
-    total = rows.count(matches, pinned)
-
+    ranked = rows.page(_ranking(full, loose_matches, keys), pinned, limit)
     offset = (request.page - 1) * request.per_page
-    snippets = Snippets(clauses, schema, snippet_chars)
-    hidden_set = set(hidden.tolist())
-    hits = []
-    for docnum, score in ranked[offset : offset + request.per_page]:
-        fields = searcher.stored_fields(docnum)
-        hits.append(
-            _hit(
-                snippets,
-                fields,
-                score if keys is None else None,
-                pinned=docnum in pinned,
-                duplicates=tuple(
-                    searcher.stored_fields(other)["id"]
-                    for other in rows.duplicates(matches, docnum)
-                ),
-                translations=tuple(stories.translations(searcher, fields, hidden_set)),
-            )
-        )
+    hits = _hits(
+        searcher,
+        Snippets(clauses, schema, snippet_chars),
+        ranked[offset : offset + request.per_page],
+        rows,
+        matches,
+        pinned,
+        set(hidden.tolist()),
+        scored=keys is None,
+    )
     return SearchResponse(
         query=request.q,
-        total=total,
+        total=rows.count(matches, pinned),
         page=request.page,
         per_page=request.per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -248,10 +230,49 @@ def search(
     )
 
 
-def _hit(snippets: Snippets, fields: dict[str, Any], score: float | None, **more: Any) -> SearchHit:
-    return SearchHit.of(
-        fields, score, title_html=snippets.title(fields), snippet=snippets.passage(fields), **more
-    )
+def _ranking(
+    full: matching.Matches, loose: matching.Matches | None, keys: np.ndarray | None
+) -> Callable[[int], list[tuple[int, float | None]]]:
+    """The best ``n`` of a search: the full matches first, then the rest of the loose ones."""
+
+    def ranking(n: int) -> list[tuple[int, float | None]]:
+        ranked = full.top(n, keys)
+        if loose is not None:
+            seen = {docnum for docnum, _ in ranked}
+            ranked += [pair for pair in loose.top(n, keys) if pair[0] not in seen]
+        return ranked[:n]
+
+    return ranking
+
+
+def _hits(
+    searcher: Searcher,
+    snippets: Snippets,
+    page: list[tuple[int, float | None]],
+    rows: stories.Grouping,
+    matches: matching.Matches,
+    pinned: list[int],
+    hidden: set[int],
+    *,
+    scored: bool,
+) -> list[SearchHit]:
+    """The results of one page: each row's article with its copies and other versions."""
+    hits = []
+    for docnum, score in page:
+        fields = searcher.stored_fields(docnum)
+        copies = rows.duplicates(matches, docnum)
+        hits.append(
+            SearchHit.of(
+                fields,
+                score if scored else None,
+                title_html=snippets.title(fields),
+                snippet=snippets.passage(fields),
+                pinned=docnum in pinned,
+                duplicates=tuple(searcher.stored_fields(other)["id"] for other in copies),
+                translations=tuple(stories.translations(searcher, fields, hidden)),
+            )
+        )
+    return hits
 
 
 def _pinnable(
