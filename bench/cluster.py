@@ -7,7 +7,7 @@ the limits, nginx from deploy/nginx.conf), and reports:
 
 * bytes a follower transferred for a one-article update and for a full reindex;
 * seconds from the leader's commit to searchable on both followers (median and worst);
-* the issue's item 1: ``--clients`` readers through nginx while the leader applies
+* ``--clients`` readers through nginx while the leader applies
   ``--updates`` admin updates and then a full reindex (failed requests, builds seen);
 * requests/s and p95 through nginx with one and with two followers (on one machine this
   measures the cost of the extra hop and processes, not scale: every process shares the
@@ -34,14 +34,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-
-from conftest import Cluster, Readers, _children  # noqa: E402
 
 from search_service.errors import ArticleError  # noqa: E402
 from search_service.indexing.journal import article_to_json  # noqa: E402
 from search_service.indexing.replication import read_state  # noqa: E402
 from search_service.sources import read_sources  # noqa: E402
+from tests.support.cluster import Cluster, Readers  # noqa: E402
+from tests.support.processes import children  # noqa: E402
 
 
 def corpus(paths: list[Path], limit: int, out: Path) -> tuple[int, list[str]]:
@@ -135,7 +134,7 @@ def peak_memory(cluster: Cluster, number: int) -> dict:
     """VmHWM (peak resident set) of each process of follower ``number``, in MiB."""
     web = cluster.processes[f"web-{number}"].pid
     pids = {"gunicorn master": web}
-    pids.update({f"worker {pid}": pid for pid in _children(web)})
+    pids.update({f"worker {pid}": pid for pid in children(web)})
     pids["follow loop"] = cluster.processes[f"follow-{number}"].pid
     peaks = {}
     for name, pid in pids.items():

@@ -34,10 +34,7 @@ from search_service import config as settings
 from search_service.indexing.store import IndexStore
 from search_service.sources.spec import SourceSpec
 from search_service.sources.sync import sync_source
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-from site_server import SITE, SiteServer  # noqa: E402
+from tests.support.site_server import SITE, SiteServer
 
 FURNITURE = (
     ".topbar, header, nav, .category-label, .font-size, .share-bar, .related-articles, "

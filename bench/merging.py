@@ -1,4 +1,4 @@
-"""Search after a stream of single-article adds, under each merge policy (issue 15).
+"""Search after a stream of single-article adds, under each merge policy.
 
 Not a test. Builds a fresh index of ``--articles`` articles (bench/speed.py's mixed corpus),
 then, on a copy per policy (``SEARCH_MERGE`` = background, inline, off), adds ``--adds`` further

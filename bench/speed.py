@@ -6,7 +6,7 @@ is that build's own), samples a query set from the titles with a fixed seed, the
 same queries against every engine, alternating engines over ``--rounds`` rounds. ``--http``
 adds a run against the real gunicorn service from the Procfile.
 
-Example (see the README section "Benchmark")::
+Example (see bench/README.md)::
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/speed.py ../shared/data/corpora/*.jsonl --articles 20000

@@ -33,11 +33,9 @@ from pathlib import Path
 from bench.speed import make_corpus
 from search_service.articles import parse_article
 from search_service.indexing.store import IndexStore
+from tests.support.postgres import start_cluster
 
-REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(REPO / "tests"))
-from pg_server import start_cluster  # noqa: E402
 
 TABLE = """
 CREATE TABLE articles (

@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from .analysis import check_languages
 from .indexing.store import IndexHandle, IndexStore
 from .searching import scoring
 from .searching.cache import ResultCache
@@ -26,6 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__)
     config = settings.load(**dict(overrides or {}))
+    check_languages(config.languages)
     store = IndexStore(
         config.index_dir, lock_timeout=config.lock_timeout, keep_builds=config.keep_builds
     )

@@ -1,18 +1,17 @@
 """Every setting of the service, read once from ``SEARCH_*`` environment variables.
 
-Each setting is declared here with its default and help text; the README documents each one
-and a test keeps the two in step.
+Each setting is declared once, as a typed field of :class:`Config` with its variable, default,
+help text and parser; docs/settings.md documents each one and a test keeps the two in step.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .analysis import check_languages
 from .errors import ConfigError
 
 
@@ -31,6 +30,10 @@ def _languages(value: str) -> tuple[str, ...]:
     if not codes:
         raise ValueError("at least one language code is required")
     return codes
+
+
+def _lowercase(value: str) -> str:
+    return value.lower()
 
 
 def _positive_float(value: str) -> float:
@@ -101,45 +104,56 @@ def _at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-# Settings whose value never appears in a repr, a log line or an error message.
-SECRETS = frozenset({"admin_token", "replication_token"})
+def setting(
+    env: str, default: str, help: str, parse: Callable[[str], Any] = str, *, secret: bool = False
+) -> Any:
+    """A field of :class:`Config` that carries its :class:`Setting`; no default of its own,
+    since :func:`load` parses every value from the environment or the setting's default. A
+    ``secret`` value never appears in a repr, a log line or an error message."""
+    return field(repr=not secret, metadata={"setting": Setting(env, default, help, parse)})
 
-SETTINGS: dict[str, Setting] = {
-    "index_dir": Setting(
+
+@dataclass(frozen=True)
+class Config:
+    """Typed settings, one attribute per setting: the one table where a setting is declared
+    (its variable, default, help and parser are the field's :func:`setting`). Build it with
+    :func:`load` rather than by hand."""
+
+    index_dir: Path = setting(
         "SEARCH_INDEX_DIR",
         "index",
         "Directory holding the index builds and the `current` link (relative to the working "
         "directory). The `--index-dir` option of every command overrides it.",
         Path,
-    ),
-    "languages": Setting(
+    )
+    languages: tuple[str, ...] = setting(
         "SEARCH_LANGUAGES",
         "en,ru,az,tr",
         "Comma-separated ISO 639-1 codes that get a dedicated analyzer (their own fields and "
         "stemmer) in new builds. Articles in any other language use the generic analyzer.",
         _languages,
-    ),
-    "default_language": Setting(
+    )
+    default_language: str = setting(
         "SEARCH_DEFAULT_LANGUAGE",
         "en",
         "Language assumed for an article without `lang` whose language cannot be detected "
         "(for example, text without letters).",
-        str.lower,
-    ),
-    "lock_timeout": Setting(
+        _lowercase,
+    )
+    lock_timeout: float = setting(
         "SEARCH_LOCK_TIMEOUT",
         "30",
         "Seconds a write (reindex, add, delete, rollback) waits for another writer to finish "
         "before it fails.",
         _positive_float,
-    ),
-    "keep_builds": Setting(
+    )
+    keep_builds: int = setting(
         "SEARCH_KEEP_BUILDS",
         "2",
         "How many complete builds to keep on disk: the live one plus older ones for rollback.",
         _positive_int,
-    ),
-    "merge": Setting(
+    )
+    merge: str = setting(
         "SEARCH_MERGE",
         "background",
         "How the small segments that `add`, `delete` and admin updates commit are merged: "
@@ -148,171 +162,172 @@ SETTINGS: dict[str, Setting] = {
         "(Whoosh's default: a commit merges small segments itself) or `off` (only "
         "`search-service merge` merges).",
         _choice("background", "inline", "off"),
-    ),
-    "merge_factor": Setting(
+    )
+    merge_factor: int = setting(
         "SEARCH_MERGE_FACTOR",
         "4",
         "Segments of one size tier (tiers grow by this factor) that are merged into one; "
         "smaller keeps fewer segments for searches, larger copies each document fewer times.",
         _at_least(2),
-    ),
-    "merge_max_docs": Setting(
+    )
+    merge_max_docs: int = setting(
         "SEARCH_MERGE_MAX_DOCS",
         "50000",
         "Largest segment (documents) a merge makes, so updates never rewrite the large "
         "segments of a full build; a `reindex` starts afresh.",
         _positive_int,
-    ),
-    "max_rejected_share": Setting(
+    )
+    max_rejected_share: float = setting(
         "SEARCH_MAX_REJECTED_SHARE",
         "0.1",
         "Largest share of a non-strict `reindex` input (0 to 1) that may be rejected: above it "
         "the new build is not switched in and the live index is unchanged (`--strict` allows "
         "none).",
         _share,
-    ),
-    "max_query_length": Setting(
+    )
+    max_query_length: int = setting(
         "SEARCH_MAX_QUERY_LENGTH",
         "1000",
         "Longest query, in characters, that `/search` accepts; longer ones get 413.",
         _positive_int,
-    ),
-    "max_query_terms": Setting(
+    )
+    max_query_terms: int = setting(
         "SEARCH_MAX_QUERY_TERMS",
         "32",
         "Most words and phrases of a query that are searched: of a longer query, the rarest "
         "(in the fewest articles); the response says `truncated`. Bounds the cost of a "
         "pasted paragraph.",
         _positive_int,
-    ),
-    "max_per_page": Setting(
+    )
+    max_per_page: int = setting(
         "SEARCH_MAX_PER_PAGE",
         "100",
         "Largest `per_page` that `/search` accepts.",
         _positive_int,
-    ),
-    "max_results_window": Setting(
+    )
+    max_results_window: int = setting(
         "SEARCH_MAX_RESULTS_WINDOW",
         "10000",
         "Deepest result a page may reach (`page` × `per_page`); deeper pages get 400, which "
         "keeps one request from ranking the whole index.",
         _positive_int,
-    ),
-    "snippet_chars": Setting(
+    )
+    snippet_chars: int = setting(
         "SEARCH_SNIPPET_CHARS",
         "200",
         "Approximate length of a result snippet, in characters.",
         _positive_int,
-    ),
-    "recency_half_life": Setting(
+    )
+    recency_half_life: float = setting(
         "SEARCH_RECENCY_HALF_LIFE_DAYS",
         "180",
         "Age in days at which an article's recency boost in `sort=relevance` halves (a story "
         "published today scores up to 20 % more, one this old 10 %); 0 turns the boost off.",
         _non_negative_float,
-    ),
-    "cors_origins": Setting(
+    )
+    cors_origins: tuple[str, ...] = setting(
         "SEARCH_CORS_ORIGINS",
         "",
         "Comma-separated origins (such as `https://news.example.org`) whose pages may call "
         "`/search` and `/suggest` from the browser; `*` allows any; empty allows none.",
         _origins,
-    ),
-    "cache_size": Setting(
+    )
+    cache_size: int = setting(
         "SEARCH_CACHE_SIZE",
         "2048",
         "Responses each web worker keeps for repeated searches (least recently used go "
         "first; a new build or an add/delete invalidates them); 0 turns the cache off.",
         _non_negative_int,
-    ),
-    "synonyms_file": Setting(
+    )
+    synonyms_file: str = setting(
         "SEARCH_SYNONYMS_FILE",
         "",
         "Synonyms and transliterations applied at query time (one group per line, see "
-        "[Synonyms](#synonyms)). Empty: the built-in starter file of the region's names; "
+        "docs/analysis.md). Empty: the built-in starter file of the region's names; "
         "`none`: no synonyms. Re-read when it changes, without a restart.",
-    ),
-    "host": Setting(
+    )
+    host: str = setting(
         "SEARCH_HOST",
         "127.0.0.1",
         "Address gunicorn binds to; `0.0.0.0` behind a platform router.",
-    ),
+    )
     # The platform conventions (Heroku, Dokku, Render) gunicorn.conf.py follows.
-    "port": Setting("PORT", "8000", "Port gunicorn listens on.", _positive_int),
-    "workers": Setting(
+    port: int = setting("PORT", "8000", "Port gunicorn listens on.", _positive_int)
+    workers: int = setting(
         "WEB_CONCURRENCY",
         "2",
         "gunicorn worker processes (each holds the index open; about one per core).",
         _positive_int,
-    ),
-    "log_level": Setting(
+    )
+    log_level: str = setting(
         "SEARCH_LOG_LEVEL",
         "info",
         "Log level of the web service and the command line (debug, info, warning, error).",
-        str.lower,
-    ),
+        _lowercase,
+    )
     # The admin API, limits, observability.
-    "admin_token": Setting(
+    admin_token: str = setting(
         "SEARCH_ADMIN_TOKEN",
         "",
         "Bearer token of the admin API (`/admin/...`). Unset or empty: the admin API is "
         "disabled and answers 404. Never logged.",
-    ),
-    "reindex_source": Setting(
+        secret=True,
+    )
+    reindex_source: str = setting(
         "SEARCH_REINDEX_SOURCE",
         "",
         "Comma-separated JSON Lines files that `POST /admin/reindex` rebuilds the index from "
         "(a complete export of the CMS).",
-    ),
-    "admin_max_body": Setting(
+    )
+    admin_max_body: int = setting(
         "SEARCH_ADMIN_MAX_BODY",
         "10485760",
         "Largest admin request body, in bytes (default 10 MiB); larger ones get 413.",
         _positive_int,
-    ),
-    "admin_max_batch": Setting(
+    )
+    admin_max_batch: int = setting(
         "SEARCH_ADMIN_MAX_BATCH",
         "1000",
         "Most articles one `POST /admin/articles` may carry; more get 413.",
         _positive_int,
-    ),
-    "admin_apply_wait": Setting(
+    )
+    admin_apply_wait: float = setting(
         "SEARCH_ADMIN_APPLY_WAIT",
         "1.5",
         "Seconds an admin write waits for the writer lock to apply its update at once; after "
         "that (say, during a reindex) it answers 202 and the update is applied when the lock "
         "frees. Either way it is already durable.",
         _positive_float,
-    ),
-    "ratelimit": Setting(
+    )
+    ratelimit: str = setting(
         "SEARCH_RATELIMIT",
         "600/minute",
         "Per-client rate limit of the public endpoints (the limits library's syntax, e.g. "
         "`20/second;600/minute`); over it a client gets 429 with `Retry-After`.",
         _rate_limits,
-    ),
-    "ratelimit_storage_url": Setting(
+    )
+    ratelimit_storage_url: str = setting(
         "SEARCH_RATELIMIT_STORAGE_URL",
         "memory://",
         "Where rate-limit counters live. `memory://` counts per worker process (a client gets "
         "up to workers × the limit); a shared store such as `redis://host:6379` (needs the "
         "`redis` package) counts across workers and machines.",
-    ),
-    "suggest_ratelimit": Setting(
+    )
+    suggest_ratelimit: str = setting(
         "SEARCH_SUGGEST_RATELIMIT",
         "1800/minute",
         "Per-client rate limit of `/suggest` (one request per keystroke), a budget separate "
         "from and larger than `SEARCH_RATELIMIT`, which `/search` and the page at `/` share.",
         _rate_limits,
-    ),
-    "click_ratelimit": Setting(
+    )
+    click_ratelimit: str = setting(
         "SEARCH_CLICK_RATELIMIT",
         "120/minute",
         "Per-client rate limit of `POST /events/click` (a reader opens a result or two per "
         "search), a budget of its own so clicks never use up a reader's searches.",
         _rate_limits,
-    ),
-    "trusted_proxies": Setting(
+    )
+    trusted_proxies: int = setting(
         "SEARCH_TRUSTED_PROXIES",
         "0",
         "How many reverse proxies in front of the service to trust (werkzeug's `ProxyFix`): "
@@ -320,71 +335,65 @@ SETTINGS: dict[str, Setting] = {
         "`X-Forwarded-For`/`X-Forwarded-Proto` entry. 0: forwarded headers are ignored, so a "
         "client cannot forge its address.",
         _non_negative_int,
-    ),
-    "replication_token": Setting(
+    )
+    replication_token: str = setting(
         "SEARCH_REPLICATION_TOKEN",
         "",
         "Bearer token of the replication endpoints (`/replication/...`) that followers copy "
         "the live build from; the same value on the leader and its followers. Unset or empty: "
         "the endpoints answer 404. Never logged.",
-    ),
-    "leader_url": Setting(
+        secret=True,
+    )
+    leader_url: str = setting(
         "SEARCH_LEADER_URL",
         "",
         "On a follower: the leader's base URL (such as `http://search-leader:8000`), the "
         "default of `search-service follow`; the admin API refuses writes and names it.",
-    ),
-    "max_lag": Setting(
+    )
+    max_lag: float = setting(
         "SEARCH_MAX_LAG",
         "0",
         "On a follower: seconds behind its leader past which `/healthz` answers 503 so a load "
         "balancer drains it; 0 turns the check off.",
         _non_negative_float,
-    ),
-    "search_time_limit": Setting(
+    )
+    search_time_limit: float = setting(
         "SEARCH_TIME_LIMIT",
         "2",
         "Seconds a search may spend collecting matches; after that it searches no further index "
         'segment and answers with what it found, flagged `"partial": true`.',
         _positive_float,
-    ),
-    "query_log": Setting(
+    )
+    query_log: str = setting(
         "SEARCH_QUERY_LOG",
         "",
         "JSON Lines file each search is appended to (query, filters, result count, time; no "
         "client address) for `search-service analytics`. Empty: no query log.",
-    ),
-    # Sources and sync (issue 13).
-    "sources_file": Setting(
+    )
+    # Sources and sync.
+    sources_file: str = setting(
         "SEARCH_SOURCES_FILE",
         "",
         "TOML file of the sources `search-service sync` keeps the index in step with (see "
-        "[Sources and sync](#sources-and-sync)); `--config` overrides it.",
-    ),
-    "user_agent": Setting(
+        "docs/sources.md); `--config` overrides it.",
+    )
+    user_agent: str = setting(
         "SEARCH_USER_AGENT",
         "search-service-sync/0.1",
         "`User-Agent` the sync crawler sends with every request, and the name robots.txt rules "
         "are matched against.",
-    ),
-    "sync_full_interval": Setting(
+    )
+    sync_full_interval: float = setting(
         "SEARCH_SYNC_FULL_INTERVAL",
         "86400",
         "Under `sync --every`, seconds between full passes of a source (re-read everything and "
         "remove what the source no longer publishes); 0: only when `--full` is given.",
         _non_negative_float,
-    ),
-}
+    )
 
 
-Config = make_dataclass(
-    "Config",
-    [(name, Any, field(repr=name not in SECRETS)) for name in SETTINGS],
-    frozen=True,
-)
-Config.__module__ = __name__  # so that it pickles (reindex jobs hand it to a sub-process)
-Config.__doc__ = """Typed settings, one attribute per entry of :data:`SETTINGS` (the only place a
-setting is declared); build it with :func:`load` rather than by hand."""
+# The table, read back from the class: setting name → its variable, default, help and parser.
+SETTINGS: dict[str, Setting] = {f.name: f.metadata["setting"] for f in fields(Config)}
 
 
 def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -402,5 +411,5 @@ def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["index_dir"] = Path(values["index_dir"])
-    values["languages"] = check_languages(tuple(values["languages"]))
+    values["languages"] = tuple(values["languages"])
     return Config(**values)

@@ -6,7 +6,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import wait_for, write_jsonl
 
 from search_service import config as settings
 from search_service import create_app
@@ -14,6 +13,8 @@ from search_service.indexing import writer
 from search_service.indexing.journal import Journal
 from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
+from tests.support.corpus import write_jsonl
+from tests.support.waiting import wait_for
 
 TOKEN = "test-token-1234"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

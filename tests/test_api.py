@@ -11,7 +11,6 @@ import json
 import re
 
 import pytest
-from conftest import shared_client, write_jsonl
 
 from search_service import config as settings
 from search_service import create_app
@@ -19,6 +18,7 @@ from search_service.errors import IndexUnavailable
 from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
+from tests.support.corpus import shared_client, write_jsonl
 
 HIT_FIELDS = [
     "id",

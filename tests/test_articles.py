@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_jsonl
 
 from search_service.articles import Article, html_to_text, local_date, parse_article
 from search_service.errors import ArticleError
 from search_service.sources import read_sources
+from tests.support.corpus import write_jsonl
 
 VALID = {"id": "a1", "title": "Tram line opens", "body": "The first tram left the depot at dawn."}
 

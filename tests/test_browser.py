@@ -16,12 +16,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, start_gunicorn, stop, wait_for, write_jsonl
 
 from search_service import config as settings
 from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
 from search_service.sources import SAMPLE_CORPUS, read_sources
+from tests.support.corpus import write_jsonl
+from tests.support.gunicorn import start_gunicorn
+from tests.support.processes import ROOT, stop
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -11,11 +11,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import wait_for, write_jsonl
 
-from search_service import cli as cli_module
 from search_service.cli import main
+from search_service.cli import progress as cli_progress
 from search_service.indexing.store import IndexStore
+from tests.support.corpus import write_jsonl
+from tests.support.waiting import wait_for
 
 ARTICLES = [
     {
@@ -176,7 +177,7 @@ def test_reindex_reads_articles_from_standard_input(runner, tmp_path):
 def test_reindex_logs_progress_lines_when_stderr_is_not_a_terminal(
     runner, articles_file, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(cli_module.Progress, "INTERVAL", 0.0)  # a line per record, not per 5 s
+    monkeypatch.setattr(cli_progress.Progress, "INTERVAL", 0.0)  # a line per record, not per 5 s
 
     result = runner.invoke(
         main, ["reindex", str(articles_file), "--index-dir", str(tmp_path / "index")]

@@ -1,7 +1,7 @@
-"""The drill of issue 14 at CI scale: a leader and two followers (real gunicorn each, with a
+"""The replication drill at CI scale: a leader and two followers (real gunicorn each, with a
 ``follow --every 1`` loop per follower), Redis for the rate limits, and nginx started from
 deploy/nginx.conf in front. ``bench/cluster.py`` runs the same at full size and reports
-figures; here only what must hold is asserted. The tampered-transfer item (5) is
+figures; here only what must hold is asserted. A tampered transfer is
 test_replication.py::test_a_tampered_file_is_refused_by_checksum_and_fetched_again."""
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from conftest import Cluster, Readers, _process_env, write_jsonl
 
 from search_service.indexing import replication
+from tests.support.cluster import Cluster, Readers
+from tests.support.corpus import write_jsonl
+from tests.support.processes import process_env
 
 pytestmark = pytest.mark.slow
 
-UPDATES = 100  # the issue's 1,000 in bench/cluster.py
+UPDATES = 100  # bench/cluster.py applies 1,000
 LATENCY_ROUNDS = 10
 CLIENTS = 16
 WORDS = ["harbour", "parliament", "budget", "railway", "election", "museum", "river", "bank"]
@@ -111,7 +113,7 @@ def test_killed_follower_processes_are_routed_around_and_catch_up(cluster):
         assert status == 200, body
         slow = subprocess.Popen(
             cluster.follow_command(0, "--limit-rate", "30000"),
-            env=_process_env({"SEARCH_REPLICATION_TOKEN": cluster.TOKEN}),
+            env=process_env({"SEARCH_REPLICATION_TOKEN": cluster.TOKEN}),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -1,11 +1,15 @@
 import os
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
+from typing import get_origin, get_type_hints
 
 import pytest
 
 from search_service import config as settings
+from search_service import create_app
+from search_service.cli import main
 from search_service.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +38,6 @@ def test_environment_overrides_defaults_and_explicit_overrides_win():
         ("SEARCH_LOCK_TIMEOUT", "0"),
         ("SEARCH_MAX_PER_PAGE", "-5"),
         ("SEARCH_LANGUAGES", " , "),
-        ("SEARCH_LANGUAGES", "en,xx"),
         ("SEARCH_RATELIMIT", "lots"),
         ("SEARCH_SUGGEST_RATELIMIT", "30 a minute"),
     ],
@@ -42,6 +45,27 @@ def test_environment_overrides_defaults_and_explicit_overrides_win():
 def test_an_unusable_value_names_the_variable(variable, value):
     with pytest.raises(ConfigError, match=variable):
         settings.load({variable: value})
+
+
+def test_a_language_without_an_analyzer_stops_the_app_and_the_command_line(runner, tmp_path):
+    with pytest.raises(ConfigError, match="SEARCH_LANGUAGES: no analyzer for 'xx'"):
+        create_app({"index_dir": tmp_path, "languages": ("en", "xx")})
+    result = runner.invoke(
+        main, ["stats", "--index-dir", str(tmp_path)], env={"SEARCH_LANGUAGES": "en,xx"}
+    )
+    assert result.exit_code == 1
+    assert "SEARCH_LANGUAGES: no analyzer for 'xx'" in result.output
+
+
+def test_every_setting_is_a_field_typed_as_its_parser_returns():
+    hints = get_type_hints(settings.Config)
+    defaults = settings.load({})
+    assert [f.name for f in fields(settings.Config)] == list(settings.SETTINGS)
+    for name, setting in settings.SETTINGS.items():
+        parse = setting.parse
+        returns = parse if isinstance(parse, type) else get_type_hints(parse)["return"]
+        assert hints[name] == returns, name
+        assert isinstance(getattr(defaults, name), get_origin(returns) or returns), name
 
 
 def test_unknown_override_is_refused():

@@ -1,4 +1,5 @@
-"""The README is the manual: every setting, command and endpoint must be in it."""
+"""The README is the guide and docs/ the reference: every setting, command, endpoint and error
+code is documented there exactly once, and every relative link leads to a file and heading."""
 
 from __future__ import annotations
 
@@ -15,18 +16,25 @@ from search_service.web import server
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = {path.name: path.read_text(encoding="utf-8") for path in sorted(ROOT.glob("docs/*.md"))}
+PAGES = {"README.md": README, **{f"docs/{name}": text for name, text in DOCS.items()}}
+FENCED = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+
+
+def test_the_readme_is_a_guide_of_at_most_450_lines():
+    assert len(README.splitlines()) <= 450
 
 
 @pytest.mark.parametrize("setting", SETTINGS.values(), ids=lambda s: s.env)
-def test_every_setting_is_documented_with_its_default(setting):
-    row = re.search(rf"^\| `{setting.env}` \| `([^`]*)` \|", README, re.MULTILINE)
-    assert row, f"{setting.env} is missing from the README's settings table"
-    assert row.group(1) == setting.default
+def test_every_setting_is_documented_once_with_its_default(setting):
+    pattern = re.compile(rf"^\| `{setting.env}` \| `([^`]*)` \|", re.MULTILINE)
+    rows = [row for text in PAGES.values() for row in pattern.findall(text)]
+    assert rows == [setting.default], f"{setting.env}: documented defaults {rows}"
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_cli_command_has_a_section(command):
-    assert re.search(rf"^### `search-service {command}\b", README, re.MULTILINE)
+    assert len(re.findall(rf"^## `search-service {command}\b", DOCS["cli.md"], re.MULTILINE)) == 1
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
@@ -41,7 +49,8 @@ def test_every_endpoint_is_documented(tmp_path):
     for rule in app.url_map.iter_rules():
         if rule.endpoint != "static":
             methods = rule.methods - {"HEAD", "OPTIONS"}
-            assert any(f"### `{method} {rule.rule}`" in README for method in methods), rule
+            headings = [f"## `{method} {rule.rule}`" for method in methods]
+            assert any(heading in DOCS["http-api.md"] for heading in headings), rule
 
 
 def test_readme_starts_with_the_two_commands():
@@ -83,15 +92,13 @@ def test_make_test_installs_the_test_extras(tmp_path):
 
 
 def _production_section() -> str:
-    match = re.search(r"^## Production\n(.*?)(?=^## )", README, re.MULTILINE | re.DOTALL)
-    assert match, "the README has no Production section"
-    return match.group(1)
+    return DOCS["production.md"].split("\n## Running in production\n", 1)[1]
 
 
 def test_the_production_section_points_to_every_error_code_a_client_can_receive():
-    assert "[Error codes](#error-codes)" in _production_section()
+    assert "[Error codes](errors.md)" in _production_section()
     named = {"invalid_json", "job_not_found", "uri_too_long", "request_header_fields_too_large"}
-    assert named <= set(_readme_error_codes())
+    assert named <= set(_documented_error_codes())
 
 
 def test_the_production_section_covers_proxy_workers_and_backups():
@@ -126,10 +133,11 @@ def test_the_production_backup_command_makes_an_archive_that_restores(tmp_path, 
     assert client.get("/search?q=parliament").get_json()["total"] > 0
 
 
-def _readme_error_codes() -> dict[str, int]:
-    """The README's "Error codes" table: code → status."""
-    section = README.split("\n## Error codes\n", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([a-z_]+)` \| (\d{3}) \|", section, re.MULTILINE)
+def _documented_error_codes() -> dict[str, int]:
+    """The table of docs/errors.md: code → status, each code in one row only."""
+    rows = re.findall(r"^\| `([a-z_]+)` \| (\d{3}) \|", DOCS["errors.md"], re.MULTILINE)
+    codes = [code for code, _ in rows]
+    assert len(codes) == len(set(codes)), "a code has two rows"
     return {code: int(status) for code, status in rows}
 
 
@@ -148,27 +156,62 @@ def _declared_error_codes() -> dict[str, int]:
     return declared
 
 
-def test_every_error_code_is_in_the_readme_table_and_every_row_is_a_code():
-    documented, declared = _readme_error_codes(), _declared_error_codes()
-    assert sorted(set(declared) - set(documented)) == [], "declared but not in the README"
-    assert sorted(set(documented) - set(declared)) == [], "in the README but not declared"
+def test_every_error_code_is_in_the_errors_page_once_and_every_row_is_a_code():
+    documented, declared = _documented_error_codes(), _declared_error_codes()
+    assert sorted(set(declared) - set(documented)) == [], "declared but not in docs/errors.md"
+    assert sorted(set(documented) - set(declared)) == [], "in docs/errors.md but not declared"
     assert documented == declared  # and with the status each class answers with
 
 
-def test_the_module_map_names_every_sub_package_and_only_those():
-    section = README.split("## Module map", 1)[1].split("\n## ", 1)[0]
-    mapped = set(re.findall(r"^\| `(\w+)/` \|", section, re.MULTILINE))
-    packages = {
-        path.parent.name
-        for path in (ROOT / "search_service").glob("*/__init__.py")
-        if path.parent.name != "__pycache__"
-    }
-    assert mapped == packages
+def _module_map() -> set[str]:
+    section = README.split("\n## Module map\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([\w/]+(?:\.py|/))` \|", section, re.MULTILINE))
 
 
-def test_the_module_map_names_only_modules_that_exist():
-    section = README.split("## Module map", 1)[1].split("\n## ", 1)[0]
-    for row in re.finditer(r"^\| `(\w+)/` \| (.*)$", section, re.MULTILINE):
-        package, text = row.groups()
-        for module in re.findall(r"`(\w+)\.py`", text):
-            assert (ROOT / "search_service" / package / f"{module}.py").exists(), module
+def test_the_module_map_names_every_module_and_package_and_only_those():
+    package = ROOT / "search_service"
+    modules = {"__init__.py"}
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(package)
+        if path.name != "__init__.py":
+            modules.add(relative.as_posix())
+        elif relative.parent != Path("."):
+            modules.add(f"{relative.parent.as_posix()}/")
+    mapped = _module_map()
+    assert sorted(modules - mapped) == [], "in search_service/ but not in the module map"
+    assert sorted(mapped - modules) == [], "in the module map but not in search_service/"
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors(text: str) -> set[str]:
+    anchors: set[str] = set()
+    for heading in re.findall(r"^#+ (.*)$", FENCED.sub("", text), re.MULTILINE):
+        slug = base = _slug(heading)
+        number = 0
+        while slug in anchors:
+            number += 1
+            slug = f"{base}-{number}"
+        anchors.add(slug)
+    return anchors
+
+
+def _relative_links() -> list[tuple[str, str]]:
+    links = []
+    for name, text in PAGES.items():
+        for target in re.findall(r"\]\(([^)\s]+)\)", FENCED.sub("", text)):
+            if not re.match(r"[a-z]+:", target):
+                links.append((name, target))
+    return links
+
+
+@pytest.mark.parametrize(("page", "target"), _relative_links(), ids="{0[0]}->{0[1]}".format)
+def test_every_relative_link_leads_to_a_file_and_heading(page, target):
+    path, _, anchor = target.partition("#")
+    file = (ROOT / page).parent / path if path else ROOT / page
+    assert file.exists(), f"{page} links to {target}: no such file"
+    if anchor:
+        assert anchor in _anchors(file.read_text(encoding="utf-8")), f"{page}: no #{anchor}"

@@ -45,12 +45,11 @@ GENERATED = _generated(150)
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    from conftest import SearchClient, write_jsonl
-
     from search_service import config as settings
     from search_service.indexing import writer
     from search_service.indexing.store import IndexStore
     from search_service.sources import read_sources
+    from tests.support.corpus import SearchClient, write_jsonl
 
     folder = tmp_path_factory.mktemp("facets")
     source = write_jsonl(folder / "articles.jsonl", GENERATED)
@@ -105,7 +104,7 @@ def test_tags_filter_requires_every_tag(generated):
         ("parliment budget", "en", "parliament budget"),
         ("Pipline", "en", "Pipeline"),
         ("парламнет", "ru", "парламент"),
-        ("iqtisadiyat", "az", "iqtisadiyyat"),  # ("qarabag" now matches through folding)
+        ("iqtisadiyat", "az", "iqtisadiyyat"),  # ("qarabag" is no typo: it matches through folding)
         ("neftt", None, "neft"),
         ("cenrtal bank", "en", "central bank"),  # swapped letters count as one typo
         ("teh budget", "en", "the budget"),  # ... in short words too
@@ -229,12 +228,11 @@ def test_recency_boost_does_not_beat_a_clearly_better_match(search_client):
 
 
 def test_facets_count_across_segments_without_deleted_articles(search_client, tmp_path):
-    from conftest import write_jsonl
-
     from search_service import config as settings
     from search_service.indexing import writer
     from search_service.indexing.store import IndexStore
     from search_service.sources import read_sources
+    from tests.support.corpus import write_jsonl
 
     client = search_client(GENERATED[:100])
     config = settings.load({}, index_dir=client.index_dir)

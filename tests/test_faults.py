@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import wait_for, write_jsonl
 
 from search_service.articles import parse_article
 from search_service.indexing.journal import Journal, article_to_json
 from search_service.indexing.store import IndexStore
+from tests.support.corpus import write_jsonl
+from tests.support.waiting import wait_for
 
 TOKEN = "faults-token-0001"
 WORDS = [

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, free_port, wait_for, write_jsonl
 
 from search_service.sources import SAMPLE_CORPUS
+from tests.support.corpus import write_jsonl
+from tests.support.processes import ROOT, free_port
+from tests.support.waiting import wait_for
 
 NEW_ARTICLE = {
     "id": "en-kite-festival",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import build_index
 
 from search_service.analysis.filters import fold
 from search_service.analysis.stopwords import stop_words
 from search_service.indexing.schema import build_schema
 from search_service.searching.query import build, parse
+from tests.support.corpus import build_index
 
 ARTICLES = [
     {"id": "who", "lang": "en", "title": "The Who play live in Glasgow", "body": "A concert."},

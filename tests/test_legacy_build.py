@@ -7,13 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, write_jsonl
-
 from search_service import config as settings
 from search_service import create_app
 from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
+from tests.support.corpus import FIXTURES, write_jsonl
 
 
 def _copy_of_the_old_build(tmp_path: Path) -> Path:

@@ -14,13 +14,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
-from conftest import wait_for, write_jsonl
 
 from search_service import config as settings
 from search_service.errors import BuildFailed
 from search_service.indexing.schema import build_schema
 from search_service.indexing.store import IndexHandle, IndexStore
 from search_service.searching.searcher import SearchRequest, search
+from tests.support.corpus import write_jsonl
+from tests.support.waiting import wait_for
 
 
 def harbour_notes(count: int, *, start: int = 0, word: str = "tide") -> list[dict[str, str]]:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_jsonl
 from whoosh import query as wq
 
 from search_service import config as settings
@@ -22,6 +21,7 @@ from search_service.searching import columns, matching, scoring
 from search_service.searching import query as reader_query
 from search_service.searching.synonyms import for_setting as synonyms_for_setting
 from search_service.sources.jsonl import read_sources
+from tests.support.corpus import write_jsonl
 
 READER_QUERIES = [
     "parliament",

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, wait_for, write_jsonl
 
 from search_service import config as settings
 from search_service.indexing import merging, writer
@@ -20,6 +19,9 @@ from search_service.indexing.merging import Policy, plan
 from search_service.indexing.store import IndexHandle, IndexStore
 from search_service.searching.searcher import SearchRequest, search
 from search_service.sources import read_sources
+from tests.support.corpus import write_jsonl
+from tests.support.processes import ROOT
+from tests.support.waiting import wait_for
 
 BASE = [
     {"id": f"base-{n}", "lang": "en", "title": f"Harbour report {n}", "body": "Ships and cranes."}

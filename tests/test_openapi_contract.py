@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from conftest import start_gunicorn, stop
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     ignored_auth,
@@ -19,6 +18,8 @@ from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
 from search_service.sources import SAMPLE_CORPUS, read_sources
 from search_service.web.openapi import PATHS
+from tests.support.gunicorn import start_gunicorn
+from tests.support.processes import stop
 
 TOKEN = "contract-token"
 

@@ -11,9 +11,9 @@ import pytest
 
 from search_service import create_app
 from search_service.cli import main
+from search_service.searching.querylog import parse_period, report
 from search_service.sources import SAMPLE_CORPUS
 from search_service.web.ops import JsonFormatter
-from search_service.web.querylog import parse_period, report
 
 TOKEN = "ops-token-5678"
 

@@ -1,5 +1,4 @@
-"""Behind a reverse proxy: which client a request counts against, and the budgets it draws on
-(issue 12, items 6 and 7)."""
+"""Behind a reverse proxy: which client a request counts against, and the budgets it draws on."""
 
 from __future__ import annotations
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import build_index
 
 from search_service import create_app
 from search_service.searching.query import Clause, most_selective, parse
+from tests.support.corpus import build_index
 
 # Parsing -------------------------------------------------------------------------------------
 

@@ -173,12 +173,11 @@ def test_suggest_sees_an_added_article_on_the_next_request(search_client, make_i
     client = search_client(articles)
     assert _suggest(client.http, "zeph")[0]["text"] == "Zephyrine"  # cased as in the title
 
-    from conftest import write_jsonl
-
     from search_service import config as settings
     from search_service.indexing import writer
     from search_service.indexing.store import IndexStore
     from search_service.sources import read_sources
+    from tests.support.corpus import write_jsonl
 
     extra = write_jsonl(
         client.index_dir.parent / "extra.jsonl",
@@ -196,13 +195,12 @@ def test_suggest_sees_an_added_article_on_the_next_request(search_client, make_i
 def test_an_update_reads_only_the_new_segment_into_the_suggest_vocabulary(search_client):
     """At 100,000 articles a language's vocabulary takes seconds to read: an update of the
     live build must not make the next keystroke in every worker pay for that again."""
-    from conftest import write_jsonl
-
     from search_service import config as settings
     from search_service.indexing import writer
     from search_service.indexing.store import IndexHandle, IndexStore
     from search_service.sources import read_sources
     from search_service.suggestions.suggest import VOCABULARIES
+    from tests.support.corpus import write_jsonl
 
     # Enough articles that Whoosh keeps the build's segment rather than merging it with the
     # update's (it merges only small segments).

@@ -1,5 +1,5 @@
 """Leader/follower replication: the leader's endpoints, and followers that copy, verify,
-resume and only then switch (issue 14). The drill through nginx is in test_cluster.py."""
+resume and only then switch. The drill through nginx is in test_cluster.py."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import BIN, _process_env, write_jsonl
 
 from search_service import config as settings
 from search_service import create_app
 from search_service.indexing import replication, writer
 from search_service.indexing.store import IndexStore
 from search_service.sources.watermarks import save_state
+from tests.support.corpus import write_jsonl
+from tests.support.processes import BIN, process_env
 
 TOKEN = "replication-token-1234"
 ADMIN = "admin-token-5678"
@@ -136,7 +137,7 @@ def leader(leader_index, gunicorn_server):
 def follow(index_dir: Path, url: str, *args: str, token: str = TOKEN, **popen):
     """Run ``search-service follow`` to completion (or start it, with ``popen=True``)."""
     command = [str(BIN / "search-service"), "follow", url, "--index-dir", str(index_dir), *args]
-    env = _process_env({"SEARCH_REPLICATION_TOKEN": token})
+    env = process_env({"SEARCH_REPLICATION_TOKEN": token})
     if popen.pop("popen", False):
         return subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, **popen)
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 
 import pytest
-from conftest import write_jsonl
 
 from search_service import create_app
 from search_service.cli import main
 from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
+from tests.support.corpus import write_jsonl
 
 TOKEN = "editor-secret"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -7,9 +7,9 @@ Every test runs the real app over a real index built on disk from the articles b
 from __future__ import annotations
 
 import pytest
-from conftest import shared_client
 
 from search_service.indexing.schema import FIELD_BOOSTS, text_value
+from tests.support.corpus import shared_client
 
 
 def article(id: str, title: str, lead: str, body: str, lang: str = "en") -> dict[str, str]:

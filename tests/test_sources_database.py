@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import BIN, _process_env
-from pg_server import POSTGRES_PASSWORD, Postgres
 from whoosh import index as whoosh_index
 
 from search_service import config as settings
@@ -22,6 +20,8 @@ from search_service.indexing.store import IndexStore
 from search_service.sources import watermarks
 from search_service.sources.spec import SourceSpec
 from search_service.sources.sync import Report, sync_source
+from tests.support.postgres import POSTGRES_PASSWORD, Postgres
+from tests.support.processes import BIN, process_env
 
 TABLE = """
 CREATE TABLE news (
@@ -301,7 +301,7 @@ def test_kill_9_mid_sync_loses_no_change(cms, tmp_path):
 
     def start_and_kill(when: Callable[[], bool]) -> None:
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        process = subprocess.Popen(command, env=_process_env(source.env), **quiet)
+        process = subprocess.Popen(command, env=process_env(source.env), **quiet)
         deadline = time.monotonic() + 60
         while not when() and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.005)
@@ -310,7 +310,7 @@ def test_kill_9_mid_sync_loses_no_change(cms, tmp_path):
         assert process.returncode == -signal.SIGKILL, "sync finished before it could be killed"
 
     def finish() -> None:
-        done = subprocess.run(command, env=_process_env(source.env), capture_output=True)
+        done = subprocess.run(command, env=process_env(source.env), capture_output=True)
         assert done.returncode == 0, done.stderr
 
     # Killed while making the first build: nothing is live, the next run starts over.

@@ -10,14 +10,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, wait_for, write_jsonl
-from site_server import SITE, SiteServer
 from test_reader_api import _check
 
 from search_service import config as settings
 from search_service import create_app
 from search_service.cli import main
 from search_service.indexing.store import IndexStore
+from tests.support.corpus import write_jsonl
+from tests.support.processes import ROOT
+from tests.support.site_server import SITE, SiteServer
+from tests.support.waiting import wait_for
 
 AGENT = "CaspianSearchBot/1.0 (+https://news.example.org/bot)"
 ARTICLES = {

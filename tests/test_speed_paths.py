@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import write_jsonl
 
 from search_service import config as settings
 from search_service import create_app
@@ -16,6 +15,7 @@ from search_service.searching import query as reader_query
 from search_service.searching.cache import ResultCache
 from search_service.searching.snippets import Snippets
 from search_service.sources import read_sources
+from tests.support.corpus import write_jsonl
 
 
 def article(id: str, title: str, body: str = "") -> dict[str, str]:

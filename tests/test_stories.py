@@ -4,10 +4,10 @@ site sources' hreflang links."""
 from __future__ import annotations
 
 import pytest
-from conftest import shared_client
 
 from search_service.sources.extract import Extraction
 from search_service.sources.spec import SourceSpec
+from tests.support.corpus import shared_client
 
 WIRE = "Port workers end their strike after talks with the harbour authority."
 ARTICLES = [

@@ -5,14 +5,14 @@ kept right by later adds and deletes."""
 from __future__ import annotations
 
 import pytest
-from conftest import PHRASE_ARTICLES as ARTICLES
-from conftest import SearchClient, article, write_jsonl
 
 from search_service import config as settings
 from search_service.indexing import counts, writer
 from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
 from search_service.suggestions import vocabulary
+from tests.support.corpus import PHRASE_ARTICLES as ARTICLES
+from tests.support.corpus import SearchClient, article, write_jsonl
 
 TYPED = ["cent", "central ", "prime mi", "the central b", "елочн", "Ёлочный ", "dagliq q", "dagl",
          "m", "q", "pa", "ба", "xyz"]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Every /suggest example of the README reproduces on the sample corpus, and a suggestion is
+"""Every /suggest example of the HTTP API page reproduces on the sample corpus, and a suggestion is
 always a word or phrase that some article of its language has as written."""
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import pytest
 from search_service.analysis.filters import normalize
 from search_service.sources import SAMPLE_CORPUS
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+API_DOCS = (Path(__file__).resolve().parent.parent / "docs" / "http-api.md").read_text(
+    encoding="utf-8"
+)
 
 
 def _suggest(client, q: str, **params) -> list[dict]:
@@ -25,11 +27,11 @@ def _queries(client, q: str, **params) -> list[str]:
     return [s["text"] for s in _suggest(client, q, **params) if s["kind"] == "query"]
 
 
-def test_the_readme_suggest_response_is_what_the_sample_gives(client):
+def test_the_documented_suggest_response_is_what_the_sample_gives(client):
     example = re.search(
-        r"\$ curl 'http://127\.0\.0\.1:8000(/suggest\?[^']+)'\n(\{.*?\]\})\n```", README, re.S
+        r"\$ curl 'http://127\.0\.0\.1:8000(/suggest\?[^']+)'\n(\{.*?\]\})\n```", API_DOCS, re.S
     )
-    assert example, "the README's /suggest example is missing"
+    assert example, "the /suggest example is missing from docs/http-api.md"
     documented = json.loads(example.group(2).replace("\n", ""))
     actual = client.get(example.group(1)).get_json()
     assert {**actual, "took_ms": None} == {**documented, "took_ms": None}
@@ -45,8 +47,8 @@ def test_the_readme_suggest_response_is_what_the_sample_gives(client):
         ("central ", "central bank"),  # a phrase following a complete word
     ],
 )
-def test_readme_suggestion_examples_come_first(client, typed, first):
-    assert f"`{typed}`" in README or f"`{typed.strip()} `" in README
+def test_documented_suggestion_examples_come_first(client, typed, first):
+    assert f"`{typed}`" in API_DOCS or f"`{typed.strip()} `" in API_DOCS
     assert _queries(client, typed)[0] == first
 
 
@@ -56,10 +58,10 @@ def test_readme_suggestion_examples_come_first(client, typed, first):
         ("qarabag", "Qarabağda"),
         ("cent", "central bank"),  # a phrase starting at the partial word
         ("pri", "prime minister"),
-        ("ёлочн", "ёлочный базар"),  # the README's Russian phrase
+        ("ёлочн", "ёлочный базар"),  # the documented Russian phrase
     ],
 )
-def test_readme_suggestion_examples_are_offered(client, typed, offered):
+def test_documented_suggestion_examples_are_offered(client, typed, offered):
     assert offered in _queries(client, typed)
 
 

@@ -4,20 +4,19 @@ by usefulness and matched without regard to case or diacritics; counting them st
 from __future__ import annotations
 
 import pytest
-from conftest import PHRASE_ARTICLES as ARTICLES
-from conftest import article
 
 from search_service.indexing import counts as phrases
 from search_service.indexing.store import IndexStore
+from tests.support.corpus import PHRASE_ARTICLES as ARTICLES
+from tests.support.corpus import article
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from conftest import SearchClient, write_jsonl
-
     from search_service import config as settings
     from search_service.indexing import writer
     from search_service.sources import read_sources
+    from tests.support.corpus import SearchClient, write_jsonl
 
     folder = tmp_path_factory.mktemp("phrases")
     source = write_jsonl(folder / "articles.jsonl", ARTICLES)

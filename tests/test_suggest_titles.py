@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from conftest import write_jsonl
 from whoosh import query as wq
 
 from search_service import config as settings
@@ -13,6 +12,7 @@ from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
 from search_service.searching import scoring
 from search_service.sources import read_sources
+from tests.support.corpus import write_jsonl
 
 NOW = datetime.now(UTC)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import build_index
 
 from search_service import create_app
 from search_service.cli import main
 from search_service.searching import synonyms
+from tests.support.corpus import build_index
 
 ARTICLES = [
     {"id": "en-lit", "lang": "en", "title": "Karabakh roads reopen", "body": "Roads reopen."},

@@ -13,14 +13,14 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..articles import Article
 from ..config import Config
 from ..errors import ArticleError, SearchServiceError
-from ..sources import read_sources
 from . import writer
 from .files import timestamp, write_atomic
 from .store import IndexStore
@@ -28,6 +28,10 @@ from .store import IndexStore
 JOBS = "jobs"
 MAX_REPORTED_ERRORS = 100
 PROGRESS_EVERY = 1.0  # seconds between progress writes
+
+# Reads the articles to index, calling ``on_bytes`` once per line read: the sources are read by
+# the caller's choice of reader (indexing does not know where articles come from).
+ArticleReader = Callable[..., Iterable[Article]]
 
 
 def folder(store: IndexStore) -> Path:
@@ -62,16 +66,18 @@ def running(store: IndexStore) -> str | None:
 def start_reindex(
     store: IndexStore,
     config: Config,
-    sources: list[str],
+    read: ArticleReader,
+    sources: int,
     on_reject: Callable[[ArticleError], None] = lambda error: None,
 ) -> dict[str, Any]:
-    """Start a full rebuild from ``sources`` in a background thread; returns the job."""
+    """Start a full rebuild from ``read(on_bytes=...)`` (the articles of ``sources`` files) in
+    a background thread; returns the job."""
     job_id = f"{datetime.now(UTC):%Y%m%d%H%M%S}{secrets.token_hex(4)}"
     job: dict[str, Any] = {
         "id": job_id,
         "kind": "reindex",
         "status": "queued",
-        "sources": len(sources),
+        "sources": sources,
         "created": timestamp(),
         "started": None,
         "finished": None,
@@ -85,7 +91,7 @@ def start_reindex(
     _save(store, job)
     thread = threading.Thread(
         target=_run,
-        args=(store, config, sources, job, on_reject),
+        args=(store, config, read, job, on_reject),
         name=f"reindex-{job_id}",
         daemon=True,
     )
@@ -96,7 +102,7 @@ def start_reindex(
 def _run(
     store: IndexStore,
     config: Config,
-    sources: list[str],
+    read: ArticleReader,
     job: dict[str, Any],
     on_reject: Callable[[ArticleError], None],
 ) -> None:
@@ -118,9 +124,7 @@ def _run(
     job.update(status="running", started=timestamp())
     _save(store, job)
     try:
-        summary = writer.rebuild(
-            store, read_sources(sources, on_bytes=progress), config, on_reject=reject
-        )
+        summary = writer.rebuild(store, read(on_bytes=progress), config, on_reject=reject)
         job.update(status="succeeded", summary=summary.as_dict())
     except (SearchServiceError, OSError) as exc:
         job.update(status="failed", error=str(exc))

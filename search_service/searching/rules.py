@@ -184,6 +184,26 @@ def docnums(searcher: Searcher, ids: Iterable[str]) -> list[int]:
     return [docnum for docnum in found if docnum is not None]
 
 
+def resolve(
+    searcher: Searcher,
+    pin: tuple[str, ...],
+    hide: frozenset[str],
+    allowed: Matches | None,
+    *,
+    pins: bool,
+) -> tuple[list[int], np.ndarray]:
+    """By document number: the pinned articles that exist and pass the request's filters
+    (``allowed``), in the rule's order (none unless ``pins``), and the hidden articles."""
+    hidden = np.array(docnums(searcher, hide), dtype=np.int64)
+    if not pins or not pin:
+        return [], hidden
+    found = docnums(searcher, pin)
+    if allowed is not None:
+        passing = set(allowed.docnums.tolist())
+        found = [docnum for docnum in found if docnum in passing]
+    return found, hidden
+
+
 def without(matches: Matches, hidden: np.ndarray) -> Matches:
     """``matches`` less the hidden documents."""
     if not len(hidden):

@@ -145,10 +145,99 @@ def search(
     passed, no further index segment is searched: the matches in those searched so far are
     returned and the response says ``partial``. The editors' rules in ``rulebook`` that match
     the query at ``now`` hide articles from every page and the total, and, sorted by
-    relevance, put pinned articles first.
+    relevance, put pinned articles first. Copies of an article, and without a language filter
+    the versions of a story, share a row (:mod:`.stories`): ``total`` counts rows.
     """
     started = time.perf_counter()
     searcher = scoring.searcher_for(searcher)
+    plan = _plan(searcher, request, max_terms, time_limit, recency_half_life, synonyms)
+    pin, hide = rulebook.applying(
+        searcher.schema, request.q, request.lang, now or datetime.now(UTC)
+    )
+    plan.pinned, plan.hidden = rules.resolve(
+        searcher, pin, hide, plan.allowed, pins=request.sort != "newest"
+    )
+    found = _rank(plan, request)
+    rows = stories.grouping(searcher, by_story=not request.lang)
+    ranked = rows.page(
+        stories.ranking(found.matches_all, found.matches_some, plan.keys), plan.pinned, plan.limit
+    )
+    offset = (request.page - 1) * request.per_page
+    hits = _hits(
+        searcher,
+        Snippets(plan.clauses, searcher.schema, snippet_chars),
+        ranked[offset : offset + request.per_page],
+        rows,
+        found.matches,
+        plan,
+    )
+    return SearchResponse(
+        query=request.q,
+        total=rows.count(found.matches, plan.pinned),
+        page=request.page,
+        per_page=request.per_page,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        relaxed=found.relaxed,
+        truncated=plan.truncated,
+        build=build,
+        results=hits,
+        full_matches=found.full_matches,
+        partial=found.partial,
+        did_you_mean=spelling.did_you_mean(
+            searcher,
+            request.q,
+            plan.clauses,
+            plan.groups,
+            lambda q: found.matches.overlaps(matching.evaluate(searcher, q, terms=plan.terms)[0]),
+            matching.counter(searcher, plan.terms),
+        ),
+        facets=facet_counts.counts(searcher, found.matches),
+    )
+
+
+@dataclass
+class _Plan:
+    """A search worked out before any matching: its clauses, where they are looked for, what
+    filters and orders the matches, and when to stop."""
+
+    searcher: Searcher
+    clauses: list[reader_query.Clause]
+    groups: list[str]
+    truncated: bool  # clauses beyond ``max_terms`` were dropped
+    synonyms: Synonyms
+    limit: int  # how many matches to rank: enough for the requested page
+    allowed: matching.Matches | None
+    boost: scoring.Rescale | None
+    keys: np.ndarray | None  # ranking keys by document number, for the newest-first sort
+    deadline: float | None
+    terms: dict = field(default_factory=dict)  # each word's matches, read once per search
+    # The editors' rules for the query: articles first (relevance only) and articles never.
+    pinned: list[int] = field(default_factory=list)
+    hidden: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    def run(self, *, match_all: bool) -> tuple[matching.Matches, bool]:
+        """The matches of every word (``match_all``) or of any, and whether they are partial."""
+        query = reader_query.build(
+            self.clauses,
+            self.searcher.schema,
+            self.groups,
+            match_all=match_all,
+            synonyms=self.synonyms,
+        )
+        found, partial = matching.evaluate(
+            self.searcher, query, self.allowed, self.boost, self.deadline, self.terms
+        )
+        return rules.without(found, self.hidden), partial
+
+
+def _plan(
+    searcher: Searcher,
+    request: SearchRequest,
+    max_terms: int,
+    time_limit: float | None,
+    recency_half_life: float,
+    synonyms: Synonyms,
+) -> _Plan:
     schema = searcher.schema
     clauses = reader_query.parse(request.q)
     groups = language_groups(schema)
@@ -157,92 +246,49 @@ def search(
     # A field set no article uses (often the generic one) cannot match, but would still
     # cost a term look-up per clause, field and segment.
     groups = [group for group in groups if _has_text(searcher, group)]
-    truncated = len(clauses) > max_terms
-    # bounds the cost of a pasted paragraph
-    clauses = reader_query.most_selective(clauses, max_terms, _frequency(searcher, groups))
-    allowed = _allowed(searcher, request)
-    pin_ids, hide_ids = rulebook.applying(schema, request.q, request.lang, now or datetime.now(UTC))
-    hidden = np.array(rules.docnums(searcher, hide_ids), dtype=np.int64)
-    pinned = [] if request.sort == "newest" else _pinnable(searcher, pin_ids, allowed)
-    limit = request.page * request.per_page
-    boost = None if request.sort == "newest" else scoring.recency_boost(searcher, recency_half_life)
-    keys = _newest_first(searcher) if request.sort == "newest" else None
-    deadline = time.monotonic() + time_limit if time_limit else None
+    newest = request.sort == "newest"
+    return _Plan(
+        searcher,
+        # bounds the cost of a pasted paragraph
+        reader_query.most_selective(clauses, max_terms, _frequency(searcher, groups)),
+        groups,
+        truncated=len(clauses) > max_terms,
+        synonyms=synonyms,
+        limit=request.page * request.per_page,
+        allowed=_allowed(searcher, request),
+        boost=None if newest else scoring.recency_boost(searcher, recency_half_life),
+        keys=_newest_first(searcher) if newest else None,
+        deadline=time.monotonic() + time_limit if time_limit else None,
+    )
 
-    terms: dict = {}  # each word's matches, read once for every query of this search
 
-    def run(query: wq.Query) -> tuple[matching.Matches, bool]:
-        found, cut = matching.evaluate(searcher, query, allowed, boost, deadline, terms)
-        return rules.without(found, hidden), cut
+@dataclass
+class _Ranked:
+    """A search's matches: those with every word, and with some when they follow them."""
 
-    strict = reader_query.build(clauses, schema, groups, synonyms=synonyms)
-    matches, partial = run(strict)
-    full, loose_matches = matches, None
-    total, relaxed = len(matches), False
-    full_matches = total
+    matches: matching.Matches  # facets and the spelling check count all of these
+    matches_all: matching.Matches
+    full_matches: int  # the articles with every word
+    matches_some: matching.Matches | None = None
+    relaxed: bool = False
+    partial: bool = False
+
+
+def _rank(plan: _Plan, request: SearchRequest) -> _Ranked:
+    matches, partial = plan.run(match_all=True)
+    total = len(matches)
+    found = _Ranked(matches, matches, total, partial=partial)
     few = total == 0 or (total < FILL_BELOW and request.sort == "relevance")
-    several_words = sum(not c.excluded for c in clauses) > 1
+    several_words = sum(not c.excluded for c in plan.clauses) > 1
     # One joined word ("Nagorno-Karabakh"): its parts apart only when no article has it whole.
-    several_parts = reader_query.word_count(clauses) > 1 and total == 0
+    several_parts = reader_query.word_count(plan.clauses) > 1 and total == 0
     if ((several_words and few) or several_parts) and not partial:
         # Few articles have every word: follow them with articles that have some of the words.
         # (Sorted by date that would bury the full matches, so only when there are none.)
-        loose = reader_query.build(clauses, schema, groups, match_all=False, synonyms=synonyms)
-        loose_matches, partial = run(loose)
-        relaxed = len(loose_matches) > total
-        # a superset of the full matches: facets and spelling count all of it
-        matches = loose_matches
-
-    rows = stories.grouping(searcher, by_story=not request.lang)
-    ranked = rows.page(_ranking(full, loose_matches, keys), pinned, limit)
-    offset = (request.page - 1) * request.per_page
-    hits = _hits(
-        searcher,
-        Snippets(clauses, schema, snippet_chars),
-        ranked[offset : offset + request.per_page],
-        rows,
-        matches,
-        pinned,
-        set(hidden.tolist()),
-        scored=keys is None,
-    )
-    return SearchResponse(
-        query=request.q,
-        total=rows.count(matches, pinned),
-        page=request.page,
-        per_page=request.per_page,
-        took_ms=round((time.perf_counter() - started) * 1000, 2),
-        relaxed=relaxed,
-        truncated=truncated,
-        build=build,
-        results=hits,
-        full_matches=full_matches,
-        partial=partial,
-        did_you_mean=spelling.did_you_mean(
-            searcher,
-            request.q,
-            clauses,
-            groups,
-            lambda q: matches.overlaps(matching.evaluate(searcher, q, terms=terms)[0]),
-            matching.counter(searcher, terms),
-        ),
-        facets=facet_counts.counts(searcher, matches),
-    )
-
-
-def _ranking(
-    full: matching.Matches, loose: matching.Matches | None, keys: np.ndarray | None
-) -> Callable[[int], list[tuple[int, float | None]]]:
-    """The best ``n`` of a search: the full matches first, then the rest of the loose ones."""
-
-    def ranking(n: int) -> list[tuple[int, float | None]]:
-        ranked = full.top(n, keys)
-        if loose is not None:
-            seen = {docnum for docnum, _ in ranked}
-            ranked += [pair for pair in loose.top(n, keys) if pair[0] not in seen]
-        return ranked[:n]
-
-    return ranking
+        more, found.partial = plan.run(match_all=False)
+        found.relaxed = len(more) > total
+        found.matches = found.matches_some = more  # a superset of the full matches
+    return found
 
 
 def _hits(
@@ -251,12 +297,10 @@ def _hits(
     page: list[tuple[int, float | None]],
     rows: stories.Grouping,
     matches: matching.Matches,
-    pinned: list[int],
-    hidden: set[int],
-    *,
-    scored: bool,
+    plan: _Plan,
 ) -> list[SearchHit]:
     """The results of one page: each row's article with its copies and other versions."""
+    hidden = set(plan.hidden.tolist())
     hits = []
     for docnum, score in page:
         fields = searcher.stored_fields(docnum)
@@ -264,26 +308,15 @@ def _hits(
         hits.append(
             SearchHit.of(
                 fields,
-                score if scored else None,
+                score if plan.keys is None else None,
                 title_html=snippets.title(fields),
                 snippet=snippets.passage(fields),
-                pinned=docnum in pinned,
+                pinned=docnum in plan.pinned,
                 duplicates=tuple(searcher.stored_fields(other)["id"] for other in copies),
                 translations=tuple(stories.translations(searcher, fields, hidden)),
             )
         )
     return hits
-
-
-def _pinnable(
-    searcher: Searcher, ids: tuple[str, ...], allowed: matching.Matches | None
-) -> list[int]:
-    """The pinned articles that exist and pass the request's filters, in the rule's order."""
-    found = rules.docnums(searcher, ids)
-    if allowed is None:
-        return found
-    allowed_set = set(allowed.docnums.tolist())
-    return [docnum for docnum in found if docnum in allowed_set]
 
 
 def _frequency(searcher: Searcher, groups: list[str]) -> Callable[[reader_query.Clause], int]:

@@ -78,6 +78,22 @@ class Grouping:
         return [other for other in same.tolist() if other != docnum]
 
 
+def ranking(
+    full: Matches, loose: Matches | None, keys: np.ndarray | None
+) -> Callable[[int], Ranked]:
+    """The best ``n`` of a search's matches (for :meth:`Grouping.page`): the full matches
+    first, then the rest of the loose ones."""
+
+    def best(n: int) -> Ranked:
+        ranked = full.top(n, keys)
+        if loose is not None:
+            seen = {docnum for docnum, _ in ranked}
+            ranked += [pair for pair in loose.top(n, keys) if pair[0] not in seen]
+        return ranked[:n]
+
+    return best
+
+
 def grouping(searcher: Searcher, by_story: bool) -> Grouping:
     """Rows of copies, and of the versions of a story too when ``by_story``."""
     if "copy_key" not in searcher.schema:

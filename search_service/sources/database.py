@@ -18,8 +18,8 @@ from typing import Any
 
 from ..articles import FIELDS, clean_text, html_to_text, parse_article
 from ..errors import ArticleError, ConfigError, SourceUnavailable
+from .batch import Batch, log
 from .spec import SourceSpec
-from .sync import Batch, log
 
 KEYS = {"url", "url_env", "table", "query", "columns", "deleted", "body_format", "overlap", "batch"}
 # Beyond this many rows in the overlap window, they are applied again rather than remembered

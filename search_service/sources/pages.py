@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArticleError, ConfigError, SourceUnavailable
+from .batch import Batch
 from .extract import EXTRACT_KEYS, Extraction
 from .spec import SourceSpec
-from .sync import Batch
 
 KEYS = {"path", "base_url", "batch"} | EXTRACT_KEYS
 

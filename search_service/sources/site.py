@@ -16,10 +16,10 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..errors import ArticleError, ConfigError, SourceUnavailable
+from .batch import Batch, log
 from .extract import EXTRACT_KEYS, Extraction
 from .fetch import Fetcher, NotFetched, Response
 from .spec import SourceSpec
-from .sync import Batch, log
 
 FETCH_KEYS = {"url", "delay", "timeout", "max_bytes", "include", "exclude", "batch"}
 # This many pages failing one after another means the site is down: stop the pass.

@@ -11,12 +11,11 @@ A source that cannot be read fails alone, and nothing of it is deleted.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from ..articles import Article
 from ..config import Config
@@ -24,45 +23,12 @@ from ..errors import ArticleError, IndexStoreError, IndexUnavailable, SourceUnav
 from ..indexing import writer
 from ..indexing.store import IndexStore
 from . import watermarks
+from .batch import Batch, Reader, log
 from .spec import SourceSpec
 
-log = logging.getLogger("search_service.sources")
-
 
 @dataclass
-class Batch:
-    """What a reader found in one step, and its position once that is applied."""
-
-    position: dict[str, Any]
-    articles: list[Article] = field(default_factory=list)
-    rejected: list[ArticleError] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)  # ids the source has unpublished
-    seen: set[str] = field(default_factory=set)  # ids the source still publishes
-    errors: list[str] = field(default_factory=list)  # records that could not be fetched
-    read: int = 0  # records looked at, for progress
-    total: int | None = None  # records in the whole pass, when the reader knows
-
-
-class Reader(Protocol):
-    """What the sync loop needs of a source."""
-
-    def batches(self, position: dict[str, Any] | None, full: bool) -> Iterator[Batch]:
-        """Changes since ``position`` (None: the first pass); ``full`` reads everything again,
-        keeping only what saves a download (ETags)."""
-        ...
-
-    def gone(self, ids: set[str], position: dict[str, Any]) -> set[str]:
-        """Of ``ids`` (in the index, not seen in a full pass), those the source confirms it
-        no longer publishes; an id it cannot answer for is kept."""
-        ...
-
-    def watermark(self, position: dict[str, Any]) -> Any:
-        """A short description of the position, for /healthz."""
-        ...
-
-
-@dataclass
-class Result:
+class SyncResult:
     """One source's pass, for the summary line and the exit status."""
 
     name: str
@@ -105,6 +71,30 @@ def open_reader(spec: SourceSpec, config: Config) -> Reader:
     return (SitemapReader if spec.kind == "sitemap" else FeedReader)(spec, config.user_agent)
 
 
+@dataclass
+class _Pass:
+    """One pass over one source: where its changes go and what it has done so far."""
+
+    store: IndexStore
+    config: Config
+    name: str
+    reader: Reader
+    owned: set[str]  # ids of this source in the index, widened before a commit, narrowed after
+    state: dict[str, Any]  # the source's saved state (position, watermark, last errors)
+    result: SyncResult
+    report: Report
+
+    def save(self, position: dict[str, Any] | None) -> None:
+        """Record ``position`` as applied, with the build it was applied to."""
+        live = self.store.current()
+        self.state.update(
+            position=position,
+            watermark=self.reader.watermark(position or {}),
+            build=live.id if live is not None else None,
+        )
+        watermarks.save_state(self.store.root, self.name, self.state)
+
+
 def sync_source(
     store: IndexStore,
     config: Config,
@@ -113,62 +103,22 @@ def sync_source(
     full: bool = False,
     report: Report | None = None,
     reader: Reader | None = None,
-) -> Result:
+) -> SyncResult:
     """One pass over one source (``full``: re-read everything and remove what is gone)."""
     report = report or Report()
     started = time.monotonic()
-    result = Result(spec.name, full=full)
-    root = store.root
-    state = watermarks.load_state(root, spec.name)
-    owned = watermarks.load_ids(root, spec.name)
+    result = SyncResult(spec.name, full=full)
+    state = watermarks.load_state(store.root, spec.name)
     state.update(kind=spec.kind, last_started=_now())
-    position = state.get("position")
-    live = store.current()
-    if state.get("build") and (live is None or live.id != state["build"]):
-        # A reindex or rollback replaced the build this source was synced into: what the
-        # position says is applied may not be there, so read the source from the start.
-        log.warning(
-            "source %s: the live build changed since its last sync; reading it all", spec.name
-        )
-        position, owned = None, set()
-    position_at_start = position
-    seen: set[str] = set()
-    removed: set[str] = set()
-    done = 0
+    position, owned = _resume(store, spec.name, state)
     try:
         reader = reader or open_reader(spec, config)
-        first_build = position is None and store.current() is None
-        if first_build:
-            position = _first_build(store, config, spec.name, reader, owned, result, report)
-            live = store.current()
-            state.update(
-                position=position,
-                watermark=reader.watermark(position or {}),
-                build=live.id if live is not None else None,
-            )
-            watermarks.save_state(root, spec.name, state)
-        for batch in () if first_build else reader.batches(position, full):
-            _apply(store, config, spec.name, batch, owned, result, report)
-            seen |= batch.seen
-            removed.update(batch.deleted)
-            position = batch.position
-            live = store.current()
-            state.update(
-                position=position,
-                watermark=reader.watermark(position),
-                build=live.id if live is not None else None,
-            )
-            watermarks.save_state(root, spec.name, state)
-            done += batch.read
-            report.progress(spec.name, done, batch.total)
-        if full and not first_build:  # a first build has nothing of its own to remove
-            candidates = owned - seen - removed
-            gone = reader.gone(candidates, position or {}) if candidates else set()
-            if gone:
-                _apply(
-                    store, config, spec.name, Batch({}, deleted=sorted(gone)), owned, result, report
-                )
-        if full or position_at_start is None:  # a first pass reads everything, too
+        run = _Pass(store, config, spec.name, reader, owned, state, result, report)
+        if position is None and store.current() is None:
+            run.save(_first_build(run))
+        else:
+            _read_changes(run, position, full)
+        if full or position is None:  # a first pass reads everything, too
             state["last_full"] = _now()
     except (SourceUnavailable, IndexStoreError) as exc:  # down, or the lock held too long
         result.failed = str(exc)
@@ -177,35 +127,67 @@ def sync_source(
         report.error(spec.name, str(exc))
         log.warning("source %s failed: %s", spec.name, exc)
     else:
-        state["last_success"] = _now()
-        state["last_success_started"] = state["last_started"]
-        if result.errors or result.rejected:
-            state["last_error"] = f"{_now()} " + (
-                result.errors[-1] if result.errors else f"{result.rejected} record(s) rejected"
-            )
-            state["errors"] = state.get("errors", 0) + len(result.errors)
-        else:
-            state["last_error"] = None
+        _note_success(state, result)
     state["last_counts"] = {
         "added": result.added,
         "updated": result.updated,
         "deleted": result.deleted,
         "rejected": result.rejected,
     }
-    watermarks.save_state(root, spec.name, state)
+    watermarks.save_state(store.root, spec.name, state)
     result.seconds = time.monotonic() - started
     return result
 
 
-def _first_build(
-    store: IndexStore,
-    config: Config,
-    name: str,
-    reader: Reader,
-    owned: set[str],
-    result: Result,
-    report: Report,
-) -> dict[str, Any] | None:
+def _resume(
+    store: IndexStore, name: str, state: dict[str, Any]
+) -> tuple[dict[str, Any] | None, set[str]]:
+    """Where the source's last pass stopped, and the ids it owns in the index."""
+    live = store.current()
+    if state.get("build") and (live is None or live.id != state["build"]):
+        # A reindex or rollback replaced the build this source was synced into: what the
+        # position says is applied may not be there, so read the source from the start.
+        log.warning("source %s: the live build changed since its last sync; reading it all", name)
+        return None, set()
+    return state.get("position"), watermarks.load_ids(store.root, name)
+
+
+def _read_changes(run: _Pass, position: dict[str, Any] | None, full: bool) -> None:
+    """Apply the source's changes batch by batch, saving the position after each; a full pass
+    then deletes what the source owns, did not yield and confirms it no longer publishes."""
+    seen: set[str] = set()
+    removed: set[str] = set()
+    done = 0
+    for batch in run.reader.batches(position, full):
+        _apply(run, batch)
+        seen |= batch.seen
+        removed.update(batch.deleted)
+        position = batch.position
+        run.save(position)
+        done += batch.read
+        run.report.progress(run.name, done, batch.total)
+    if not full:
+        return
+    candidates = run.owned - seen - removed
+    gone = run.reader.gone(candidates, position or {}) if candidates else set()
+    if gone:
+        _apply(run, Batch({}, deleted=sorted(gone)))
+
+
+def _note_success(state: dict[str, Any], result: SyncResult) -> None:
+    """A pass that ran to its end: rejected records and unfetchable pages are still errors."""
+    state["last_success"] = _now()
+    state["last_success_started"] = state["last_started"]
+    if result.errors or result.rejected:
+        state["last_error"] = f"{_now()} " + (
+            result.errors[-1] if result.errors else f"{result.rejected} record(s) rejected"
+        )
+        state["errors"] = state.get("errors", 0) + len(result.errors)
+    else:
+        state["last_error"] = None
+
+
+def _first_build(run: _Pass) -> dict[str, Any] | None:
     """Into an index with no build yet: every batch of the first pass streamed into one full
     build (parallel, as fast as ``reindex``), the position saved only once it is live.
 
@@ -214,6 +196,7 @@ def _first_build(
     applied after the build; one unpublished later in the pass is deleted after it. Returns
     the position after the last batch.
     """
+    store, config, name, report = run.store, run.config, run.name, run.report
     position: dict[str, Any] | None = None
     later: dict[str, Article] = {}
     ids: set[str] = set()
@@ -222,8 +205,8 @@ def _first_build(
 
     def articles() -> Iterator[Article]:
         nonlocal position, done
-        for batch in reader.batches(None, False):
-            _report(name, batch, result, report)
+        for batch in run.reader.batches(None, False):
+            _report(run, batch)
             for article in batch.articles:
                 if article.id in ids:
                     later[article.id] = article
@@ -237,21 +220,21 @@ def _first_build(
             position = batch.position
             done += batch.read
             report.progress(name, done, batch.total)
-        watermarks.save_ids(store.root, name, owned | ids)  # before the build's commit
+        watermarks.save_ids(store.root, name, run.owned | ids)  # before the build's commit
 
     stream = articles()
     first = next(stream, None)
     if first is None:
         return position  # nothing published yet: no build to make
     writer.rebuild(store, _chain(first, stream), config)
-    owned.update(ids)
-    result.added += len(ids) - len(unpublished)
+    run.owned.update(ids)
+    run.result.added += len(ids) - len(unpublished)
     if later:
         writer.add(store, [a for i, a in later.items() if i not in unpublished], config)
     if unpublished:
         writer.delete(store, unpublished, config)
-        owned.difference_update(unpublished)
-        watermarks.save_ids(store.root, name, owned)
+        run.owned.difference_update(unpublished)
+        watermarks.save_ids(store.root, name, run.owned)
     return position
 
 
@@ -260,16 +243,9 @@ def _chain(first: Article, rest: Iterator[Article]) -> Iterator[Article]:
     yield from rest
 
 
-def _apply(
-    store: IndexStore,
-    config: Config,
-    name: str,
-    batch: Batch,
-    owned: set[str],
-    result: Result,
-    report: Report,
-) -> None:
-    _report(name, batch, result, report)
+def _apply(run: _Pass, batch: Batch) -> None:
+    _report(run, batch)
+    store, config, owned, result = run.store, run.config, run.owned, run.result
     # The last version of an id in the batch wins (Whoosh cannot replace a document added by
     # the same writer, so each id is written once).
     articles = list({article.id: article for article in batch.articles}.values())
@@ -278,7 +254,7 @@ def _apply(
     changed = [a for a in articles if a.id not in present or not _same(a, present[a.id])]
     result.unchanged += len(articles) - len(changed)
     if changed:
-        watermarks.save_ids(store.root, name, owned | {article.id for article in articles})
+        watermarks.save_ids(store.root, run.name, owned | {article.id for article in articles})
         writer.add(store, changed, config)
         result.updated += sum(1 for article in changed if article.id in present)
         result.added += sum(1 for article in changed if article.id not in present)
@@ -288,17 +264,17 @@ def _apply(
         result.deleted += summary.deleted
     if gone:
         owned.difference_update(gone)
-        watermarks.save_ids(store.root, name, owned)
+        watermarks.save_ids(store.root, run.name, owned)
 
 
-def _report(name: str, batch: Batch, result: Result, report: Report) -> None:
+def _report(run: _Pass, batch: Batch) -> None:
     """Count and show a batch's rejected records and unfetchable pages."""
     for error in batch.rejected:
-        result.rejected += 1
-        report.reject(error)
+        run.result.rejected += 1
+        run.report.reject(error)
     for message in batch.errors:
-        result.errors.append(message)
-        report.error(name, message)
+        run.result.errors.append(message)
+        run.report.error(run.name, message)
 
 
 def _present(store: IndexStore, ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 import time
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -38,7 +39,7 @@ from ..errors import (
 )
 from ..indexing import jobs, replication, writer
 from ..indexing.journal import Journal, article_from_json, article_to_json
-from ..sources import read_stream
+from ..sources import read_sources, read_stream
 from . import State, bearer, metrics, state
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -182,7 +183,8 @@ def reindex():
     job = jobs.start_reindex(
         current.store,
         current.config,
-        sources,
+        partial(read_sources, sources),
+        len(sources),
         on_reject=lambda error: metrics.REJECTED.labels("reindex").inc(),
     )
     response = jsonify(job)

@@ -14,7 +14,8 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 from ..errors import InvalidEvent, InvalidJson
-from . import querylog, state
+from ..searching import querylog
+from . import state
 from .ops import REQUEST_ID
 
 events = Blueprint("events", __name__, url_prefix="/events")

@@ -20,7 +20,8 @@ import orjson
 from flask import Flask, Response, current_app, g, request
 
 from ..errors import HeaderFieldsTooLarge, TooManyRequests, UriTooLong
-from . import metrics, querylog, state
+from ..searching import querylog
+from . import metrics, state
 from .ratelimit import RateLimiter
 from .server import HEADER_FIELD_LIMIT, SECURITY_HEADERS, request_line_limit
 

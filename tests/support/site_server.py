@@ -16,7 +16,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-SITE = Path(__file__).parent / "site"
+SITE = Path(__file__).resolve().parent.parent / "site"
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".xml": "application/xml",

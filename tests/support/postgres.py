@@ -6,21 +6,16 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from tests.support.processes import free_port
+
 POSTGRES_BIN = Path(os.environ.get("SEARCH_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
 POSTGRES_PASSWORD = "cms-Pa55word-never-shown"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Postgres:
