@@ -16,7 +16,8 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from search_service.articles import Article
-from search_service.indexing.codec import Codec, _FieldWriter
+from search_service.indexing.codec import Codec
+from search_service.indexing.codec.terms import FieldWriter as _FieldWriter
 from search_service.indexing.parallel import ParallelWriter
 from search_service.indexing.schema import build_schema
 from search_service.indexing.segment import BulkSegmentWriter, MemoSegmentWriter

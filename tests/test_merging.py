@@ -15,7 +15,7 @@ import pytest
 
 from search_service import config as settings
 from search_service.indexing import merging, writer
-from search_service.indexing.merging import Policy, plan
+from search_service.indexing.merge_policy import Policy, plan
 from search_service.indexing.store import IndexHandle, IndexStore
 from search_service.searching.searcher import SearchRequest, search
 from search_service.sources import read_sources
@@ -271,12 +271,12 @@ def test_a_merge_waiting_to_swap_goes_before_writers_that_come_after_it(tmp_path
     with store.writing("add"):
         merge = threading.Thread(target=_write, args=(store, "merge", order, True))
         merge.start()
-        wait_for(store._someone_waits_first, 10, "the merge never said it waits")
+        wait_for(store._queue_jumper_waits, 10, "the merge never said it waits")
     _write(store, "add", order, False)  # the lock is free: only the waiting merge holds it back
     merge.join()
     assert order == ["merge", "add"]
 
 
-def _write(store: IndexStore, command: str, order: list[str], first: bool) -> None:
-    with store.writing(command, first=first):
+def _write(store: IndexStore, command: str, order: list[str], jump_queue: bool) -> None:
+    with store.writing(command, jump_queue=jump_queue):
         order.append(command)

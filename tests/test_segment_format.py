@@ -10,7 +10,7 @@ from collections import Counter
 
 from search_service import config as settings
 from search_service.indexing import reading, writer
-from search_service.indexing.codec import _SPELLING
+from search_service.indexing.codec.words import SPELLING as _SPELLING
 from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
 

@@ -1,5 +1,7 @@
-"""Text fields of our own: one that also keeps its words unstemmed (for "did you mean" and
-suggestions), and one that indexes an article's parts with a weight each.
+"""Text fields of our own: words kept unstemmed too, and an article's parts weighted.
+
+One keeps its words unstemmed as well (for "did you mean" and suggestions), the other indexes
+an article's parts with a weight each.
 
 Kept apart from :mod:`.spelling` because the schema (pickled into every build) refers to them.
 """

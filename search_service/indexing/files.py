@@ -1,5 +1,7 @@
-"""Writing the index directory's own files so that a crash or a power cut leaves either the
-old or the new version, never a torn one: fsync, atomic replace, and the time stamps they hold.
+"""The index directory's own files written so that a crash leaves the old or the new, whole.
+
+A crash or a power cut leaves either the old or the new version, never a torn one: fsync,
+atomic replace, and the time stamps they hold.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from a worker answering searches, and it holds the store's write lock only for t
 swaps segments:
 
 1. under ``merge.lock`` (one merge at a time per index directory), read the live build's table
-   of contents and choose the segments to merge (:func:`plan`);
+   of contents and choose the segments to merge (:func:`.merge_policy.plan`);
 2. copy them into one new segment in a staging directory inside the build
    (``.merge-<token>/``: Whoosh's clean-up of unused files skips names starting with a dot, so
    a commit made meanwhile leaves it alone) - no lock held, searches and updates go on;
@@ -20,26 +20,20 @@ swaps segments:
 A merge killed at any point leaves the live table of contents as it was: the staging directory
 (or files moved but never named by a table of contents) is removed by the next merge or commit.
 
-The policy is logarithmic: a segment's tier is ``log(documents, factor)``; when a tier holds
-``factor`` segments, they are merged (with the few of the tiers below) into one, so ``n``
-single adds leave at most ``(factor - 1)`` segments per tier, about
-``(factor - 1) * log(n, factor)`` in all, and each document is copied about
-``log(n, factor)`` times. A merge never makes a segment of more than
-``max_docs`` documents, so the large segments of a full build are not rewritten by updates.
+Which segments a merge takes is :mod:`.merge_policy`'s.
 """
 
 from __future__ import annotations
 
 import argparse
 import fcntl
-import math
 import os
 import secrets
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +48,7 @@ from ..errors import LockTimeout
 from . import counts
 from .codec import Codec
 from .files import fsync_dir
+from .merge_policy import Policy, plan
 from .store import IndexStore, read_toc
 
 MERGE_LOCK = "merge.lock"
@@ -68,18 +63,6 @@ LINGER = 30.0
 POLL = 0.5
 
 
-@dataclass(frozen=True)
-class Policy:
-    """How many segments of one tier make a merge, and the largest segment a merge makes."""
-
-    factor: int = 4
-    max_docs: int = 50_000
-
-    @classmethod
-    def of(cls, config: Any) -> Policy:
-        return cls(factor=config.merge_factor, max_docs=config.merge_max_docs)
-
-
 @dataclass
 class Result:
     """What :func:`merge` did: merges committed, segments before and after, documents copied."""
@@ -91,40 +74,6 @@ class Result:
     expunged: int = 0
     seconds: float = 0.0
     skipped: str = ""
-
-
-def tier(documents: int, factor: int) -> int:
-    return int(math.log(max(documents, 1), factor) + 1e-9)
-
-
-def plan(segments: Sequence[Any], policy: Policy) -> list[Any]:
-    """The segments to merge next (none, or at least two).
-
-    The lowest tier holding ``factor`` segments is merged, together with every segment of the
-    tiers below it, smallest first, up to ``max_docs`` documents. When the merge keeps up, the
-    tiers below hold fewer than ``factor`` segments each and add little; when commits came
-    faster than merges, everything that piled up is copied once, in one merge, rather than
-    tier by tier. A segment is placed by its live documents, so one whose documents were
-    mostly replaced or deleted sinks to a lower tier and its deleted documents are dropped.
-    """
-    tiers: dict[int, list[Any]] = {}
-    for segment in segments:
-        tiers.setdefault(tier(segment.doc_count(), policy.factor), []).append(segment)
-    below: list[Any] = []
-    for level in sorted(tiers):
-        below += tiers[level]
-        if len(tiers[level]) < policy.factor:
-            continue
-        chosen: list[Any] = []
-        documents = 0
-        for segment in sorted(below, key=lambda s: s.doc_count()):
-            if documents + segment.doc_count() > policy.max_docs:
-                break
-            chosen.append(segment)
-            documents += segment.doc_count()
-        if len(chosen) >= policy.factor:
-            return chosen
-    return []
 
 
 def merge(
@@ -273,7 +222,7 @@ def _commit(
     """Swap ``chosen`` for ``merged`` in the live table of contents; returns the number of
     segments left, or None when the build is no longer live or a chosen segment is gone."""
     try:
-        with store.writing("merge", first=True):
+        with store.writing("merge", jump_queue=True):
             live = store.current()
             if live is None or live.path != path:
                 return None  # a reindex or rollback switched builds meanwhile

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 
-from . import codec
+from .codec import postings as block_format
+from .codec.terms import table_fields
 
 _POINTER = struct.Struct("!Iq")  # a hash table slot: the key's hash, the key's position
 _LENGTHS = struct.Struct("!ii")  # before each key: its length and its value's length
@@ -66,7 +67,7 @@ class _Files:
         if self.usable:
             self.hash = _HASHES[table.hashtype]
             self.tables = table.tables
-            self.fields = codec.table_fields(terms)
+            self.fields = table_fields(terms)
 
     def knows(self, field: str) -> bool:
         """Whether the terms table can answer for ``field``: it has terms of it."""
@@ -144,7 +145,7 @@ class TermPostings:
             first, last = np.searchsorted(where, [start, stop])
             if first == last:
                 continue
-            values = pickle.loads(codec._unpack(packed))
+            values = pickle.loads(block_format.unpack(packed))
             found.extend(values[i - start] for i in where[first:last].tolist())
         return found
 
@@ -179,7 +180,7 @@ def doc_frequency(reader: Any, field: str, text: bytes) -> int:
 
 
 def _through_whoosh(reader: Any, field: str, text: bytes) -> TermPostings | None:
-    matcher = codec.postings(reader, field, text)
+    matcher = block_format.term_postings(reader, field, text)
     if matcher is None:
         return None
     ids, weights, blocks, count = [], [], [], 0
@@ -204,9 +205,9 @@ def _postings(ids: list, weights: list, blocks: list) -> TermPostings:
 
 
 def _read(data: bytes) -> TermPostings:
-    """Parse a term's blocks as :class:`.codec.LeafMatcher` reads them: after the header, per
-    block its size (negative for the last), its pickled statistics, then the packed arrays
-    (see :func:`.codec._block_arrays`) and values."""
+    """Parse a term's blocks as :class:`.codec.postings.LeafMatcher` reads them: after the
+    header, per block its size (negative for the last), its pickled statistics, then the
+    packed arrays (see :func:`.codec.postings.block_arrays`) and values."""
     if data[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"postings start with {data[:4]!r}, not a block header")
     arrays, blocks = [], []
@@ -216,10 +217,10 @@ def _read(data: bytes) -> TermPostings:
         start = position + _INT.size
         end = start + abs(size)
         at = _past_statistics(data, start)
-        (length,) = codec._LENGTH.unpack_from(data, at)
-        at += codec._LENGTH.size
-        raw = codec._unpack(data[at : at + length])
-        id_type, weight_type = codec._DTYPES[chr(raw[0])], codec._DTYPES[chr(raw[1])]
+        (length,) = block_format.LENGTH.unpack_from(data, at)
+        at += block_format.LENGTH.size
+        raw = block_format.unpack(data[at : at + length])
+        id_type, weight_type = block_format.DTYPES[chr(raw[0])], block_format.DTYPES[chr(raw[1])]
         size_ids = (len(raw) - 2) // (id_type.itemsize + weight_type.itemsize)
         arrays.append((raw, id_type, weight_type, size_ids))
         blocks.append((count, count + size_ids, data[at + length : end]))
@@ -263,7 +264,11 @@ def _block(
 
 
 def _float_weights(weights: np.ndarray, weight_type: np.dtype) -> np.ndarray:
-    return weights if weight_type == codec._WEIGHTS else (weights / 2).astype(codec._WEIGHTS)
+    return (
+        weights
+        if weight_type == block_format.WEIGHTS
+        else (weights / 2).astype(block_format.WEIGHTS)
+    )
 
 
 # Pickle opcodes of the statistics tuple: a number's opcode and how many bytes follow it.

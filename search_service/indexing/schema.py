@@ -23,7 +23,7 @@ from .fields import DateColumn, KeyColumn, Parts, SpelledText, WeightedText
 # Bump when a change needs a full reindex; a build records the version it was made with, and
 # a build of a version not in READABLE_VERSIONS is not served (see store.IndexStore.open_current).
 # 6: spelling words as word lists, stored fields compressed against a dictionary, the
-# publication time a column only (see codec.py); a version-5 build's segments are read as
+# publication time a column only (see the codec package); a version-5 build's segments are read as
 # they were written, so it is still served.
 # 7: the story (stored and indexed) and the copy and story keys (columns, see stories.py);
 # builds of 5 and 6 are served without grouping copies or language versions.

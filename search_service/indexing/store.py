@@ -1,5 +1,6 @@
-"""Where builds live on disk, the atomic switch between them, the writer lock, and the
-per-process handle that follows the live build.
+"""Builds on disk, the atomic switch between them, the writer lock, the per-process handle.
+
+The per-process handle follows the live build.
 
 Layout under the index directory::
 
@@ -124,7 +125,7 @@ class IndexStore:
     # Writing ---------------------------------------------------------------------------
 
     @contextmanager
-    def writing(self, command: str, *, first: bool = False) -> Iterator[None]:
+    def writing(self, command: str, *, jump_queue: bool = False) -> Iterator[None]:
         """Hold the write lock; a second writer waits up to ``lock_timeout`` then fails.
 
         The lock is an flock on an open file, so the kernel releases it when its holder dies:
@@ -133,15 +134,16 @@ class IndexStore:
 
         Waiters poll, so under back-to-back commits (a CMS sending updates as fast as they
         commit) a waiter can lose every race for the lock. A writer that must not starve
-        (``first``: the background merge's brief swap) says it is waiting by holding
-        :data:`WAITING_FILE`, and other writers hold back while it does.
+        (``jump_queue``: the background merge's brief swap) says it is waiting by holding
+        :data:`WAITING_FILE`, and writers that arrive while it waits hold back: it goes
+        before them.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / LOCK_FILE, "a+") as handle, self._waiting(first):
+        with open(self.root / LOCK_FILE, "a+") as handle, self._waiting(jump_queue):
             deadline = time.monotonic() + self.lock_timeout
             while True:
                 try:
-                    if not first and self._someone_waits_first():
+                    if not jump_queue and self._queue_jumper_waits():
                         raise BlockingIOError
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
@@ -167,18 +169,18 @@ class IndexStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
-    def _waiting(self, first: bool) -> Iterator[None]:
-        if not first:
+    def _waiting(self, jump_queue: bool) -> Iterator[None]:
+        if not jump_queue:
             yield
             return
         with open(self.root / WAITING_FILE, "a+") as waiting:
-            fcntl.flock(waiting, fcntl.LOCK_EX)  # one first-come writer at a time
+            fcntl.flock(waiting, fcntl.LOCK_EX)  # one queue jumper at a time
             try:
                 yield
             finally:
                 fcntl.flock(waiting, fcntl.LOCK_UN)
 
-    def _someone_waits_first(self) -> bool:
+    def _queue_jumper_waits(self) -> bool:
         try:
             with open(self.root / WAITING_FILE, "rb") as waiting:
                 try:

@@ -25,6 +25,7 @@ from ..errors import ArticleError, BuildFailed
 from . import counts, merging, stories
 from .codec import Codec
 from .journal import Entry, Journal, article_from_json
+from .merge_policy import Policy, plan
 from .parallel import ParallelWriter
 from .schema import (
     FOLD_PREFIX,
@@ -259,8 +260,8 @@ def _merge_if_due(store: IndexStore, segments: list[Any], config: Config | None)
     ``segments`` made a merge due (and none is running); never waits for it."""
     if config is None or config.merge != "background":
         return
-    policy = merging.Policy.of(config)
-    if merging.plan(segments, policy):
+    policy = Policy.of(config)
+    if plan(segments, policy):
         merging.start(store, policy)
 
 
