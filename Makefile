@@ -15,11 +15,13 @@ run: $(VENV)/.installed
 ## Set up with the test tools and run the whole test suite (what .ci/run calls)
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check search_service tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check search_service tests bench
 	$(BIN)/ruff format --check search_service tests bench
+	$(BIN)/lint-imports
 
 ## Refresh the page's catalogs from the templates and code: new texts arrive untranslated in
 ## every search_service/translations/<lang>/LC_MESSAGES/messages.po
@@ -38,7 +40,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-# The test extras on top (pytest, ruff, Playwright, schemathesis, hypothesis).
+# The test extras on top (pytest, ruff, import-linter, Playwright, schemathesis, hypothesis).
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@

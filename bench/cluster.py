@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from search_service.errors import ArticleError  # noqa: E402
 from search_service.indexing.journal import article_to_json  # noqa: E402
-from search_service.indexing.replication import read_state  # noqa: E402
+from search_service.replication.health import read_state  # noqa: E402
 from search_service.sources import read_sources  # noqa: E402
 from tests.support.cluster import Cluster, Readers  # noqa: E402
 from tests.support.processes import children  # noqa: E402

@@ -33,8 +33,9 @@ from typing import Any
 
 from search_service import config as settings
 from search_service import create_app
-from search_service.indexing import counts, writer
+from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
+from search_service.indexing.vocabulary import counting
 from search_service.sources import read_sources
 
 
@@ -77,10 +78,10 @@ def build(corpora: Path, total: int, index_dir: Path) -> None:
 
 @contextmanager
 def timing_counts() -> Iterator[list[dict[str, float]]]:
-    """Wall-clock and CPU seconds of each ``counts.write_missing`` the writer runs (the
+    """Wall-clock and CPU seconds of each ``counting.write_missing`` the writer runs (the
     counting a build or an update adds), its forked processes' CPU included."""
     spent: list[dict[str, float]] = []
-    original = counts.write_missing
+    original = counting.write_missing
 
     def timed(ix: Any) -> int:
         started, cpu = time.perf_counter(), _cpu()
@@ -89,11 +90,11 @@ def timing_counts() -> Iterator[list[dict[str, float]]]:
         finally:
             spent.append({"wall": time.perf_counter() - started, "cpu": _cpu() - cpu})
 
-    counts.write_missing = timed
+    counting.write_missing = timed
     try:
         yield spent
     finally:
-        counts.write_missing = original
+        counting.write_missing = original
 
 
 def _cpu() -> float:

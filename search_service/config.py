@@ -36,13 +36,6 @@ def _lowercase(value: str) -> str:
     return value.lower()
 
 
-def _positive_float(value: str) -> float:
-    number = float(value)
-    if number <= 0:
-        raise ValueError("must be greater than zero")
-    return number
-
-
 def _rate_limits(value: str) -> str:
     """A rate limit such as ``20/second;600/minute``, checked when the settings load rather
     than on the first request."""
@@ -52,36 +45,8 @@ def _rate_limits(value: str) -> str:
     return value
 
 
-def _non_negative_float(value: str) -> float:
-    number = float(value)
-    if number < 0:
-        raise ValueError("must be zero or more")
-    return number
-
-
-def _share(value: str) -> float:
-    number = float(value)
-    if not 0 <= number <= 1:
-        raise ValueError("must be between 0 and 1")
-    return number
-
-
 def _origins(value: str) -> tuple[str, ...]:
     return tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number <= 0:
-        raise ValueError("must be greater than zero")
-    return number
-
-
-def _non_negative_int(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be zero or more")
-    return number
 
 
 def _choice(*choices: str) -> Callable[[str], str]:
@@ -95,13 +60,39 @@ def _choice(*choices: str) -> Callable[[str], str]:
 
 
 def _at_least(minimum: int) -> Callable[[str], int]:
+    message = {0: "must be zero or more", 1: "must be greater than zero"}.get(
+        minimum, f"must be {minimum} or more"
+    )
+
     def parse(value: str) -> int:
         number = int(value)
         if number < minimum:
-            raise ValueError(f"must be {minimum} or more")
+            raise ValueError(message)
         return number
 
     return parse
+
+
+def _from_zero(*, positive: bool = False, most: float | None = None) -> Callable[[str], float]:
+    """Seconds, a share or a factor: never negative, above zero if ``positive``, at most
+    ``most``."""
+
+    def parse(value: str) -> float:
+        number = float(value)
+        if most is not None and not 0 <= number <= most:
+            raise ValueError(f"must be between 0 and {most:g}")
+        if number < 0 or (positive and number == 0):
+            raise ValueError("must be greater than zero" if positive else "must be zero or more")
+        return number
+
+    return parse
+
+
+_positive_int = _at_least(1)
+_non_negative_int = _at_least(0)
+_positive_float = _from_zero(positive=True)
+_non_negative_float = _from_zero()
+_share = _from_zero(most=1)
 
 
 def setting(

@@ -41,7 +41,7 @@ SearchServiceError
 
 The Flask app turns werkzeug's HTTP errors into these classes
 (``web/__init__.py``), and gunicorn's own error pages use them too (``web/server.py``), so a
-client never sees a code that is not declared here. README.md, "Error codes", lists them all.
+client never sees a code that is not declared here. docs/errors.md lists them all.
 """
 
 from __future__ import annotations

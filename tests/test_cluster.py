@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from search_service.indexing import replication
+from search_service.replication.copying import STAGING
 from tests.support.cluster import Cluster, Readers
 from tests.support.corpus import write_jsonl
 from tests.support.processes import process_env
@@ -117,7 +117,7 @@ def test_killed_follower_processes_are_routed_around_and_catch_up(cluster):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        staging = cluster.index_dir(0) / "builds" / replication.STAGING
+        staging = cluster.index_dir(0) / "builds" / STAGING
         deadline = time.monotonic() + 60
         while not any(part.stat().st_size for part in staging.glob("*.part")):
             assert slow.poll() is None and time.monotonic() < deadline

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from search_service import create_app
+from search_service.indexing.vocabulary.lexicon import Lexicon
 from search_service.sources import SAMPLE_CORPUS
-from search_service.suggestions.vocabulary import Lexicon
 
 SAMPLE = [json.loads(line) for line in SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()]
 

@@ -198,8 +198,8 @@ def test_an_update_reads_only_the_new_segment_into_the_suggest_vocabulary(search
     from search_service import config as settings
     from search_service.indexing import writer
     from search_service.indexing.store import IndexHandle, IndexStore
+    from search_service.indexing.vocabulary.cache import VOCABULARIES
     from search_service.sources import read_sources
-    from search_service.suggestions.suggest import VOCABULARIES
     from tests.support.corpus import write_jsonl
 
     # Enough articles that Whoosh keeps the build's segment rather than merging it with the
@@ -294,24 +294,24 @@ def test_keystrokes_after_the_first_reuse_the_words_and_phrases_read_for_the_bui
     """What keeps /suggest fast as a reader types (bench/suggest.py measures how fast): a
     build's words and phrases were counted when it was written; a worker maps them in once
     per segment, counts nothing, and reads nothing again on later keystrokes."""
-    from search_service.indexing import counts
+    from search_service.indexing.vocabulary import counting, vocabfile
 
     reads: list[str] = []
-    load, count_group = counts.load, counts.count_group
+    load, count_group = vocabfile.load, counting.count_group
 
     def loading(leaf):
         reads.append(f"load {leaf.segment().segment_id()}")
         return load(leaf)
 
-    def counting(leaf, group):
+    def counting_group(leaf, group):
         reads.append(f"count {group}")
         return count_group(leaf, group)
 
     client = search_client(
         [{"id": "p", "lang": "en", "title": "Parliament passes the harbour budget", "body": "x"}]
     )
-    monkeypatch.setattr(counts, "load", loading)
-    monkeypatch.setattr(counts, "count_group", counting)
+    monkeypatch.setattr(vocabfile, "load", loading)
+    monkeypatch.setattr(counting, "count_group", counting_group)
     assert _suggest(client.http, "p", lang="en")
     first = list(reads)
     assert first and all(read.startswith("load ") for read in first)

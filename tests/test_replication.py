@@ -20,8 +20,11 @@ import pytest
 
 from search_service import config as settings
 from search_service import create_app
-from search_service.indexing import replication, writer
+from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
+from search_service.replication import health
+from search_service.replication import manifest as manifests
+from search_service.replication.copying import STAGING
 from search_service.sources.watermarks import save_state
 from tests.support.corpus import write_jsonl
 from tests.support.processes import BIN, process_env
@@ -149,7 +152,7 @@ def files_of(index_dir: Path) -> dict[str, bytes]:
 
 
 def leader_files(index_dir: Path) -> dict[str, bytes]:
-    manifest = replication.manifest(IndexStore(index_dir))
+    manifest = manifests.manifest(IndexStore(index_dir))
     build = IndexStore(index_dir).current()
     return {e["name"]: (build.path / e["name"]).read_bytes() for e in manifest["files"]}
 
@@ -197,7 +200,7 @@ def test_a_follower_killed_mid_transfer_keeps_its_build_and_resumes(
     assert cli("add", more, "--index-dir", leader_index).returncode == 0
 
     slow = follow(replica, leader, "--limit-rate", "40000", popen=True)
-    staging = replica / "builds" / replication.STAGING
+    staging = replica / "builds" / STAGING
     deadline = time.monotonic() + 30
     while not any(p.stat().st_size > 0 for p in staging.glob("*.part")):
         assert time.monotonic() < deadline and slow.poll() is None, "no transfer started"
@@ -290,7 +293,7 @@ def test_a_follower_never_switches_to_a_file_that_keeps_failing_its_checksum(
         "failed its check 2 times" in result.stderr and "live build is unchanged" in result.stderr
     )
     assert IndexStore(replica).current() == serving
-    assert not (replica / "builds" / replication.STAGING / "build.json").exists()
+    assert not (replica / "builds" / STAGING / "build.json").exists()
 
 
 def test_a_follower_refuses_admin_writes_naming_its_leader(sample_index):
@@ -312,7 +315,7 @@ def test_a_follower_refuses_admin_writes_naming_its_leader(sample_index):
 
 def test_follower_health_reports_its_lag_and_503_past_the_maximum(sample_index):
     now = time.time()
-    replication.write_state(
+    health.write_state(
         sample_index,
         "http://leader:8000",
         {"build": "b1", "generation": 7, "committed": now - 50},
@@ -333,19 +336,19 @@ def test_follower_health_reports_its_lag_and_503_past_the_maximum(sample_index):
             lagging.get_json()["status"] == "lagging"
             and "behind its leader" in lagging.get_json()["message"]
         )
-        replication.write_state(sample_index, "http://leader:8000", None, error="unreachable")
+        health.write_state(sample_index, "http://leader:8000", None, error="unreachable")
         down = create_app({"index_dir": sample_index}).test_client().get("/healthz").get_json()
         assert down["replication"]["leader_reachable"] is False  # still serving: 200
         assert down["replication"]["error"] == "unreachable"
     finally:
-        (sample_index / replication.STATE_FILE).unlink()
+        (sample_index / health.STATE_FILE).unlink()
 
 
 def test_a_follower_whose_leader_is_unreachable_keeps_its_build_and_says_so(leader_index, tmp_path):
     replica = tmp_path / "follower"
     result = follow(replica, "http://127.0.0.1:9")
     assert result.returncode == 1 and "unreachable" in result.stderr
-    state = replication.read_state(replica)
+    state = health.read_state(replica)
     assert state["error"] and "unreachable" in state["error"]
     assert IndexStore(replica).current() is None
 

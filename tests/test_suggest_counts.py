@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from search_service import config as settings
-from search_service.indexing import counts, writer
+from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
+from search_service.indexing.vocabulary import cache, counting, vocabfile
 from search_service.sources import read_sources
-from search_service.suggestions import vocabulary
 from tests.support.corpus import PHRASE_ARTICLES as ARTICLES
 from tests.support.corpus import SearchClient, article, write_jsonl
 
@@ -31,13 +31,13 @@ def _answers(index_dir) -> list[list[dict]]:
 
 
 def _vocab_files(index_dir) -> list:
-    return sorted(IndexStore(index_dir).current().path.glob(f"*{counts.EXTENSION}"))
+    return sorted(IndexStore(index_dir).current().path.glob(f"*{vocabfile.EXTENSION}"))
 
 
 @pytest.fixture
 def fresh(monkeypatch):
     """No segment read by an earlier test stays in this process's memory."""
-    monkeypatch.setattr(vocabulary.VOCABULARIES, "_segments", {})
+    monkeypatch.setattr(cache.VOCABULARIES, "_segments", {})
 
 
 def test_a_build_without_stored_counts_answers_as_one_with_them(make_index, fresh, monkeypatch):
@@ -50,11 +50,11 @@ def test_a_build_without_stored_counts_answers_as_one_with_them(make_index, fres
 
     for path in _vocab_files(index_dir):
         path.unlink()
-    monkeypatch.setattr(vocabulary.VOCABULARIES, "_segments", {})
+    monkeypatch.setattr(cache.VOCABULARIES, "_segments", {})
     counted: list[str] = []
-    count_group = counts.count_group
+    count_group = counting.count_group
     monkeypatch.setattr(
-        counts, "count_group", lambda leaf, g: counted.append(g) or count_group(leaf, g)
+        counting, "count_group", lambda leaf, g: counted.append(g) or count_group(leaf, g)
     )
     assert _answers(index_dir) == stored
     assert {"en", "ru", "az"} <= set(counted)
@@ -64,7 +64,7 @@ def test_a_stored_table_reads_back_as_written(make_index):
     _, ix = IndexStore(make_index(ARTICLES)).open_current()
     with ix.reader() as reader:
         (leaf, _), *_ = reader.leaf_readers()
-        stored, counted = counts.load(leaf), counts.count_segment(leaf)
+        stored, counted = vocabfile.load(leaf), counting.count_segment(leaf)
     assert stored is not None and set(stored) == set(counted)
     for group, mine in counted.items():
         theirs = stored[group]
@@ -139,8 +139,8 @@ def test_a_file_cut_short_is_not_trusted(make_index):
     _, ix = IndexStore(index_dir).open_current()
     with ix.reader() as reader:
         (leaf, _), *_ = reader.leaf_readers()
-        assert counts.load(leaf) is not None
+        assert vocabfile.load(leaf) is not None
         path.write_bytes(whole[: len(whole) // 2])
-        assert counts.load(leaf) is None
+        assert vocabfile.load(leaf) is None
         path.write_bytes(b"")
-        assert counts.load(leaf) is None
+        assert vocabfile.load(leaf) is None

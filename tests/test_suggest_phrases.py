@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from search_service.indexing import counts as phrases
 from search_service.indexing.store import IndexStore
+from search_service.indexing.vocabulary import phrases
 from tests.support.corpus import PHRASE_ARTICLES as ARTICLES
 from tests.support.corpus import article
 

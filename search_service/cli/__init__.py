@@ -13,7 +13,7 @@ def main() -> None:
     """Build, update, inspect and query the search index.
 
     Every command takes --index-dir; settings come from SEARCH_* environment variables
-    (see the README).
+    (see docs/settings.md).
     """
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 import click
 
 from ..errors import SearchServiceError
-from ..indexing import replication
+from ..replication.client import Leader
+from ..replication.copying import FollowResult
+from ..replication.follow import follow_once
+from ..replication.health import write_state
 from .context import Context, index_dir_option, run
 
 
@@ -48,18 +51,18 @@ def follow(
         raise click.UsageError("give LEADER_URL or set SEARCH_LEADER_URL")
     if not context.config.replication_token:
         raise click.UsageError("set SEARCH_REPLICATION_TOKEN to the leader's replication token")
-    leader = replication.Leader(url, context.config.replication_token, rate=limit_rate)
+    leader = Leader(url, context.config.replication_token, rate=limit_rate)
 
     def report(message: str) -> None:
         click.echo(message, err=True)
 
-    def once() -> replication.SyncResult:
+    def once() -> FollowResult:
         try:
-            result = replication.sync(context.store, leader, report)
+            result = follow_once(context.store, leader, report)
         except SearchServiceError as exc:
-            replication.write_state(context.store.root, leader.url, None, error=str(exc))
+            write_state(context.store.root, leader.url, None, error=str(exc))
             raise
-        _say_synced(result, quiet=every is not None)
+        _say_followed(result, quiet=every is not None)
         return result
 
     if every is None:
@@ -75,7 +78,7 @@ def follow(
         time.sleep(max(every - (time.monotonic() - started), 0.0))
 
 
-def _say_synced(result: replication.SyncResult, *, quiet: bool) -> None:
+def _say_followed(result: FollowResult, *, quiet: bool) -> None:
     if not result.changed:
         if not quiet:
             click.echo(f"Up to date: build {result.build} ({result.documents} documents).")

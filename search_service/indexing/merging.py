@@ -45,11 +45,11 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from ..errors import LockTimeout
-from . import counts
 from .codec import Codec
 from .files import fsync_dir
 from .merge_policy import Policy, plan
 from .store import IndexStore, read_toc
+from .vocabulary import counting
 
 MERGE_LOCK = "merge.lock"
 STAGING_PREFIX = ".merge-"
@@ -174,7 +174,7 @@ def _write_merged(
         if not writer.is_closed:
             writer.cancel()
         raise
-    counts.write_missing(target)  # its words and phrases, moved in with its other files
+    counting.write_missing(target)  # its words and phrases, moved in with its other files
     (merged,) = target._segments()
     return merged, docmaps
 

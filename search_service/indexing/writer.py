@@ -22,7 +22,7 @@ from ..analysis import GENERIC, detect_language
 from ..articles import Article, local_date
 from ..config import Config
 from ..errors import ArticleError, BuildFailed
-from . import counts, merging, stories
+from . import merging, stories
 from .codec import Codec
 from .journal import Entry, Journal, article_from_json
 from .merge_policy import Policy, plan
@@ -38,6 +38,7 @@ from .schema import (
 )
 from .segment import BulkSegmentWriter, MemoSegmentWriter
 from .store import IndexStore, read_toc
+from .vocabulary import counting
 
 # The sorting pool of incremental writes (a full build keeps its postings its own way, see
 # segment.BulkSegmentWriter).
@@ -129,7 +130,7 @@ def rebuild(
             # Updates accepted by the admin API while this build was being written.
             pending = Journal(store.root).pending()
             expected = summary.indexed + replay(ix, pending, config)
-            counts.write_missing(ix)
+            counting.write_missing(ix)
             build = store.activate(
                 build_id,
                 partial,
@@ -198,7 +199,7 @@ def add(
                 f"{summary.rejected} record(s) rejected under --strict; nothing was written"
             )
         segments = _commit(writer, config)
-        counts.write_missing(ix)
+        counting.write_missing(ix)
     _merge_if_due(store, segments, config)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
@@ -226,7 +227,7 @@ def delete(store: IndexStore, ids: Iterable[str], config: Config | None = None) 
             writer.cancel()
             raise
         segments = _commit(writer, config)
-        counts.write_missing(ix)
+        counting.write_missing(ix)
     _merge_if_due(store, segments, config)
     summary.build_id, summary.committed = build.id, True
     summary.seconds = time.monotonic() - started
@@ -321,7 +322,7 @@ def replay(ix: Any, entries: list[Entry], config: Config) -> int:
     except BaseException:
         writer.cancel()  # a failed commit must not keep Whoosh's own lock on the live build
         raise
-    counts.write_missing(ix)
+    counting.write_missing(ix)
     return delta
 
 

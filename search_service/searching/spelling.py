@@ -1,9 +1,9 @@
 """\"Did you mean …?\": corrections for query words that are rare or absent in the index.
 
 Candidates come from the index's own vocabulary, per language: the unstemmed words of its
-articles (:mod:`.vocabulary`, the same words suggestions complete), searched in memory for
-words within one or two edits. A word is only corrected when it matches none of the results
-and a candidate is clearly more frequent.
+articles (:mod:`~search_service.indexing.vocabulary`, the same words suggestions complete),
+searched in memory for words within one or two edits. A word is only corrected when it matches
+none of the results and a candidate is clearly more frequent.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from whoosh.searching import Searcher
 
 from ..analysis.memo import query_terms
 from ..indexing.schema import FOLD_PREFIX, text_field
-from ..suggestions.vocabulary import VOCABULARIES
+from ..indexing.vocabulary.cache import VOCABULARIES
 from . import matching
 from . import query as reader_query
 

@@ -1,6 +1,7 @@
 """As-you-type suggestions: completions of the reader's last (possibly partial) word and
-frequent phrases from the index's own vocabulary (:mod:`.vocabulary`), and the titles of
-articles that match what is typed so far.
+frequent phrases from the index's own vocabulary
+(:mod:`~search_service.indexing.vocabulary`), and the titles of articles that match what is
+typed so far.
 
 Matching ignores case and diacritics (``qarabag`` finds ``Qarabağ``, ``baki`` finds
 ``Bakı``); a keystroke costs binary searches in memory plus one small title query.
@@ -19,10 +20,11 @@ from whoosh.searching import Searcher
 from ..analysis import GENERIC, TURKIC
 from ..analysis.filters import normalize, search_key
 from ..analysis.memo import query_terms
-from ..indexing.counts import MAX_WORDS
 from ..indexing.schema import TITLE_PREFIX, group_for, language_groups, text_field
+from ..indexing.vocabulary.cache import VOCABULARIES
+from ..indexing.vocabulary.lexicon import Vocabulary
+from ..indexing.vocabulary.phrases import MAX_WORDS
 from ..searching import matching, scoring
-from .vocabulary import VOCABULARIES, Vocabulary
 
 # Completions of the partial word that title matching considers: enough to cover what the
 # reader probably means, few enough that the title query reads only a few posting lists.

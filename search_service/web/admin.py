@@ -37,8 +37,9 @@ from ..errors import (
     ReindexNotConfigured,
     ReindexRunning,
 )
-from ..indexing import jobs, replication, writer
+from ..indexing import jobs, writer
 from ..indexing.journal import Journal, article_from_json, article_to_json
+from ..replication.health import leader_of
 from ..sources import read_sources, read_stream
 from . import State, bearer, metrics, state
 
@@ -70,7 +71,7 @@ def check_write() -> None:
     copy: it is refused, naming where to send it. Bodies are bounded before they are read."""
     settings = state().config
     if request.method not in ("GET", "HEAD"):
-        leader = replication.leader_of(state().store.root, settings.leader_url)
+        leader = leader_of(state().store.root, settings.leader_url)
         if leader:
             raise FollowerReadOnly(
                 f"this instance is a follower of {leader} and copies its builds: send admin "

@@ -14,7 +14,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from ..errors import BadParameter, FollowerLagging, MissingQuery, NotFound, QueryTooLong
-from ..indexing import replication
+from ..replication.health import health as replication_health
 from ..searching.searcher import SORTS, SearchRequest, SearchResponse, search, settings_options
 from ..sources.watermarks import all_states
 from ..suggestions.related import related
@@ -106,7 +106,7 @@ def health_view():
             for name, source in synced.items()
         }
     settings = state().config
-    follower = replication.health(state().store.root, settings.leader_url)
+    follower = replication_health(state().store.root, settings.leader_url)
     if follower is None:
         return jsonify(body)
     body["replication"] = follower

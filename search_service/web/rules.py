@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, jsonify, request
 
 from ..errors import FollowerReadOnly, InvalidJson, RuleNotFound
-from ..indexing import replication
+from ..replication.health import leader_of
 from ..searching import rules
 from . import bearer, state
 
@@ -22,7 +22,7 @@ def check_write() -> None:
     settings = state().config
     request.max_content_length = settings.admin_max_body
     if request.method in ("PUT", "DELETE"):
-        leader = replication.leader_of(state().store.root, settings.leader_url)
+        leader = leader_of(state().store.root, settings.leader_url)
         if leader:
             raise FollowerReadOnly(
                 f"this instance is a follower of {leader} and copies its rules: send "

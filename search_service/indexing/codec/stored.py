@@ -13,7 +13,7 @@ them.
 but asks the file system again, for every posting, about a field that has none: the unstemmed
 spelling fields (:mod:`..fields`), whose postings are most of a build's. A rebuild of 5,000
 articles made 472,000 ``stat`` calls there, about a tenth of its time. Builds record the codec
-they were written with, so readers of them get the fix too.
+they were written with, so a build of any age is read through this cache.
 """
 
 from __future__ import annotations

@@ -45,6 +45,8 @@ ADMIN_ERRORS = _errors(
     _404="The admin API is disabled (SEARCH_ADMIN_TOKEN unset), or no such job.",
     _413="The body is over SEARCH_ADMIN_MAX_BODY or the batch over its size limit.",
 )
+ARTICLE_BODY = {"required": True, "content": {"application/json": {"schema": ref("Article")}}}
+QUEUED = _json("Queued: durable, applied when the lock frees.", ref("WriteResult"))
 # Replication: its own bearer token; 404 for every request while SEARCH_REPLICATION_TOKEN is unset.
 REPLICATION = {"security": [{"replication": []}], "tags": ["replication"]}
 REPLICATION_ERRORS = _errors(
@@ -149,13 +151,10 @@ PATHS: dict[str, Any] = {
         "put": {
             **ADMIN,
             "summary": "Insert or replace one article",
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": ref("Article")}},
-            },
+            "requestBody": ARTICLE_BODY,
             "responses": {
                 "200": _json("Applied: searchable now.", ref("WriteResult")),
-                "202": _json("Queued: durable, applied when the lock frees.", ref("WriteResult")),
+                "202": QUEUED,
                 **_errors(_400="The body is not JSON."),
                 "422": _json("The article is invalid, with the reason.", ref("Rejected")),
                 **ADMIN_ERRORS,
@@ -167,13 +166,10 @@ PATHS: dict[str, Any] = {
             "summary": "Change some fields of one article, keeping the others",
             "description": "The fields sent replace the article's (null clears one); the "
             "merged article is validated as a whole. PUT replaces the whole article.",
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": ref("Article")}},
-            },
+            "requestBody": ARTICLE_BODY,
             "responses": {
                 "200": _json("Applied: searchable now.", ref("WriteResult")),
-                "202": _json("Queued: durable, applied when the lock frees.", ref("WriteResult")),
+                "202": QUEUED,
                 **_errors(_400="The body is not a JSON object."),
                 "422": _json("The merged article is invalid, with the reason.", ref("Rejected")),
                 **ADMIN_ERRORS,
@@ -185,7 +181,7 @@ PATHS: dict[str, Any] = {
             "summary": "Delete one article",
             "responses": {
                 "200": _json("Applied: gone from search now.", ref("WriteResult")),
-                "202": _json("Queued: durable, applied when the lock frees.", ref("WriteResult")),
+                "202": QUEUED,
                 **ADMIN_ERRORS,
                 **NO_INDEX,
             },
@@ -204,7 +200,7 @@ PATHS: dict[str, Any] = {
             },
             "responses": {
                 "200": _json("Applied; rejected records listed.", ref("WriteResult")),
-                "202": _json("Queued: durable, applied when the lock frees.", ref("WriteResult")),
+                "202": QUEUED,
                 **_errors(_400="The body is not a JSON array or JSON Lines."),
                 "422": _json("No record is valid; the reason for each.", ref("Rejected")),
                 **ADMIN_ERRORS,

@@ -42,7 +42,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "error": {
                 "enum": list(dict.fromkeys(kind.code for kind in api_errors())),
-                "description": "A stable machine code (README.md, Error codes).",
+                "description": "A stable machine code (docs/errors.md).",
             },
             "message": STR,
         },
@@ -158,7 +158,7 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Manifest": {
         "type": "object",
-        "description": "The leader's live build, file by file (see the README).",
+        "description": "The leader's live build, file by file (see docs/http-api.md).",
         "required": ["format", "build", "generation", "schema_version", "documents", "files"],
         "properties": {
             "format": INT,
@@ -178,7 +178,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Article": {
         "type": "object",
-        "description": "One article, as one line of the JSON Lines input (see the README).",
+        "description": "One article, as one line of the JSON Lines input (see docs/articles.md).",
         "properties": {
             **{name: NULLABLE_STR for name in ARTICLE_TEXT_FIELDS},
             "tags": {"type": ["array", "null"], "items": STR},

@@ -1,31 +1,22 @@
-"""The index's own words and frequent phrases, per language: what suggestions complete and
-what "did you mean" corrects towards.
+"""Completions, near words and exact look-ups over the vocabulary's tables.
 
-They are counted per index segment when the segment is written and stored beside it
-(:mod:`~search_service.indexing.counts`); here each segment's tables are mapped into memory on
-first use (milliseconds, and the pages are shared by every worker), kept while the segment is
-live, and combined across the segments of the live build. A segment without stored counts (a
-build from an older version) is counted here instead, once per segment and process.
-Each table is sorted by :func:`~search_service.analysis.filters.search_key` (case and
-diacritics removed), so a prefix costs a binary search.
+A :class:`Lexicon` reads one segment's table, a :class:`Vocabulary` adds up a build's.
+rapidfuzz finds the near words ("did you mean"); each table is sorted by folded form, so a
+prefix costs a binary search.
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
-import threading
 from collections.abc import Callable
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from whoosh.reading import IndexReader
-from whoosh.searching import Searcher
 
-from ..analysis.filters import search_key
-from ..indexing import counts
-from ..indexing.counts import GroupCounts, LivePhrases, Table
+from ...analysis.filters import search_key
+from .tables import Table
 
 # Past the last key starting with a prefix (as UTF-8, which orders as the code points do).
 _LAST = "\U0010ffff".encode()
@@ -136,79 +127,3 @@ class Vocabulary:
     def exact(self, word: str) -> str | None:
         found = [best for lexicon in self.lexicons if (best := lexicon.same_key(word))]
         return max(found)[1] if found else None
-
-
-class _Segment:
-    """One segment's words and phrases per language group: its stored counts, mapped, or
-    counted here for a segment written without them."""
-
-    def __init__(self, leaf: IndexReader) -> None:
-        self.stored = counts.load(leaf)
-        self._groups: dict[str, GroupCounts] = {}
-        self._words: dict[str, Lexicon] = {}
-        # group → (deleted articles seen, counts without them, their lexicon)
-        self._phrases: dict[str, tuple[int, LivePhrases, Lexicon]] = {}
-
-    def _counts(self, leaf: IndexReader, group: str) -> GroupCounts:
-        found = self._groups.get(group)
-        if found is None:
-            if self.stored is not None and group in self.stored:
-                found = self.stored[group]
-            else:
-                found = counts.count_group(leaf, group)
-            self._groups[group] = found
-        return found
-
-    def words(self, leaf: IndexReader, group: str) -> Lexicon:
-        found = self._words.get(group)
-        if found is None:
-            found = self._words[group] = Lexicon.of(self._counts(leaf, group).words)
-        return found
-
-    def phrases(self, leaf: IndexReader, group: str) -> Lexicon:
-        deleted = leaf.segment().deleted_count()
-        known = self._phrases.get(group)
-        if known is None or known[0] != deleted:
-            live = known[1] if known else LivePhrases(self._counts(leaf, group))
-            live.update(leaf, group)
-            known = (deleted, live, Lexicon.of(live.counts.phrases, live.scaled()))
-            self._phrases[group] = known
-        return known[2]
-
-
-class _Vocabularies:
-    """The word and phrase lexicons of the live index, per segment: a segment's are read once
-    per process (and its phrases corrected when articles of it are deleted)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._segments: dict[str, _Segment] = {}  # by segment id; only the live ones are kept
-
-    def _leaves(self, searcher: Searcher) -> list[tuple[_Segment, IndexReader]]:
-        leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
-        ids = [leaf.segment().segment_id() for leaf in leaves]
-        for segment_id, leaf in zip(ids, leaves, strict=True):
-            if segment_id not in self._segments:
-                self._segments[segment_id] = _Segment(leaf)
-        for stale in set(self._segments) - set(ids):
-            del self._segments[stale]
-        return [(self._segments[i], leaf) for i, leaf in zip(ids, leaves, strict=True)]
-
-    def get(self, searcher: Searcher, group: str) -> Vocabulary:
-        """The group's words."""
-        with self._lock:
-            return Vocabulary(
-                [segment.words(leaf, group) for segment, leaf in self._leaves(searcher)]
-            )
-
-    def phrases(self, searcher: Searcher, group: str) -> Vocabulary:
-        """The group's frequent phrases."""
-        with self._lock:
-            return Vocabulary(
-                [segment.phrases(leaf, group) for segment, leaf in self._leaves(searcher)],
-                same=str.lower,
-                least=counts.MIN_DOCUMENTS,
-            )
-
-
-VOCABULARIES = _Vocabularies()
