@@ -159,7 +159,7 @@ class DatabaseReader:
             value = row[column]
             if value is None:
                 continue
-            if article_field == "id" and isinstance(value, int | float):
+            if article_field in ("id", "story") and isinstance(value, int | float):
                 value = str(value)
             elif isinstance(value, datetime | date):
                 value = value.isoformat()
