@@ -33,6 +33,7 @@ FIELDS = (
     "author",
     "published",
     "updated",
+    "story",
 )
 TEXT_FIELDS = ("title", "lead", "body", "url", "category", "author")
 MAX_ID_LENGTH = 200
@@ -74,6 +75,8 @@ class Article:
     published_text: str = ""
     updated: datetime | None = None
     updated_text: str = ""
+    # Shared by the versions of one story in different languages (a CMS's translation group).
+    story: str = ""
     lang_detected: bool = field(default=False, compare=False)
 
 
@@ -116,6 +119,9 @@ def _parse_fields(record: Mapping[str, Any], article_id: str) -> Article:
             f"field 'lang' must be an ISO 639-1 code such as 'en', got {written_lang!r}"
         )
     _check_url(text["url"])
+    story = _string(record, "story")
+    if len(story) > MAX_ID_LENGTH:
+        raise ArticleError(f"field 'story' is longer than {MAX_ID_LENGTH} characters")
     published, published_text = _timestamp(record, "published")
     updated, updated_text = _timestamp(record, "updated")
     return Article(
@@ -126,6 +132,7 @@ def _parse_fields(record: Mapping[str, Any], article_id: str) -> Article:
         published_text=published_text,
         updated=updated,
         updated_text=updated_text,
+        story=story,
         **text,
     )
 

@@ -311,6 +311,13 @@ class Config:
         "from and larger than `SEARCH_RATELIMIT`, which `/search` and the page at `/` share.",
         _rate_limits,
     )
+    click_ratelimit: str = setting(
+        "SEARCH_CLICK_RATELIMIT",
+        "120/minute",
+        "Per-client rate limit of `POST /events/click` (a reader opens a result or two per "
+        "search), a budget of its own so clicks never use up a reader's searches.",
+        _rate_limits,
+    )
     trusted_proxies: int = setting(
         "SEARCH_TRUSTED_PROXIES",
         "0",

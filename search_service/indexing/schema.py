@@ -18,15 +18,17 @@ from datetime import date
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ..analysis import GENERIC, analyzer_for, folded_analyzer_for
-from .fields import DateColumn, Parts, SpelledText, WeightedText
+from .fields import DateColumn, KeyColumn, Parts, SpelledText, WeightedText
 
 # Bump when a change needs a full reindex; a build records the version it was made with, and
 # a build of a version not in READABLE_VERSIONS is not served (see store.IndexStore.open_current).
 # 6: spelling words as word lists, stored fields compressed against a dictionary, the
 # publication time a column only (see the codec package); a version-5 build's segments are read as
 # they were written, so it is still served.
-SCHEMA_VERSION = 6
-READABLE_VERSIONS = (5, 6)
+# 7: the story (stored and indexed) and the copy and story keys (columns, see stories.py);
+# builds of 5 and 6 are served without grouping copies or language versions.
+SCHEMA_VERSION = 7
+READABLE_VERSIONS = (5, 6, 7)
 # The weight of each part's words in the text field (a title word counts three times).
 FIELD_BOOSTS = {"title": 3.0, "lead": 1.5, "body": 1.0}
 TEXT_PARTS = tuple(FIELD_BOOSTS)
@@ -59,6 +61,9 @@ def build_schema(languages: Iterable[str]) -> Schema:
         updated=STORED(),
         published_at=DateColumn(sortable=True),
         published_day=NUMERIC(int, bits=32, sortable=True),
+        story=ID(stored=True),
+        copy_key=KeyColumn(),
+        story_key=KeyColumn(),
     )
     for group in (*languages, GENERIC):
         analyzer = analyzer_for(group)

@@ -233,7 +233,7 @@ class DatabaseReader:
                 value = rows.text(value, column)
             elif isinstance(value, list | tuple):
                 value = [rows.text(v, column) if isinstance(v, bytes) else v for v in value]
-            if article_field == "id" and isinstance(value, int | float):
+            if article_field in ("id", "story") and isinstance(value, int | float):
                 value = str(value)
             elif isinstance(value, datetime | date):
                 value = value.isoformat()
