@@ -81,6 +81,7 @@ TERMS = [
     (4, "Caspian", "post_tag"),
     (5, "en", "language"),
     (6, "ru", "language"),
+    (7, "pll_ferry", "post_translations"),  # Polylang's translation group of posts 10 and 11
 ]
 CONTENT = (
     "<!-- wp:paragraph --><p>Two new ferries join the Caspian route &amp; fares fall.</p>"
@@ -133,27 +134,32 @@ class WordPress:
     def connect(self):
         return self.postgres.connect(self.database, autocommit=True)
 
-    def add(self, values: dict[str, Any], lang: str = "en", terms: tuple[int, ...] = ()) -> None:
+    def add(
+        self, values: dict[str, Any], lang: str = "en", terms: tuple[int, ...] = (), story: int = 0
+    ) -> None:
         with self.connect() as conn:
             names = ", ".join(values)
             marks = ", ".join(["%s"] * len(values))
             conn.execute(f"INSERT INTO wp_posts ({names}) VALUES ({marks})", list(values.values()))
             number = values["ID"]
-            self.language(conn, number, lang)
+            self.language(conn, number, lang, story or number)
             for term in terms:
                 conn.execute("INSERT INTO wp_term_relationships VALUES (%s, %s, 0)", (number, term))
 
-    def language(self, conn, number: int, lang: str) -> None:
-        """Where each plugin keeps a post's language: WPML its own table, Polylang a term."""
+    def language(self, conn, number: int, lang: str, story: int) -> None:
+        """Where each plugin keeps a post's language and translation group: WPML its own
+        table, Polylang terms."""
         if self.recipe == "wpml":
             conn.execute(
                 "INSERT INTO wp_icl_translations (element_type, element_id, trid, language_code) "
                 "VALUES ('post_post', %s, %s, %s)",
-                (number, number, lang),
+                (number, story, lang),
             )
-        else:
-            term = next(term_id for term_id, name, _ in TERMS if name == lang)
-            conn.execute("INSERT INTO wp_term_relationships VALUES (%s, %s, 0)", (number, term))
+            return
+        term = next(term_id for term_id, name, _ in TERMS if name == lang)
+        conn.execute("INSERT INTO wp_term_relationships VALUES (%s, %s, 0)", (number, term))
+        if story != number:
+            conn.execute("INSERT INTO wp_term_relationships VALUES (%s, %s, 0)", (number, story))
 
     def sync(self, *args: str) -> Any:
         result = CliRunner().invoke(
@@ -175,8 +181,9 @@ def test_the_wordpress_recipe_indexes_published_posts_as_readers_see_them(
     postgres, tmp_path, recipe
 ):
     site = WordPress(postgres, tmp_path, recipe)
-    site.add(post(10), terms=(1, 2, 3, 4))
-    site.add(post(11, post_name="parom"), lang="ru", terms=(1,))
+    group = 10 if recipe == "wpml" else 7  # the translation group of 10 and its Russian 11
+    site.add(post(10), terms=(1, 2, 3, 4), story=group)
+    site.add(post(11, post_name="parom"), lang="ru", terms=(1,), story=group)
     site.add(post(12, post_status="draft", post_date_gmt="0001-01-01"))
     site.add(post(13, post_status="private"))
     site.add(post(14, post_status="trash"))
@@ -199,6 +206,7 @@ def test_the_wordpress_recipe_indexes_published_posts_as_readers_see_them(
     assert story["url"] == "https://news.example.org/2025/03/ferry-story-10/"
     assert indexed["11"]["url"] == "https://news.example.org/ru/2025/03/parom/"
     assert indexed["11"]["lang"] == "ru" and indexed["11"]["category"] == "Transport"
+    assert indexed["10"]["story"] == indexed["11"]["story"] == str(group)
 
     # Trashed, and another post scheduled two seconds ahead: gone, then published on time.
     with site.connect() as conn:
