@@ -102,6 +102,7 @@ def health_view():
                 "watermark": source.get("watermark"),
                 "last_success": source.get("last_success"),
                 "last_error": source.get("last_error"),
+                "rows_ahead": source.get("ahead", 0),
             }
             for name, source in synced.items()
         }

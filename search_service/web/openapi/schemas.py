@@ -154,6 +154,12 @@ SCHEMAS: dict[str, Any] = {
             },
             "last_success": NULLABLE_STR,
             "last_error": NULLABLE_STR,
+            "rows_ahead": {
+                **INT,
+                "description": "Records of the last pass stamped after the source's own clock "
+                "(scheduled posts, or a clock running ahead): applied, the watermark held at "
+                "the clock, read again each pass until their time.",
+            },
         }
     ),
     "Manifest": {
