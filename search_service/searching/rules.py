@@ -40,7 +40,8 @@ MAX_IDS = 50
 MAX_QUERY = 200
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 LANG = re.compile(r"^[a-z]{2,3}$")
-ID = re.compile(r"^\S{1,200}$")
+# An article id as the index keeps it: no blanks at its ends, no control characters.
+ID = re.compile(r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,198}[^\s\x00-\x1f\x7f])?$")
 FIELDS = ("query", "lang", "pin", "hide", "starts", "ends")
 
 
@@ -103,7 +104,9 @@ def parse(name: str, body: Any) -> Rule:
 
 
 def _ids(body: Mapping[str, Any], field: str) -> tuple[str, ...]:
-    ids = body.get(field) or []
+    ids = body.get(field)
+    if ids is None:
+        return ()
     if not isinstance(ids, list) or not all(isinstance(i, str) and ID.match(i) for i in ids):
         raise InvalidRule(f"{field!r} is a list of article ids", field=field)
     if len(ids) > MAX_IDS:
