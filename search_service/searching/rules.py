@@ -29,6 +29,7 @@ from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
 from ..analysis.memo import query_terms
+from ..articles import ID_FORM
 from ..errors import InvalidRule
 from ..indexing.files import write_atomic
 from ..indexing.schema import FOLD_PREFIX, group_for, language_groups, text_field
@@ -40,8 +41,6 @@ MAX_IDS = 50
 MAX_QUERY = 200
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 LANG = re.compile(r"^[a-z]{2,3}$")
-# An article id as the index keeps it: no blanks at its ends, no control characters.
-ID = re.compile(r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,198}[^\s\x00-\x1f\x7f])?$")
 FIELDS = ("query", "lang", "pin", "hide", "starts", "ends")
 
 
@@ -107,7 +106,7 @@ def _ids(body: Mapping[str, Any], field: str) -> tuple[str, ...]:
     ids = body.get(field)
     if ids is None:
         return ()
-    if not isinstance(ids, list) or not all(isinstance(i, str) and ID.match(i) for i in ids):
+    if not isinstance(ids, list) or not all(isinstance(i, str) and ID_FORM.match(i) for i in ids):
         raise InvalidRule(f"{field!r} is a list of article ids", field=field)
     if len(ids) > MAX_IDS:
         raise InvalidRule(f"{field!r} holds at most {MAX_IDS} ids", field=field)
