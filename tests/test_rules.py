@@ -192,6 +192,18 @@ def test_the_cli_sets_lists_and_deletes_rules(index_dir, runner):
     assert runner.invoke(main, ["rules", "delete", "budget", *where]).exit_code == 1
 
 
+@pytest.mark.parametrize("text", ["[{bad", '[{"query": "x"}]', '[{"name": "a", "lang": "xx-yy"}]'])
+def test_a_rules_file_edited_into_something_else_is_named_not_blamed_on_the_request(
+    index_dir, client, runner, text
+):
+    (index_dir / "rules.json").write_text(text, encoding="utf-8")
+    listed = runner.invoke(main, ["rules", "list", "--index-dir", str(index_dir)])
+    assert listed.exit_code == 1 and "rules.json: not a list of rules" in listed.output
+    assert "Traceback" not in listed.output
+    searched = client.get("/search", query_string={"q": "budget"})
+    assert searched.status_code == 500 and searched.get_json()["error"] == "internal_error"
+
+
 @pytest.mark.parametrize(
     ("ui", "label"),
     [("en", "Editor's pick"), ("ru", "Выбор редакции"), ("az", "Redaksiyanın seçimi")],

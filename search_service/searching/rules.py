@@ -30,7 +30,7 @@ from whoosh.searching import Searcher
 
 from ..analysis.memo import query_terms
 from ..articles import ID_FORM
-from ..errors import InvalidRule
+from ..errors import ConfigError, InvalidRule
 from ..indexing.files import write_atomic
 from ..indexing.schema import FOLD_PREFIX, group_for, language_groups, text_field
 from .matching import Matches
@@ -237,8 +237,16 @@ def load(root: Path) -> RuleBook:
 
 
 def _read(path: Path, version: Hashable) -> RuleBook:
-    records = json.loads(path.read_text(encoding="utf-8"))
-    rules = tuple(sorted((parse(r["name"], r) for r in records), key=lambda rule: rule.name))
+    """The file's rules; :class:`ConfigError` names the file when it was edited into something
+    else (a rule's own fault there is the file's, not the request's that read it)."""
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+        rules = tuple(
+            sorted((parse(str(r["name"]), r) for r in records), key=lambda rule: rule.name)
+        )
+    except (ValueError, KeyError, TypeError, InvalidRule) as exc:
+        reason = exc.message if isinstance(exc, InvalidRule) else f"{type(exc).__name__}: {exc}"
+        raise ConfigError(f"{path}: not a list of rules ({reason}); fix or remove it") from None
     moments = sorted(m for rule in rules for m in (rule.starts, rule.ends) if m is not None)
     return RuleBook(rules, version, tuple(moments))
 
