@@ -188,6 +188,8 @@ def test_the_cli_sets_lists_and_deletes_rules(index_dir, runner):
         main, ["rules", "set", "x", "--query", "q", "--pin", "a", "--starts", "soon", *where]
     )
     assert bad.exit_code == 2 and "--starts" in bad.output
+    unnamed = runner.invoke(main, ["rules", "set", "a b", "--query", "q", "--pin", "a", *where])
+    assert unnamed.exit_code == 2 and "Invalid value for NAME" in unnamed.output
     assert runner.invoke(main, ["rules", "delete", "budget", *where]).exit_code == 0
     assert runner.invoke(main, ["rules", "delete", "budget", *where]).exit_code == 1
 

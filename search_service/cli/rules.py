@@ -68,7 +68,9 @@ def rules_set(name: str, index_dir: Path | None, **fields: Any) -> None:
     try:
         rule = editorial_rules.parse(name, body)
     except InvalidRule as exc:
-        raise click.BadParameter(exc.message, param_hint=f"--{exc.extra['field']}") from None
+        field = exc.extra["field"]
+        hint = "NAME" if field == "name" else f"--{field}"
+        raise click.BadParameter(exc.message, param_hint=hint) from None
     new = run(partial(editorial_rules.put, Context(index_dir).config.index_dir, rule))
     click.echo(f"{'Added' if new else 'Replaced'} rule {name!r}.")
 
