@@ -37,6 +37,11 @@ FIELDS = (
 )
 TEXT_FIELDS = ("title", "lead", "body", "url", "category", "author")
 MAX_ID_LENGTH = 200
+# An id as validation leaves it (what a reference to an article, such as a click or an
+# editor's pin, must look like to name one): no blanks at its ends, no control characters.
+ID_FORM = re.compile(
+    rf"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{{0,{MAX_ID_LENGTH - 2}}}[^\s\x00-\x1f\x7f])?$"
+)
 URL_SCHEMES = ("http", "https")
 
 _LANG_CODE = re.compile(r"^[a-z]{2,3}$")

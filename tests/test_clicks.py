@@ -65,6 +65,7 @@ def test_a_click_is_recorded_without_the_client_address(client, log):
         ({"search_id": "a b", "id": "x", "position": 1}, 422, "search_id"),
         ({"search_id": "abc", "id": "", "position": 1}, 422, "id"),
         ({"search_id": "abc", "id": "x" * 201, "position": 1}, 422, "id"),
+        ({"search_id": "abc", "id": "x\n\u0000", "position": 1}, 422, "id"),
         ({"search_id": "abc", "id": "x", "position": 1, "ip": "1.2.3.4"}, 422, "ip"),
         ([1, 2], 422, "body"),
     ],

@@ -141,6 +141,10 @@ def test_rules_are_listed_read_and_deleted(client):
         ({"query": "", "pin": ["a"]}, "query"),
         ({"query": "x", "pin": [f"id{n}" for n in range(51)]}, "pin"),
         ({"query": "x", "hide": "a"}, "hide"),
+        ({"query": "x", "pin": "", "hide": ["a"]}, "pin"),
+        ({"query": "x", "pin": ["a"], "hide": 0}, "hide"),
+        ({"query": "x", "pin": ["a\u001b[2J"]}, "pin"),
+        ({"query": "x", "pin": [" a"]}, "pin"),
         ({"query": "x", "pin": ["a"], "lang": "English"}, "lang"),
         ({"query": "x", "pin": ["a"], "hide": ["a"]}, "hide"),
     ],
@@ -184,8 +188,22 @@ def test_the_cli_sets_lists_and_deletes_rules(index_dir, runner):
         main, ["rules", "set", "x", "--query", "q", "--pin", "a", "--starts", "soon", *where]
     )
     assert bad.exit_code == 2 and "--starts" in bad.output
+    unnamed = runner.invoke(main, ["rules", "set", "a b", "--query", "q", "--pin", "a", *where])
+    assert unnamed.exit_code == 2 and "Invalid value for NAME" in unnamed.output
     assert runner.invoke(main, ["rules", "delete", "budget", *where]).exit_code == 0
     assert runner.invoke(main, ["rules", "delete", "budget", *where]).exit_code == 1
+
+
+@pytest.mark.parametrize("text", ["[{bad", '[{"query": "x"}]', '[{"name": "a", "lang": "xx-yy"}]'])
+def test_a_rules_file_edited_into_something_else_is_named_not_blamed_on_the_request(
+    index_dir, client, runner, text
+):
+    (index_dir / "rules.json").write_text(text, encoding="utf-8")
+    listed = runner.invoke(main, ["rules", "list", "--index-dir", str(index_dir)])
+    assert listed.exit_code == 1 and "rules.json: not a list of rules" in listed.output
+    assert "Traceback" not in listed.output
+    searched = client.get("/search", query_string={"q": "budget"})
+    assert searched.status_code == 500 and searched.get_json()["error"] == "internal_error"
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import click
 
 from ..errors import InvalidRule
 from ..searching import rules as editorial_rules
-from .context import Context, index_dir_option
+from .context import Context, index_dir_option, run
 from .progress import printable
 
 
@@ -35,7 +36,7 @@ def rules_list(as_json: bool, index_dir: Path | None) -> None:
     Example:
         search-service rules list --json
     """
-    book = editorial_rules.load(Context(index_dir).config.index_dir)
+    book = run(partial(editorial_rules.load, Context(index_dir).config.index_dir))
     if as_json:
         click.echo(json.dumps([rule.as_dict() for rule in book.rules], ensure_ascii=False))
         return
@@ -67,8 +68,10 @@ def rules_set(name: str, index_dir: Path | None, **fields: Any) -> None:
     try:
         rule = editorial_rules.parse(name, body)
     except InvalidRule as exc:
-        raise click.BadParameter(exc.message, param_hint=f"--{exc.extra['field']}") from None
-    new = editorial_rules.put(Context(index_dir).config.index_dir, rule)
+        field = exc.extra["field"]
+        hint = "NAME" if field == "name" else f"--{field}"
+        raise click.BadParameter(exc.message, param_hint=hint) from None
+    new = run(partial(editorial_rules.put, Context(index_dir).config.index_dir, rule))
     click.echo(f"{'Added' if new else 'Replaced'} rule {name!r}.")
 
 
@@ -82,7 +85,7 @@ def rules_delete(name: str, index_dir: Path | None) -> None:
     Example:
         search-service rules delete election
     """
-    if not editorial_rules.delete(Context(index_dir).config.index_dir, name):
+    if not run(partial(editorial_rules.delete, Context(index_dir).config.index_dir, name)):
         click.echo(f"No rule named {name!r}.", err=True)
         raise SystemExit(1)
     click.echo(f"Deleted rule {name!r}.")

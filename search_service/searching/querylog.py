@@ -78,11 +78,14 @@ def report(log: Path, since: timedelta, top: int = 10, now: datetime | None = No
             try:
                 entry = json.loads(line)
                 moment = datetime.fromisoformat(entry["ts"])
+                if moment.tzinfo is None:  # not written here: its time cannot be compared
+                    raise ValueError(entry["ts"])
                 if entry.get("event") == "click":
                     click = (str(entry["search_id"]), int(entry["position"]))
                 else:
                     query = " ".join(str(entry["q"]).split()).casefold()
-            except (ValueError, KeyError, TypeError):
+                    took_ms = float(entry.get("took_ms") or 0)
+            except (ValueError, KeyError, TypeError, AttributeError):
                 skipped += 1
                 continue
             if moment < cutoff:
@@ -90,7 +93,7 @@ def report(log: Path, since: timedelta, top: int = 10, now: datetime | None = No
             if entry.get("event") == "click":
                 clicks.append(click)
             else:
-                searched.add(query, entry)
+                searched.add(query, entry, took_ms)
     return {
         "since": cutoff.isoformat(timespec="seconds"),
         **searched.summary(clicks, top),
@@ -108,7 +111,7 @@ class _Searches:
         self.query_of: dict[str, str] = {}  # search id → query
         self.slowest: list[dict[str, Any]] = []
 
-    def add(self, query: str, entry: dict[str, Any]) -> None:
+    def add(self, query: str, entry: dict[str, Any], took_ms: float) -> None:
         self.counts[query] += 1
         if entry.get("total") == 0:
             self.zero[query] += 1
@@ -116,9 +119,7 @@ class _Searches:
             self.found[query] += 1
         if entry.get("request_id"):
             self.query_of[str(entry["request_id"])] = query
-        self.slowest.append(
-            {"q": entry["q"], "took_ms": entry.get("took_ms", 0), "ts": entry["ts"]}
-        )
+        self.slowest.append({"q": entry["q"], "took_ms": took_ms, "ts": entry["ts"]})
 
     def summary(self, clicks: list[tuple[str, int]], top: int) -> dict[str, Any]:
         clicked: Counter[str] = Counter()
@@ -142,7 +143,7 @@ class _Searches:
             }
 
         unclicked = Counter({q: n for q, n in self.found.items() if not clicked[q]})
-        self.slowest.sort(key=lambda item: -float(item["took_ms"] or 0))
+        self.slowest.sort(key=lambda item: -item["took_ms"])
         return {
             "searches": sum(self.counts.values()),
             "distinct_queries": len(self.counts),

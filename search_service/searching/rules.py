@@ -29,7 +29,8 @@ from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
 from ..analysis.memo import query_terms
-from ..errors import InvalidRule
+from ..articles import ID_FORM
+from ..errors import ConfigError, InvalidRule
 from ..indexing.files import write_atomic
 from ..indexing.schema import FOLD_PREFIX, group_for, language_groups, text_field
 from .matching import Matches
@@ -40,7 +41,6 @@ MAX_IDS = 50
 MAX_QUERY = 200
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 LANG = re.compile(r"^[a-z]{2,3}$")
-ID = re.compile(r"^\S{1,200}$")
 FIELDS = ("query", "lang", "pin", "hide", "starts", "ends")
 
 
@@ -103,8 +103,10 @@ def parse(name: str, body: Any) -> Rule:
 
 
 def _ids(body: Mapping[str, Any], field: str) -> tuple[str, ...]:
-    ids = body.get(field) or []
-    if not isinstance(ids, list) or not all(isinstance(i, str) and ID.match(i) for i in ids):
+    ids = body.get(field)
+    if ids is None:
+        return ()
+    if not isinstance(ids, list) or not all(isinstance(i, str) and ID_FORM.match(i) for i in ids):
         raise InvalidRule(f"{field!r} is a list of article ids", field=field)
     if len(ids) > MAX_IDS:
         raise InvalidRule(f"{field!r} holds at most {MAX_IDS} ids", field=field)
@@ -235,8 +237,16 @@ def load(root: Path) -> RuleBook:
 
 
 def _read(path: Path, version: Hashable) -> RuleBook:
-    records = json.loads(path.read_text(encoding="utf-8"))
-    rules = tuple(sorted((parse(r["name"], r) for r in records), key=lambda rule: rule.name))
+    """The file's rules; :class:`ConfigError` names the file when it was edited into something
+    else (a rule's own fault there is the file's, not the request's that read it)."""
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+        rules = tuple(
+            sorted((parse(str(r["name"]), r) for r in records), key=lambda rule: rule.name)
+        )
+    except (ValueError, KeyError, TypeError, InvalidRule) as exc:
+        reason = exc.message if isinstance(exc, InvalidRule) else f"{type(exc).__name__}: {exc}"
+        raise ConfigError(f"{path}: not a list of rules ({reason}); fix or remove it") from None
     moments = sorted(m for rule in rules for m in (rule.starts, rule.ends) if m is not None)
     return RuleBook(rules, version, tuple(moments))
 

@@ -255,8 +255,8 @@ class DatabaseReader:
 
         live = f" WHERE NOT COALESCE({self._quote(self.deleted)}, FALSE)" if self.deleted else ""
         sql = text(f"SELECT {self._id} FROM {self._source}{live}")
-        rows = self._run(lambda conn: conn.execute(sql))
-        published = {str(row[self.columns["id"]]) for row in rows}
+        found = self._run(lambda conn: conn.execute(sql))
+        published = {str(row[self.columns["id"]]) for row in found}
         return ids - published
 
     def watermark(self, position: dict[str, Any]) -> dict[str, Any]:
@@ -278,8 +278,8 @@ class DatabaseReader:
 
         where = f" WHERE {self._updated} >= :u" if start is not None else ""
         sql = text(f"SELECT COUNT(*) AS n FROM {self._source}{where}")
-        rows = self._run(lambda conn: conn.execute(sql, {"u": start} if start else {}))
-        return int(rows[0]["n"])
+        found = self._run(lambda conn: conn.execute(sql, {"u": start} if start else {}))
+        return int(found[0]["n"])
 
     def _run(self, execute) -> list[Mapping[str, Any]]:
         """Run one statement on a fresh connection, retrying while the database is down."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
+from ..articles import ID_FORM, MAX_ID_LENGTH
 from ..errors import InvalidEvent, InvalidJson
 from ..searching import querylog
 from . import state
@@ -22,7 +23,6 @@ events = Blueprint("events", __name__, url_prefix="/events")
 
 # {"search_id": 64 characters, "id": 200, "position": a few digits} and JSON's punctuation.
 MAX_BODY = 1024
-MAX_ID = 200
 
 
 @events.post("/click")
@@ -51,8 +51,12 @@ def _click(body: bytes) -> tuple[str, str, int]:
     search_id, article_id, position = event.get("search_id"), event.get("id"), event.get("position")
     if not isinstance(search_id, str) or not REQUEST_ID.match(search_id):
         raise InvalidEvent("'search_id' is the search_id of a /search answer", field="search_id")
-    if not isinstance(article_id, str) or not 0 < len(article_id) <= MAX_ID:
-        raise InvalidEvent(f"'id' is an article id of 1 to {MAX_ID} characters", field="id")
+    if not isinstance(article_id, str) or not ID_FORM.match(article_id):
+        raise InvalidEvent(
+            f"'id' is an article id: 1 to {MAX_ID_LENGTH} characters, no control characters "
+            "and no blanks at its ends",
+            field="id",
+        )
     window = state().config.max_results_window
     if type(position) is not int or not 1 <= position <= window:
         raise InvalidEvent(f"'position' is a whole number from 1 to {window}", field="position")

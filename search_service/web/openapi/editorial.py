@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...articles import ID_FORM, MAX_ID_LENGTH
 from ...searching import rules
+from ..ops import REQUEST_ID
 from .paths import ADMIN, ADMIN_ERRORS, ERROR, RATE_LIMITED, _errors, _json, _param
 from .schemas import INT, STR, object_schema, ref
 
 RULE_NAME = _param(
     "name", "The rule's name.", {**STR, "pattern": rules.NAME.pattern}, where="path", required=True
 )
-IDS = {"type": "array", "items": {**STR, "pattern": rules.ID.pattern}, "maxItems": rules.MAX_IDS}
+IDS = {"type": "array", "items": {**STR, "pattern": ID_FORM.pattern}, "maxItems": rules.MAX_IDS}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 RULE = {
     "query": {**STR, "minLength": 1, "maxLength": rules.MAX_QUERY, "pattern": "\\S"},
@@ -29,8 +31,8 @@ SCHEMAS: dict[str, Any] = {
     "Rules": object_schema({"rules": {"type": "array", "items": ref("Rule")}}),
     "Click": object_schema(
         {
-            "search_id": {**STR, "pattern": "^[A-Za-z0-9._-]{1,64}$"},
-            "id": {**STR, "minLength": 1, "maxLength": 200},
+            "search_id": {**STR, "pattern": REQUEST_ID.pattern},
+            "id": {**STR, "maxLength": MAX_ID_LENGTH, "pattern": ID_FORM.pattern},
             "position": {**INT, "minimum": 1, "maximum": 10000},
         }
     ),
