@@ -147,6 +147,7 @@ def test_rules_are_listed_read_and_deleted(client):
         ({"query": "x", "pin": [" a"]}, "pin"),
         ({"query": "x", "pin": ["a"], "lang": "English"}, "lang"),
         ({"query": "x", "pin": ["a"], "hide": ["a"]}, "hide"),
+        ({"query": "— !", "pin": ["a"]}, "query"),
     ],
 )
 def test_an_invalid_rule_is_refused_naming_the_field(client, rule, field):
@@ -190,6 +191,8 @@ def test_the_cli_sets_lists_and_deletes_rules(index_dir, runner):
     assert bad.exit_code == 2 and "--starts" in bad.output
     unnamed = runner.invoke(main, ["rules", "set", "a b", "--query", "q", "--pin", "a", *where])
     assert unnamed.exit_code == 2 and "Invalid value for NAME" in unnamed.output
+    wordless = runner.invoke(main, ["rules", "set", "w", "--query", "?!", "--pin", "a", *where])
+    assert wordless.exit_code == 2 and "--query" in wordless.output
     assert runner.invoke(main, ["rules", "delete", "budget", *where]).exit_code == 0
     assert runner.invoke(main, ["rules", "delete", "budget", *where]).exit_code == 1
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..errors import InvalidRule
+from ..errors import IndexUnavailable, InvalidRule
 from ..searching import rules as editorial_rules
 from .context import Context, index_dir_option, run
 from .progress import printable
@@ -65,13 +65,15 @@ def rules_set(name: str, index_dir: Path | None, **fields: Any) -> None:
         search-service rules set election --query "election results" --pin a1 --pin a2
     """
     body = {key: list(value) if key in ("pin", "hide") else value for key, value in fields.items()}
+    context = Context(index_dir)
     try:
         rule = editorial_rules.parse(name, body)
+        _check_words(context, rule)
     except InvalidRule as exc:
         field = exc.extra["field"]
         hint = "NAME" if field == "name" else f"--{field}"
         raise click.BadParameter(exc.message, param_hint=hint) from None
-    new = run(partial(editorial_rules.put, Context(index_dir).config.index_dir, rule))
+    new = run(partial(editorial_rules.put, context.config.index_dir, rule))
     click.echo(f"{'Added' if new else 'Replaced'} rule {name!r}.")
 
 
@@ -89,3 +91,15 @@ def rules_delete(name: str, index_dir: Path | None) -> None:
         click.echo(f"No rule named {name!r}.", err=True)
         raise SystemExit(1)
     click.echo(f"Deleted rule {name!r}.")
+
+
+def _check_words(context: Context, rule: editorial_rules.Rule) -> None:
+    """As the admin API does: against the live build's analysis, when there is one."""
+    try:
+        _, index = context.store.open_current()
+    except IndexUnavailable:
+        return
+    try:
+        editorial_rules.check_words(index.schema, rule)
+    finally:
+        index.close()

@@ -162,6 +162,14 @@ class RuleBook:
 NONE = RuleBook()
 
 
+def check_words(schema: Schema, rule: Rule) -> None:
+    """Refuse a rule whose query analyses to no word in its languages (signs only): no
+    reader's query could ever equal it, so it would be kept and never apply."""
+    groups = [group_for(schema, rule.lang)] if rule.lang else language_groups(schema)
+    if not any(_key(schema, group, rule.query) for group in groups):
+        raise InvalidRule("'query' has no word the index searches", field="query")
+
+
 def _matches(schema: Schema, rule: Rule, q: str, lang: str | None) -> bool:
     if lang and rule.lang and rule.lang != lang:
         return False

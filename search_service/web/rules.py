@@ -8,7 +8,7 @@ import json
 
 from flask import Blueprint, jsonify, request
 
-from ..errors import FollowerReadOnly, InvalidJson, RuleNotFound
+from ..errors import FollowerReadOnly, IndexUnavailable, InvalidJson, RuleNotFound
 from ..replication.health import leader_of
 from ..searching import rules
 from . import bearer, state
@@ -48,6 +48,12 @@ def put_rule(name: str):
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidJson(f"the body is not valid JSON: {exc}") from None
     rule = rules.parse(name, body)
+    try:
+        schema = state().handle.searcher()[1].schema
+    except IndexUnavailable:
+        schema = None  # no build yet: the rule's words are checked against the first one
+    if schema is not None:
+        rules.check_words(schema, rule)
     created = rules.put(state().store.root, rule)
     return jsonify(rule.as_dict()), 201 if created else 200
 
