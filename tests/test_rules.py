@@ -219,3 +219,15 @@ def test_the_page_labels_a_pinned_result_in_the_interface_language(client, ui, l
     first = page.split('class="hit"')[1]
     assert "Weather report" in first and label in html.unescape(first)
     assert page.count('class="pick"') == 1
+
+
+def test_the_cli_refuses_to_change_a_followers_rules(index_dir, runner):
+    follower = {"SEARCH_LEADER_URL": "http://leader.example:8000"}
+    where = ["--index-dir", str(index_dir)]
+    made = runner.invoke(
+        main, ["rules", "set", "b", "--query", "budget", "--pin", "w1", *where], env=follower
+    )
+    assert made.exit_code == 1 and "follower of http://leader.example:8000" in made.output
+    gone = runner.invoke(main, ["rules", "delete", "b", *where], env=follower)
+    assert gone.exit_code == 1 and "change them on the leader" in gone.output
+    assert runner.invoke(main, ["rules", "list", "--json", *where]).output.strip() == "[]"

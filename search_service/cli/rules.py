@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ..errors import IndexUnavailable, InvalidRule
+from ..replication.health import leader_of
 from ..searching import rules as editorial_rules
 from .context import Context, index_dir_option, run
 from .progress import printable
@@ -65,7 +66,7 @@ def rules_set(name: str, index_dir: Path | None, **fields: Any) -> None:
         search-service rules set election --query "election results" --pin a1 --pin a2
     """
     body = {key: list(value) if key in ("pin", "hide") else value for key, value in fields.items()}
-    context = Context(index_dir)
+    context = _leader_only(Context(index_dir))
     try:
         rule = editorial_rules.parse(name, body)
         _check_words(context, rule)
@@ -87,7 +88,8 @@ def rules_delete(name: str, index_dir: Path | None) -> None:
     Example:
         search-service rules delete election
     """
-    if not run(partial(editorial_rules.delete, Context(index_dir).config.index_dir, name)):
+    context = _leader_only(Context(index_dir))
+    if not run(partial(editorial_rules.delete, context.config.index_dir, name)):
         click.echo(f"No rule named {name!r}.", err=True)
         raise SystemExit(1)
     click.echo(f"Deleted rule {name!r}.")
@@ -103,3 +105,14 @@ def _check_words(context: Context, rule: editorial_rules.Rule) -> None:
         editorial_rules.check_words(index.schema, rule)
     finally:
         index.close()
+
+
+def _leader_only(context: Context) -> Context:
+    """A follower copies its leader's rules, and its next copy would undo a local change."""
+    leader = leader_of(context.store.root, context.config.leader_url)
+    if leader:
+        raise click.ClickException(
+            f"this instance is a follower of {leader} and copies its rules: change them on "
+            f"the leader ({leader}/admin/rules/... or this command there)"
+        )
+    return context
