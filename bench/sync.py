@@ -9,7 +9,10 @@ a throwaway cluster runs as the ``postgres`` user (as in the tests) and is stopp
 
 1. ``search-service reindex corpus.jsonl`` into an empty index: articles/s;
 2. ``search-service sync`` (the table, all rows) into another empty index: articles/s;
-3. ``search-service sync --every SECONDS`` running on that index, one row's title edited
+3. incremental ``search-service sync`` passes, with nothing changed and with ``--edited``
+   rows edited: CPU seconds per pass, the command's start included (the median of
+   ``--passes``);
+4. ``search-service sync --every SECONDS`` running on that index, one row's title edited
    ``--edits`` times: seconds from the edit's commit until a search finds the new title.
 
 Example::
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -88,11 +92,42 @@ def timed(*command: str | Path, env: dict[str, str]) -> float:
     return seconds
 
 
+def cpu_seconds(*command: str | Path, env: dict[str, str]) -> float:
+    """CPU time (user and system) a command used: steadier than its wall time on a shared,
+    busy machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timed(*command, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
 def found(index_dir: Path, article_id: str, title: str) -> bool:
     _, ix = IndexStore(index_dir).open_current()
     with ix.searcher() as searcher:
         number = searcher.document_number(id=article_id)
         return number is not None and searcher.stored_fields(number)["title"] == title
+
+
+def incremental(
+    server, sources: Path, index_dir: Path, env: dict[str, str], passes: int, edited: int
+) -> None:
+    """What an incremental pass costs: one with nothing changed, one with ``edited`` rows."""
+    print(f"\n3. {passes} incremental passes, each with nothing changed, then {edited} rows edited")
+    empty, changed = [], []
+    for number in range(passes):
+        empty.append(cpu_seconds("sync", "--config", sources, "--index-dir", index_dir, env=env))
+        with server.connect("cms", autocommit=True) as conn:
+            conn.execute(
+                "UPDATE articles SET title = title || %s, updated = now() WHERE id IN "
+                "(SELECT id FROM articles ORDER BY id LIMIT %s)",
+                (f" ({number})", edited),
+            )
+        changed.append(cpu_seconds("sync", "--config", sources, "--index-dir", index_dir, env=env))
+    for what, seconds in (("nothing changed", empty), (f"{edited} rows edited", changed)):
+        print(
+            f"incremental pass, {what}: median {sorted(seconds)[passes // 2]:.2f} CPU s "
+            f"({', '.join(f'{s:.2f}' for s in seconds)})"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=float, default=5.0)
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--passes", type=int, default=5, help="incremental passes timed")
+    parser.add_argument("--edited", type=int, default=100, help="rows edited per pass")
     options = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="bench-sync-"))
@@ -134,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
             f"({100 * (reindex / sync):.0f} % of reindex's rate)"
         )
 
-        print(f"\n3. one row edited under `sync --every {options.every:g}`")
+        incremental(server, sources, synced, env, options.passes, options.edited)
+
+        print(f"\n4. one row edited under `sync --every {options.every:g}`")
         worker = subprocess.Popen(
             [str(BIN / "search-service"), "sync", "--config", str(sources), "--every",
              str(options.every), "--index-dir", str(synced)],

@@ -7,6 +7,7 @@ would make an article unsearchable or ambiguous is an :class:`ArticleError`.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 import warnings
@@ -32,9 +33,15 @@ FIELDS = (
     "author",
     "published",
     "updated",
+    "story",
 )
 TEXT_FIELDS = ("title", "lead", "body", "url", "category", "author")
 MAX_ID_LENGTH = 200
+# An id as validation leaves it (what a reference to an article, such as a click or an
+# editor's pin, must look like to name one): no blanks at its ends, no control characters.
+ID_FORM = re.compile(
+    rf"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{{0,{MAX_ID_LENGTH - 2}}}[^\s\x00-\x1f\x7f])?$"
+)
 URL_SCHEMES = ("http", "https")
 
 _LANG_CODE = re.compile(r"^[a-z]{2,3}$")
@@ -51,6 +58,9 @@ _BLOCK_TAGS = (
     "blockquote", "pre", "table", "tr", "section", "article", "header", "footer", "figure",
 )  # fmt: skip
 _SPACES = re.compile(r"[ \t\u00a0]+")
+# A character reference as CMSs store them in titles (``&amp;``, ``&#8212;``, ``&laquo;``):
+# only the complete form with its ``;``, so "AT&T" or "R&D;" in plain text stays as written.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,8 @@ class Article:
     published_text: str = ""
     updated: datetime | None = None
     updated_text: str = ""
+    # Shared by the versions of one story in different languages (a CMS's translation group).
+    story: str = ""
     lang_detected: bool = field(default=False, compare=False)
 
 
@@ -100,6 +112,9 @@ def _parse_fields(record: Mapping[str, Any], article_id: str) -> Article:
     text = {name: _string(record, name) for name in TEXT_FIELDS}
     if _LOOKS_LIKE_HTML.search(text["body"]):
         text["body"] = html_to_text(text["body"])
+    for name in TEXT_FIELDS:
+        if name != "body":  # a body is HTML (decoded with its markup) or text as written
+            text[name] = _decoded(text[name])
     if not text["title"] and not text["body"]:
         raise ArticleError("needs a non-empty 'title' or 'body'")
     written_lang = _string(record, "lang")
@@ -109,6 +124,9 @@ def _parse_fields(record: Mapping[str, Any], article_id: str) -> Article:
             f"field 'lang' must be an ISO 639-1 code such as 'en', got {written_lang!r}"
         )
     _check_url(text["url"])
+    story = _string(record, "story")
+    if len(story) > MAX_ID_LENGTH:
+        raise ArticleError(f"field 'story' is longer than {MAX_ID_LENGTH} characters")
     published, published_text = _timestamp(record, "published")
     updated, updated_text = _timestamp(record, "updated")
     return Article(
@@ -119,6 +137,7 @@ def _parse_fields(record: Mapping[str, Any], article_id: str) -> Article:
         published_text=published_text,
         updated=updated,
         updated_text=updated_text,
+        story=story,
         **text,
     )
 
@@ -151,6 +170,15 @@ def html_to_text(markup: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _decoded(value: str) -> str:
+    """A field with its HTML character references turned into the characters they name (a
+    no-break space into a space), so ``&amp;`` is shown as ``&`` and ``nbsp`` is no word."""
+    if "&" not in value:
+        return value
+    decoded = _ENTITY.sub(lambda match: html.unescape(match.group(0)), value)
+    return _clean(decoded.replace("\u00a0", " "))
+
+
 def _clean(value: str) -> str:
     return _CONTROL.sub(" ", unicodedata.normalize("NFC", value)).strip()
 
@@ -180,7 +208,7 @@ def _tags(record: Mapping[str, Any]) -> tuple[str, ...]:
             raise ArticleError(
                 f"field 'tags' must be a list of strings; item {number} is {_json_type(tag)}"
             )
-    return tuple(dict.fromkeys(tag for tag in map(_clean, value) if tag))
+    return tuple(dict.fromkeys(tag for tag in (_decoded(_clean(t)) for t in value) if tag))
 
 
 def _timestamp(record: Mapping[str, Any], name: str) -> tuple[datetime | None, str]:

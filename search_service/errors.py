@@ -19,7 +19,8 @@ SearchServiceError
     ├── Unauthorized           401 unauthorized (admin and replication API)
     ├── Forbidden              403 forbidden (gunicorn: untrusted proxy line, TLS error)
     ├── NotFound               404 not_found
-    │   └── JobNotFound        404 job_not_found (admin API)
+    │   ├── JobNotFound        404 job_not_found (admin API)
+    │   └── RuleNotFound       404 rule_not_found (admin API)
     ├── MethodNotAllowed       405 method_not_allowed
     ├── ReindexRunning         409 conflict (admin API)
     ├── ReindexNotConfigured   409 reindex_not_configured (admin API)
@@ -30,6 +31,8 @@ SearchServiceError
     ├── UriTooLong             414 uri_too_long (gunicorn)
     ├── ExpectationFailed      417 expectation_failed (gunicorn)
     ├── InvalidArticles        422 invalid_articles (admin API; lists each record's reason)
+    ├── InvalidRule            422 invalid_rule (admin API; names the field)
+    ├── InvalidEvent           422 invalid_event (POST /events/click; names the field)
     ├── TooManyRequests        429 too_many_requests
     ├── HeaderFieldsTooLarge   431 request_header_fields_too_large (gunicorn)
     ├── InternalError          500 internal_error
@@ -178,6 +181,12 @@ class JobNotFound(NotFound):
     code = "job_not_found"
 
 
+class RuleNotFound(NotFound):
+    """No editor's rule has this name."""
+
+    code = "rule_not_found"
+
+
 class MethodNotAllowed(ApiError):
     """The path exists but not with this HTTP method (the ``Allow`` header lists those)."""
 
@@ -245,6 +254,20 @@ class InvalidArticles(ApiError):
 
     status = 422
     code = "invalid_articles"
+
+
+class InvalidRule(ApiError):
+    """An editor's rule that cannot be kept; ``field`` names the member at fault."""
+
+    status = 422
+    code = "invalid_rule"
+
+
+class InvalidEvent(ApiError):
+    """A click event that is not recorded; ``field`` names the member at fault."""
+
+    status = 422
+    code = "invalid_event"
 
 
 class TooManyRequests(ApiError):

@@ -30,10 +30,13 @@ HIT_FIELDS = [
     "score",
     "title_html",
     "snippet",
+    "pinned",
+    "duplicates",
+    "translations",
 ]
 RESPONSE_FIELDS = [
-    "query", "total", "page", "per_page", "took_ms", "relaxed", "truncated", "build", "results",
-    "full_matches", "partial", "did_you_mean", "facets",
+    "query", "total", "page", "per_page", "took_ms", "search_id", "relaxed", "truncated", "build",
+    "results", "full_matches", "partial", "did_you_mean", "facets",
 ]  # fmt: skip
 TAG = re.compile(r"<[^>]*>")
 

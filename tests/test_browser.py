@@ -8,6 +8,7 @@ Screenshots of the main states go to ``test-artifacts/browser/`` (git-ignored).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from search_service.sources import SAMPLE_CORPUS, read_sources
 from tests.support.corpus import write_jsonl
 from tests.support.gunicorn import start_gunicorn
 from tests.support.processes import ROOT, stop
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -80,14 +82,21 @@ def browser() -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory) -> Iterator[str]:
+def query_log(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("browser-log") / "queries.jsonl"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory, query_log) -> Iterator[str]:
     """gunicorn as the Procfile runs it, over the sample corpus plus a hostile article."""
     folder = tmp_path_factory.mktemp("browser")
     extra = write_jsonl(folder / "extra.jsonl", [EVIL])
     index_dir = folder / "index"
     config = settings.load({}, index_dir=index_dir)
     writer.rebuild(IndexStore(index_dir), read_sources([SAMPLE_CORPUS, extra]), config)
-    base, process = start_gunicorn(index_dir, folder / "gunicorn.log")
+    base, process = start_gunicorn(
+        index_dir, folder / "gunicorn.log", SEARCH_QUERY_LOG=str(query_log)
+    )
     try:
         yield base
     finally:
@@ -315,3 +324,20 @@ def test_the_page_works_without_javascript(browser, base_url):
     assert set(tab.locator(".hit .badge").all_inner_texts()) == {"EN"}
     shot(tab, "10-no-javascript")
     context.close()
+
+
+def test_following_a_result_sends_a_click_that_analytics_reports(page, base_url, query_log, cli):
+    page.route("https://news.example.org/**", lambda route: route.fulfill(body="the article"))
+    page.goto(base_url + "/?q=lighthouse+keepers&ui=en")
+    link = page.locator(".hit-title a").first
+    assert link.get_attribute("href") == "https://news.example.org/en/lighthouse"  # no redirect
+    link.click()
+    _at(page, re.compile(r"news\.example\.org/en/lighthouse"))
+
+    def clicked() -> dict | None:
+        summary = json.loads(cli("analytics", "--log", query_log, "--json").stdout)
+        return summary if summary["clicks"] else None
+
+    summary = wait_for(clicked, 10, "the click in the query log")
+    [row] = [row for row in summary["top_queries"] if row["q"] == "lighthouse keepers"]
+    assert (row["clicks"], row["click_through_rate"], row["mean_clicked_position"]) == (1, 1, 1)

@@ -176,11 +176,25 @@ def _ranked(client, q):
 
 def test_relevance_favours_the_recent_article_when_scores_are_close(search_client):
     now = datetime.now(UTC)
-    text = {"title": "Harbour crane report", "body": "The harbour crane was inspected."}
+
+    def text(team: str) -> dict[str, str]:
+        # Equal in length and in the query's words; not copies (those would share a row).
+        return {"title": "Harbour crane report", "body": f"The harbour crane was {team}."}
+
     articles = [
-        {"id": "old", "lang": "en", **text, "published": (now - timedelta(days=900)).isoformat()},
-        {"id": "new", "lang": "en", **text, "published": (now - timedelta(days=2)).isoformat()},
-        {"id": "undated", "lang": "en", **text},
+        {
+            "id": "old",
+            "lang": "en",
+            **text("red"),
+            "published": (now - timedelta(days=900)).isoformat(),
+        },
+        {
+            "id": "new",
+            "lang": "en",
+            **text("blue"),
+            "published": (now - timedelta(days=2)).isoformat(),
+        },
+        {"id": "undated", "lang": "en", **text("green")},
     ]
     boosted = search_client(articles)
     # Equal text: only the age separates them (ties otherwise keep index order: old first).

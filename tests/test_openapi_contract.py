@@ -35,6 +35,7 @@ def served_schema(tmp_path_factory):
         folder / "gunicorn.log",
         SEARCH_ADMIN_TOKEN=TOKEN,
         SEARCH_RATELIMIT="1000000/second",
+        SEARCH_CLICK_RATELIMIT="1000000/second",
         SEARCH_REINDEX_SOURCE=str(SAMPLE_CORPUS),
     )
     try:

@@ -151,10 +151,17 @@ def test_analytics_reports_top_zero_result_and_slowest_queries(tmp_path, runner,
     lines = [
         json.dumps({"ts": t.isoformat(), "q": q, "total": n, "took_ms": ms}) for t, q, n, ms in rows
     ]
-    log.write_text("\n".join([*lines, "{torn"]) + "\n")
+    unreadable = [
+        "{torn",
+        json.dumps({"ts": now.replace(tzinfo=None).isoformat(), "q": "no zone", "total": 1}),
+        json.dumps({"ts": now.isoformat(), "q": "slow", "total": 1, "took_ms": "very"}),
+        json.dumps({"ts": now.isoformat(), "event": "click", "search_id": "s", "position": "1st"}),
+    ]
+    log.write_text("\n".join([*lines, *unreadable]) + "\n")
     summary = report(log, timedelta(days=7))
-    assert summary["searches"] == 3 and summary["unreadable_lines"] == 1
-    assert summary["top_queries"][0] == {"q": "budget", "searches": 2}
+    assert summary["searches"] == 3 and summary["unreadable_lines"] == 4
+    assert summary["top_queries"][0]["q"] == "budget"
+    assert summary["top_queries"][0]["searches"] == 2
     assert summary["zero_result_queries"] == [{"q": "zzyzx", "searches": 1}]
     assert summary["slowest"][0]["q"] == "zzyzx"
     result = runner.invoke(main, ["analytics", "--since", "7d", "--log", str(log)])

@@ -351,3 +351,35 @@ def test_a_follower_whose_leader_is_unreachable_keeps_its_build_and_says_so(lead
     state = health.read_state(replica)
     assert state["error"] and "unreachable" in state["error"]
     assert IndexStore(replica).current() is None
+
+
+@pytest.mark.slow
+def test_a_follower_takes_its_leaders_editors_rules_and_refuses_changes_to_them(
+    leader, tmp_path, cli
+):
+    admin = {"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"}
+
+    def call(method: str, path: str, body: dict | None = None) -> int:
+        parts = urlsplit(leader)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        connection.request(method, path, json.dumps(body) if body else None, admin)
+        return connection.getresponse().status
+
+    rule = {"query": "harbour report", "pin": ["r-7"], "hide": ["r-3"]}
+    assert call("PUT", "/admin/rules/harbour", rule) == 201
+    replica = tmp_path / "follower"
+    assert follow(replica, leader).returncode == 0
+
+    def searched() -> list[str]:
+        found = cli("search", "report harbour", "--index-dir", replica, "--json")
+        return [hit["id"] for hit in json.loads(found.stdout)["results"]]
+
+    assert searched()[0] == "r-7" and "r-3" not in searched()
+    follower = create_app({"index_dir": replica, "admin_token": ADMIN}).test_client()
+    refused = follower.put("/admin/rules/x", json=rule, headers=admin)
+    assert refused.status_code == 409 and refused.get_json()["error"] == "follower_read_only"
+
+    assert call("DELETE", "/admin/rules/harbour") == 204
+    again = follow(replica, leader)  # the build is unchanged: the rules still follow
+    assert again.returncode == 0 and again.stdout.startswith("Up to date")
+    assert searched()[0] != "r-7" and "r-3" in searched()

@@ -378,3 +378,21 @@ def test_a_query_source_with_an_array_tags_column_and_text_bodies(cms, tmp_path)
     document = source.indexed()["3"]
     assert document["tags"] == ["port", "Caspian"]
     assert document["body"] == "Plain text: <b> stays as written in a text body"
+
+
+def test_a_translation_group_column_maps_to_the_story(cms):
+    source = cms()
+    with source.connect() as conn:
+        conn.execute("CREATE TABLE groups (news_id integer, trid integer)")
+        insert(conn, row(3), row(4), row(5))
+        conn.execute("INSERT INTO groups VALUES (3, 77), (4, 77), (5, NULL)")
+    spec = source.spec(
+        query="SELECT n.*, g.trid FROM news n JOIN groups g USING (news_id)",
+        columns={**source.spec().options["columns"], "story": "trid"},
+    )
+    del spec.options["table"]
+    config = settings.load({}, index_dir=source.index_dir)
+    assert sync_source(IndexStore(source.index_dir), config, spec).added == 3
+    indexed = source.indexed()
+    assert (indexed["3"]["story"], indexed["4"]["story"]) == ("77", "77")
+    assert "story" not in indexed["5"]

@@ -37,6 +37,7 @@ def test_a_repeated_search_is_answered_from_the_cache_with_the_same_results(sear
     assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
     one, two = first.get_json(), second.get_json()
     assert one.pop("took_ms") >= 0 and two.pop("took_ms") >= 0
+    assert one.pop("search_id") != two.pop("search_id")  # each answer names itself
     assert one == two and one["total"] == 2
 
 

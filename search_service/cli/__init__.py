@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import follow, index, search, sources
+from . import follow, index, rules, search, sources
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,6 +28,7 @@ for command in (
     search.search_command,
     search.analytics,
     search.synonyms_group,
+    rules.rules_group,
     sources.sync,
 ):
     main.add_command(command)

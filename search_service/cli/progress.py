@@ -87,9 +87,11 @@ def printable(text: str, width: int = QUERY_WIDTH) -> str:
 
 
 _MARK = re.compile(r"</?mark>")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
 
 
 def terminal(marked: str) -> str:
-    """Show <mark> as bold on a colour terminal, plain elsewhere."""
-    parts = _MARK.split(marked)
+    """Show <mark> as bold on a colour terminal, plain elsewhere, on one line (a snippet
+    spanning paragraphs would otherwise break the listing's layout)."""
+    parts = _MARK.split(_LINE_BREAK.sub(" ", marked))
     return "".join(click.style(html.unescape(p), bold=bool(i % 2)) for i, p in enumerate(parts))

@@ -16,7 +16,7 @@ from ..searching import synonyms
 from ..searching.querylog import parse_period, report
 from ..searching.searcher import SORTS, SearchRequest, search, settings_options
 from .context import Context, index_dir_option, run
-from .progress import printable, terminal
+from .progress import QUERY_WIDTH, printable, terminal
 
 
 @click.command()
@@ -30,7 +30,8 @@ from .progress import printable, terminal
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def analytics(since: str, top: int, log_path: Path | None, as_json: bool) -> None:
-    """Top queries, zero-result queries and the slowest searches, from the query log.
+    """Top queries with their clicks, zero-result and unclicked queries and the slowest
+    searches, from the query log.
 
     \b
     Example:
@@ -59,9 +60,19 @@ def analytics(since: str, top: int, log_path: Path | None, as_json: bool) -> Non
         f"{summary['searches']} searches ({summary['distinct_queries']} distinct) since "
         f"{summary['since']}; {summary['zero_result_searches']} found nothing."
     )
+    click.echo(f"{summary['clicks']} result(s) followed.")
+    click.echo("\nTop queries (searches, clicks, click-through rate, mean clicked position):")
+    for row in summary["top_queries"] or [{"q": "-", "searches": "", "clicks": ""}]:
+        rate = row.get("click_through_rate")
+        shown = "" if rate is None else f"{rate:.0%}"
+        mean = row.get("mean_clicked_position")
+        click.echo(
+            f"  {row['searches']:>8} {row['clicks']:>6} {shown:>5} "
+            f"{'' if mean is None else mean:>6}  {printable(row['q'], QUERY_WIDTH - 20)}"
+        )
     for title, key, unit in (
-        ("Top queries", "top_queries", "searches"),
         ("Zero-result queries", "zero_result_queries", "searches"),
+        ("Queries with results but no click", "no_click_queries", "searches"),
         ("Slowest searches", "slowest", "took_ms"),
     ):
         click.echo(f"\n{title}:")

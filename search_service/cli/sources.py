@@ -117,13 +117,7 @@ def _sync(
     def summarise(spec: source_spec.SourceSpec, result: SyncResult) -> None:
         progress.clear()
         pass_kind = "full pass" if result.full else "pass"
-        outcome = f"FAILED: {result.failed}" if result.failed else "ok"
-        click.echo(
-            f"{spec.name} ({spec.kind}, {pass_kind}): added {result.added}, updated "
-            f"{result.updated}, deleted {result.deleted}, rejected {result.rejected}, "
-            f"unchanged {result.unchanged}, fetch errors {len(result.errors)} "
-            f"in {result.seconds:.1f} s; {outcome}"
-        )
+        click.echo(f"{spec.name} ({spec.kind}, {pass_kind}): {result.summary()}")
 
     ok = run(
         lambda: sync_all(

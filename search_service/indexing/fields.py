@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from whoosh.analysis import Token
-from whoosh.fields import DATETIME, TEXT, FieldType, SpellField
+from whoosh.fields import DATETIME, NUMERIC, TEXT, FieldType, SpellField
 
 # Positions skipped between two parts, so that no phrase can span the end of the title and
 # the start of the lead (phrases are at most a few dozen words).
@@ -35,6 +35,17 @@ class DateColumn(DATETIME):
     terms and their postings: a sixth of the terms of a build."""
 
     indexed = False
+
+
+class KeyColumn(NUMERIC):
+    """A 64-bit key per article kept as a column only (which articles are copies of one
+    another, or versions of one story): results are grouped by it with numpy, nothing
+    searches it."""
+
+    indexed = False
+
+    def __init__(self) -> None:
+        super().__init__(int, bits=64, signed=False, sortable=True)
 
 
 class SpelledText(TEXT):

@@ -22,7 +22,7 @@ from ..analysis import GENERIC, detect_language
 from ..articles import Article, local_date
 from ..config import Config
 from ..errors import ArticleError, BuildFailed
-from . import merging
+from . import merging, stories
 from .codec import Codec
 from .journal import Entry, Journal, article_from_json
 from .merge_policy import Policy, plan
@@ -365,6 +365,11 @@ def document(article: Article, schema: Schema, default_language: str) -> tuple[d
         fields[f"{FOLD_PREFIX}{group}"] = "\n".join(
             (article.title, article.lead, article.body, *labels)
         )
+    if "copy_key" in schema:  # not in builds made before stories (still updated in place)
+        copy = stories.copy_key(article.title, article.body)
+        fields.update(copy_key=copy, story_key=stories.story_key(article.story, copy))
+        if article.story:
+            fields["story"] = article.story
     return fields, lang, detected
 
 

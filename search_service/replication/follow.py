@@ -1,12 +1,16 @@
-"""One round of following: read the leader's manifest, and copy its build when it is newer."""
+"""One round of following: read the leader's manifest, take its editors' rules when they differ,
+and copy its build when it is newer."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Any
 
-from ..errors import ReplicationError
+from ..errors import InvalidRule, ReplicationError
 from ..indexing.schema import SCHEMA_VERSION
 from ..indexing.store import IndexStore
+from ..searching import rules
 from .client import FileGone, Leader
 from .copying import FollowResult, Report, copy_build
 from .health import write_state
@@ -24,6 +28,7 @@ def follow_once(
     for attempt in range(1, MANIFEST_ATTEMPTS + 1):
         asked_at = time.time()
         remote = leader.manifest()
+        _copy_rules(store.root, remote, report)
         if remote.get("schema_version") != SCHEMA_VERSION:
             raise ReplicationError(
                 f"the leader's build has schema version {remote.get('schema_version')}, this "
@@ -49,3 +54,15 @@ def follow_once(
     result.seconds = time.monotonic() - started
     write_state(store.root, leader.url, remote, in_sync_at=asked_at, copied=result)
     return result
+
+
+def _copy_rules(root: Path, remote: dict[str, Any], report: Report) -> None:
+    """The editors' rules belong to the service, not to a build: a follower takes its
+    leader's whenever they differ, whether or not the build changed."""
+    if "rules" not in remote:  # a leader of a version without rules
+        return
+    try:
+        if rules.replace(root, remote["rules"]):
+            report(f"copied the leader's {len(remote['rules'])} editor's rule(s)")
+    except (InvalidRule, TypeError, AttributeError) as exc:
+        raise ReplicationError(f"the leader's editors' rules cannot be used: {exc}") from exc

@@ -16,6 +16,7 @@ from whoosh.index import TOC
 
 from ..errors import IndexUnavailable
 from ..indexing.store import BUILDS, IndexStore
+from ..searching import rules
 
 FORMAT = 1
 FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}$")
@@ -56,6 +57,7 @@ def _manifest(store: IndexStore, sources: dict[str, Any] | None) -> dict[str, An
         "files": files,
         "bytes": sum(entry["size"] for entry in files),
         "sources": sources,
+        "rules": rules.records(store.root),  # the service's, not the build's: see follow.py
     }
 
 

@@ -99,6 +99,22 @@ def labels(
     return _cached((kind, ids, field), load)
 
 
+def groups(searcher: Searcher, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric column as groups of equal values: each document's group number, and whether
+    its group holds other documents too, by index-wide document number. Built once per set
+    of segments: most documents share their value with none, and a search need only look
+    closer at those that do."""
+    ids = tuple(_segment_id(leaf.reader()) for leaf, _ in searcher.leaf_searchers())
+
+    def load() -> tuple[np.ndarray, np.ndarray]:
+        _, group, sizes = np.unique(
+            numbers(searcher, field), return_inverse=True, return_counts=True
+        )
+        return group.astype(np.int64), sizes[group] > 1
+
+    return _cached(("groups", ids, field), load)
+
+
 def _label(value: Any) -> str | None:
     if isinstance(value, bytes):
         value = value.decode("utf-8")

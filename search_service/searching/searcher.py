@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Self
 
 import numpy as np
@@ -19,7 +19,7 @@ from whoosh.searching import Searcher
 from ..analysis.memo import query_terms
 from ..config import Config
 from ..indexing.schema import day_value, group_for, language_groups, text_field
-from . import columns, matching, scoring, spelling
+from . import columns, matching, rules, scoring, spelling, stories
 from . import facets as facet_counts
 from . import partial as partial_matches
 from . import query as reader_query
@@ -81,6 +81,10 @@ class SearchHit(Hit):
 
     title_html: str
     snippet: str
+    pinned: bool = False
+    # The other matching copies of this article (ids), and its story's other versions.
+    duplicates: tuple[str, ...] = ()
+    translations: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -95,7 +99,7 @@ class SearchResponse:
     build: str
     results: list[SearchHit] = field(default_factory=list)
     # Articles with every word of the query (== total unless relaxed): a client tells "none has
-    # them all" from "these have them all, others have some" without counting.
+    # them all" from "these have them all, more below have some" without counting.
     full_matches: int = 0
     partial: bool = False
     did_you_mean: str | None = None
@@ -116,6 +120,7 @@ def settings_options(config: Config) -> dict[str, Any]:
         "time_limit": config.search_time_limit,
         "recency_half_life": config.recency_half_life,
         "synonyms": synonyms_for_setting(config.synonyms_file),
+        "rulebook": rules.load(config.index_dir),
     }
 
 
@@ -129,6 +134,8 @@ def search(
     time_limit: float | None = None,
     recency_half_life: float = 0,
     synonyms: Synonyms = EMPTY,
+    rulebook: rules.RuleBook = rules.NONE,
+    now: datetime | None = None,
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
@@ -140,21 +147,38 @@ def search(
     quarter more time at the 95th percentile, for no measured gain (bench/RESULTS.md). The
     rule depends on the query alone, so every page of it agrees on ``total``. Once
     ``time_limit`` seconds have passed, no further index segment is searched: the matches in
-    those searched so far are returned and the response says ``partial``.
+    those searched so far are returned and the response says ``partial``. The editors' rules
+    in ``rulebook`` that match the query at ``now`` hide articles from every page and the
+    total, and, sorted by relevance, put pinned articles first. Copies of an article, and
+    without a language filter the versions of a story, share a row (:mod:`.stories`):
+    ``total`` counts rows.
     """
     started = time.perf_counter()
     searcher = scoring.searcher_for(searcher)
     plan = _plan(searcher, request, max_terms, time_limit, recency_half_life, synonyms)
+    pin, hide = rulebook.applying(
+        searcher.schema, request.q, request.lang, now or datetime.now(UTC)
+    )
+    plan.pinned, plan.hidden = rules.resolve(
+        searcher, pin, hide, plan.allowed, pins=request.sort != "newest"
+    )
     found = _rank(plan, request)
+    rows = stories.grouping(searcher, by_story=not request.lang)
+    ranked = rows.page(
+        stories.ranking(found.matches_all, found.matches_some, plan.keys), plan.pinned, plan.limit
+    )
     offset = (request.page - 1) * request.per_page
-    snippets = Snippets(plan.clauses, searcher.schema, snippet_chars)
-    hits = [
-        _hit(snippets, searcher.stored_fields(docnum), score if plan.keys is None else None)
-        for docnum, score in found.ranked[offset : offset + request.per_page]
-    ]
+    hits = _hits(
+        searcher,
+        Snippets(plan.clauses, searcher.schema, snippet_chars),
+        ranked[offset : offset + request.per_page],
+        rows,
+        found.matches,
+        plan,
+    )
     return SearchResponse(
         query=request.q,
-        total=found.total,
+        total=rows.count(found.matches, plan.pinned),
         page=request.page,
         per_page=request.per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -192,6 +216,9 @@ class _Plan:
     keys: np.ndarray | None  # ranking keys by document number, for the newest-first sort
     deadline: float | None
     terms: dict = field(default_factory=dict)  # each word's matches, read once per search
+    # The editors' rules for the query: articles first (relevance only) and articles never.
+    pinned: list[int] = field(default_factory=list)
+    hidden: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     def run(self, *, match_all: bool, words: dict | None = None) -> tuple[matching.Matches, bool]:
         """The matches of every word (``match_all``) or of any, and whether they are
@@ -206,12 +233,12 @@ class _Plan:
             parts=parts,
         )
         watch = None if parts is None else {id(q): [] for qs in parts.values() for q in qs}
-        found = matching.evaluate(
+        found, partial = matching.evaluate(
             self.searcher, query, self.allowed, self.boost, self.deadline, self.terms, watch
         )
         if words is not None and parts is not None and watch is not None:
             words.update(partial_matches.clause_documents(parts, watch))
-        return found
+        return rules.without(found, self.hidden), partial
 
 
 def _plan(
@@ -248,12 +275,12 @@ def _plan(
 
 @dataclass
 class _Ranked:
-    """A search's matches, and the best of them in order down to the requested page."""
+    """A search's matches: those with every word, and with some when they follow them."""
 
     matches: matching.Matches  # facets and the spelling check count all of these
-    ranked: list[tuple[int, float]]
-    total: int
+    matches_all: matching.Matches
     full_matches: int  # the articles with every word
+    matches_some: matching.Matches | None = None
     relaxed: bool = False
     partial: bool = False
 
@@ -261,37 +288,54 @@ class _Ranked:
 def _rank(plan: _Plan, request: SearchRequest) -> _Ranked:
     matches, partial = plan.run(match_all=True)
     total = len(matches)
-    found = _Ranked(matches, matches.top(plan.limit, plan.keys), total, total, partial=partial)
+    found = _Ranked(matches, matches, total, partial=partial)
     few = total == 0 or (total < FILL_BELOW and request.sort == "relevance")
     several_words = sum(not c.excluded for c in plan.clauses) > 1
     # One joined word ("Nagorno-Karabakh"): its parts apart only when no article has it whole.
     several_parts = reader_query.word_count(plan.clauses) > 1 and total == 0
-    # Articles lacking a word compete with the few that have all, paying for what they lack.
-    weighed = several_words and 0 < total < FILL_BELOW and request.sort == "relevance"
-    if ((several_words and (few or weighed)) or several_parts) and not partial:
-        words: dict = {}
+    if ((several_words and few) or several_parts) and not partial:
+        # Few articles have every word: follow them with articles that have some of the words.
+        # (Sorted by date that would bury the full matches, so only when there are none.)
+        # and, by relevance, those lacking a word compete with them, paying for what they lack
+        weighed = several_words and total > 0 and request.sort == "relevance"
+        words: dict | None = {} if weighed else None
         more, found.partial = plan.run(match_all=False, words=words)
-        if weighed:
+        if words is not None:
             typed = set(plan.clauses)
             strict = [(docs, c.phrase and c in typed) for c, docs in words.items()]
-            found.matches = partial_matches.weigh(matches, more, strict, plan.searcher.doc_count())
-            found.ranked = found.matches.top(plan.limit, plan.keys)
-        if few:
-            # Few articles have every word: follow them with the rest of those with some.
-            # (Sorted by date that would bury the full matches, so only when there are none.)
-            seen = {docnum for docnum, _ in found.ranked}
-            rest = [pair for pair in more.top(plan.limit, plan.keys) if pair[0] not in seen]
-            found.ranked = (found.ranked + rest)[: plan.limit]
-            found.matches = more  # a superset of the full matches
-        found.relaxed = len(found.matches) > total
-        found.total = len(found.matches)
+            documents = plan.searcher.doc_count()
+            found.matches_all = partial_matches.weigh(matches, more, strict, documents)
+        found.relaxed = len(more) > total
+        found.matches = found.matches_some = more  # a superset of the full matches
     return found
 
 
-def _hit(snippets: Snippets, fields: dict[str, Any], score: float | None) -> SearchHit:
-    return SearchHit.of(
-        fields, score, title_html=snippets.title(fields), snippet=snippets.passage(fields)
-    )
+def _hits(
+    searcher: Searcher,
+    snippets: Snippets,
+    page: list[tuple[int, float | None]],
+    rows: stories.Grouping,
+    matches: matching.Matches,
+    plan: _Plan,
+) -> list[SearchHit]:
+    """The results of one page: each row's article with its copies and other versions."""
+    hidden = set(plan.hidden.tolist())
+    hits = []
+    for docnum, score in page:
+        fields = searcher.stored_fields(docnum)
+        copies = rows.duplicates(matches, docnum)
+        hits.append(
+            SearchHit.of(
+                fields,
+                score if plan.keys is None else None,
+                title_html=snippets.title(fields),
+                snippet=snippets.passage(fields),
+                pinned=docnum in plan.pinned,
+                duplicates=tuple(searcher.stored_fields(other)["id"] for other in copies),
+                translations=tuple(stories.translations(searcher, fields, hidden)),
+            )
+        )
+    return hits
 
 
 def _frequency(searcher: Searcher, groups: list[str]) -> Callable[[reader_query.Clause], int]:

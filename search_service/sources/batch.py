@@ -26,6 +26,7 @@ class Batch:
     errors: list[str] = field(default_factory=list)  # records that could not be fetched
     read: int = 0  # records looked at, for progress
     total: int | None = None  # records in the whole pass, when the reader knows
+    ahead: int = 0  # records stamped after the source's own clock (read again next pass)
 
 
 class Reader(Protocol):

@@ -4,27 +4,47 @@ Each pass starts ``overlap`` seconds before the saved watermark, so a row whose 
 committed late, carrying an ``updated`` older than rows already read, is still found (as long
 as no transaction stays open longer than the overlap). Rows in that window already applied at
 the same ``updated`` are remembered and skipped; anything else is applied again, which is
-harmless. Rows sharing one timestamp are ordered by id and never split wrongly between pages.
+harmless. Rows sharing one timestamp are ordered by id and never split wrongly between pages,
+nor are the rows a join repeats for one id (:mod:`.rows`).
+
+The saved watermark never passes the database's own clock, read at the start of each pass: a
+row stamped later (a server whose clock is ahead, a scheduled post stamped with its
+publication time) is applied, not remembered, and read again by each pass until its time, so
+it neither hides later edits nor misses the change that publishes it.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..articles import FIELDS, clean_text, html_to_text, parse_article
 from ..errors import ArticleError, ConfigError, SourceUnavailable
+from . import rows
 from .batch import Batch, log
 from .spec import SourceSpec
+from .wordpress import wordpress_to_text
 
-KEYS = {"url", "url_env", "table", "query", "columns", "deleted", "body_format", "overlap", "batch"}
+KEYS = {
+    "url", "url_env", "table", "query", "columns", "deleted", "body_format", "overlap", "batch",
+    "aggregate",
+}  # fmt: skip
 # Beyond this many rows in the overlap window, they are applied again rather than remembered
 # (a bulk import stamped with one time would otherwise fill the state file).
 MAX_REMEMBERED = 20_000
+# How each body_format turns a body column into text (a text body is cleaned after parsing).
+BODY_FORMATS: dict[str, Callable[[str], str]] = {
+    "html": html_to_text,
+    "text": str,
+    "wordpress": wordpress_to_text,
+}
+# SQLSTATE classes no retry can mend: the password, the role's rights, a database or
+# relation that does not exist, a query that does not compile.
+PERMANENT_SQLSTATES = ("28", "3D", "42")
 
 
 class DatabaseReader:
@@ -52,7 +72,17 @@ class DatabaseReader:
             raise ConfigError(f"source {spec.name!r}: the database URL is not valid") from None
         self._password = parsed.password or ""
         self.where = parsed.render_as_string(hide_password=True)
-        self.engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+        psycopg = parsed.get_driver_name() == "psycopg"
+        self.engine = create_engine(
+            parsed,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args={"context": rows.lenient_adapters()} if psycopg else {},
+        )
+        if psycopg:
+            from sqlalchemy import event
+
+            event.listen(self.engine, "connect", lambda conn, _: rows.undeclared_encoding(conn))
         table, query = spec.get("table", None, str), spec.get("query", None, str)
         if bool(table) == bool(query):
             raise ConfigError(f"source {spec.name!r}: give exactly one of 'table' and 'query'")
@@ -67,8 +97,12 @@ class DatabaseReader:
             self.columns[article_field] = column
         self.deleted = spec.get("deleted", None, str)
         self.body_format = spec.get("body_format", "html", str)
-        if self.body_format not in ("html", "text"):
-            raise ConfigError(f"source {spec.name!r}: body_format must be 'html' or 'text'")
+        if self.body_format not in BODY_FORMATS:
+            raise ConfigError(
+                f"source {spec.name!r}: body_format must be one of {', '.join(BODY_FORMATS)}"
+            )
+        self.aggregate = spec.get("aggregate", False, bool)
+        self._list_columns = {f: self.columns[f] for f in rows.LIST_FIELDS}
         self.overlap = timedelta(seconds=spec.get("overlap", 300, (int, float)))
         self.batch_size = spec.get("batch", 2000, int)
         source = (
@@ -85,13 +119,17 @@ class DatabaseReader:
 
         position = {} if full or position is None else dict(position)
         remembered: dict[str, str] = dict(position.get("recent", {}))
+        clock = self._clock()
         since = position.get("updated")
-        start = datetime.fromisoformat(since) - self.overlap if since else None
+        # A watermark saved past the database's clock (by a row stamped in the future) would
+        # hide every edit until that time: it is held back to the clock like any new one.
+        high = (clock.at_most(datetime.fromisoformat(since)), position.get("id")) if since else None
+        start = high[0] - self.overlap if high else None
         total = self._count(start)
         after: tuple[Any, Any] | None = None
-        high = (datetime.fromisoformat(since), position.get("id")) if since else None
+        limit = self.batch_size
         while True:
-            params: dict[str, Any] = {"limit": self.batch_size}
+            params: dict[str, Any] = {"limit": limit + 1}  # one more: is the last group whole?
             if after is not None:
                 where = f"({self._updated} > :u OR ({self._updated} = :u AND {self._id} > :i))"
                 params.update(u=after[0], i=after[1])
@@ -104,17 +142,25 @@ class DatabaseReader:
                 f"SELECT * FROM {self._source} WHERE {where} "
                 f"ORDER BY {self._updated}, {self._id} LIMIT :limit"
             )
-            rows = self._run(lambda conn, sql=sql, params=params: conn.execute(sql, params))
-            if not rows:
+            page = rows.whole_groups(
+                self._run(lambda conn, sql=sql, params=params: conn.execute(sql, params)),
+                limit,
+                self._key,
+            )
+            if page is None:  # one id's rows fill a page: read a longer one
+                limit *= 2
+                continue
+            found, more = page
+            if not found:
                 return
-            batch = Batch(position, read=len(rows), total=total)
-            for row in rows:
-                self._take(row, batch, remembered, full)
-            last = rows[-1]
-            after = (last[self.columns["updated"]], last[self.columns["id"]])
-            # The overlap re-reads rows behind the watermark: it never moves back.
+            batch = Batch(position, read=len(found), total=total)
+            for group in rows.groups(found, self._key):
+                self._take(group, batch, remembered, full, clock)
+            after = self._key(found[-1])
+            # The overlap re-reads rows behind the watermark: it never moves back; nor does
+            # it pass the database's clock, so rows stamped after it are read again.
             if high is None or after[0] >= high[0]:
-                high = after
+                high = (clock.at_most(after[0]), after[1])
             cutoff = _iso(high[0] - self.overlap) if isinstance(high[0], datetime) else ""
             remembered = {i: u for i, u in remembered.items() if u >= cutoff}
             if len(remembered) > MAX_REMEMBERED:
@@ -122,21 +168,45 @@ class DatabaseReader:
             position = {"updated": _iso(high[0]), "id": _plain(high[1]), "recent": remembered}
             batch.position = position
             yield batch
+            if not more:
+                return
 
-    def _take(self, row: Mapping[str, Any], batch: Batch, remembered: dict, full: bool) -> None:
-        raw_id = row.get(self.columns["id"])
-        article_id = "" if raw_id is None else str(raw_id)
-        stamp = _iso(row.get(self.columns["updated"]))
+    def _key(self, row: Mapping[str, Any]) -> tuple[Any, Any]:
+        return row[self.columns["updated"]], row[self.columns["id"]]
+
+    def _take(
+        self,
+        group: list[Mapping[str, Any]],
+        batch: Batch,
+        remembered: dict,
+        full: bool,
+        clock: rows.Clock,
+    ) -> None:
+        row = group[0]
+        article_id = rows.shown_id(row.get(self.columns["id"]))
+        updated = row.get(self.columns["updated"])
+        stamp = _iso(updated)
+        deleted = bool(self.deleted and row.get(self.deleted))
         if not full and article_id and remembered.get(article_id) == stamp:
-            if not (self.deleted and row.get(self.deleted)):
+            if not deleted:
                 batch.seen.add(article_id)
             return
-        remembered[article_id] = stamp
-        if self.deleted and row.get(self.deleted):
+        if clock.ahead(updated):
+            # Not remembered: read again each pass until its time comes (a scheduled post
+            # turns from "future" to "publish" without a new stamp).
+            batch.ahead += 1
+        else:
+            remembered[article_id] = stamp
+        if deleted:
             batch.deleted.append(article_id)
             return
         try:
-            record = self._record(row)
+            if len(group) > 1 and not self.aggregate:
+                raise ArticleError(
+                    f"{len(group)} rows have this id (a join repeating it?); set "
+                    "aggregate = true to gather their tags and categories into one article"
+                )
+            record = self._record(rows.merged(group, self._list_columns))
             article, _ = parse_article(record)
             if self.body_format == "text" and isinstance(record.get("body"), str):
                 # Text as written, even where it reads like markup ("<b>" in a story on HTML).
@@ -159,16 +229,23 @@ class DatabaseReader:
             value = row[column]
             if value is None:
                 continue
-            if article_field == "id" and isinstance(value, int | float):
+            if isinstance(value, bytes):
+                value = rows.text(value, column)
+            elif isinstance(value, list | tuple):
+                value = [rows.text(v, column) if isinstance(v, bytes) else v for v in value]
+            if article_field in ("id", "story") and isinstance(value, int | float):
                 value = str(value)
             elif isinstance(value, datetime | date):
                 value = value.isoformat()
             elif article_field == "tags" and isinstance(value, str):
                 value = [tag.strip() for tag in value.split(",")]
             elif article_field == "tags" and isinstance(value, list | tuple):
-                value = list(value)
-            elif article_field == "body" and isinstance(value, str) and self.body_format == "html":
-                value = html_to_text(value)
+                value = [str(tag) for tag in value]
+            elif article_field == "category" and isinstance(value, list | tuple):
+                # An article has one category: the first by name, so re-reads agree.
+                value = min((str(v) for v in value if v not in (None, "")), default=None)
+            elif article_field == "body" and isinstance(value, str):
+                value = BODY_FORMATS[self.body_format](value)
             record[article_field] = value
         return record
 
@@ -178,8 +255,8 @@ class DatabaseReader:
 
         live = f" WHERE NOT COALESCE({self._quote(self.deleted)}, FALSE)" if self.deleted else ""
         sql = text(f"SELECT {self._id} FROM {self._source}{live}")
-        rows = self._run(lambda conn: conn.execute(sql))
-        published = {str(row[self.columns["id"]]) for row in rows}
+        found = self._run(lambda conn: conn.execute(sql))
+        published = {str(row[self.columns["id"]]) for row in found}
         return ids - published
 
     def watermark(self, position: dict[str, Any]) -> dict[str, Any]:
@@ -188,13 +265,21 @@ class DatabaseReader:
     def _quote(self, name: str) -> str:
         return self.engine.dialect.identifier_preparer.quote(name)
 
+    def _clock(self) -> rows.Clock:
+        """The database's time now: rows stamped after it are ahead of its clock."""
+        from sqlalchemy import text
+
+        mysql = self.engine.dialect.name in ("mysql", "mariadb")
+        sql = text(f"SELECT {'UTC_TIMESTAMP()' if mysql else 'CURRENT_TIMESTAMP'} AS now")
+        return rows.Clock.read(self._run(lambda conn: conn.execute(sql))[0]["now"])
+
     def _count(self, start: datetime | None) -> int | None:
         from sqlalchemy import text
 
         where = f" WHERE {self._updated} >= :u" if start is not None else ""
         sql = text(f"SELECT COUNT(*) AS n FROM {self._source}{where}")
-        rows = self._run(lambda conn: conn.execute(sql, {"u": start} if start else {}))
-        return int(rows[0]["n"])
+        found = self._run(lambda conn: conn.execute(sql, {"u": start} if start else {}))
+        return int(found[0]["n"])
 
     def _run(self, execute) -> list[Mapping[str, Any]]:
         """Run one statement on a fresh connection, retrying while the database is down."""
@@ -228,9 +313,23 @@ class DatabaseReader:
 
 
 def _transient(exc: Exception) -> bool:
+    """Whether trying again may help: the database down or restarting, not a wrong password,
+    a missing database or a query that cannot run."""
     from sqlalchemy.exc import OperationalError
 
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    if state.startswith(PERMANENT_SQLSTATES) or _refused_login(str(exc)):
+        return False
     return isinstance(exc, OperationalError) or bool(getattr(exc, "connection_invalidated", False))
+
+
+def _refused_login(message: str) -> bool:
+    """A login the server refused, told by its message where the driver gives no SQLSTATE
+    (errors while connecting)."""
+    return any(
+        words in message
+        for words in ("authentication failed", "no pg_hba.conf entry", "does not exist")
+    )
 
 
 def _iso(value: Any) -> str:

@@ -1,8 +1,10 @@
 """One article out of one news page: trafilatura for the text and metadata, per-site CSS
-selectors that override any field, XPaths pruned first, the language and id decided by rule."""
+selectors that override any field, XPaths pruned first, the language, id and story decided by
+rule."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import warnings
 from dataclasses import dataclass
@@ -94,6 +96,7 @@ class Extraction:
             )
         record["published"] = _date(soup) or (doc.date if doc is not None else None)
         record["lang"] = self._lang(soup, canonical)
+        record["story"] = _story(soup, canonical)
         for name, selector in self.selectors.items():
             record[name] = _select(soup, name, selector)
         lead = record.get("lead") or ""
@@ -132,6 +135,22 @@ def _canonical(soup: BeautifulSoup, url: str) -> str:
         if urlsplit(target).scheme in ("http", "https"):
             return target
     return url
+
+
+def _story(soup: BeautifulSoup, canonical: str) -> str:
+    """The story a page's ``hreflang`` links make it one version of: every version links to
+    the same set of pages, so the first address of that set (with the page's own) names it
+    on each of them. Empty for a page with no other version."""
+    versions = {
+        urljoin(canonical, str(link["href"]).strip())
+        for link in soup.find_all("link", rel="alternate", hreflang=True, href=True)
+        if str(link["hreflang"]).strip().lower() != "x-default"
+    }
+    versions = {url for url in versions if urlsplit(url).scheme in ("http", "https")}
+    if not versions - {canonical}:
+        return ""
+    first = min(versions | {canonical})
+    return "hreflang-" + hashlib.sha256(first.encode()).hexdigest()[:24]
 
 
 def _date(soup: BeautifulSoup) -> str | None:

@@ -37,6 +37,7 @@ class SyncResult:
     deleted: int = 0
     rejected: int = 0
     unchanged: int = 0  # read again, identical to what the index holds: not written
+    ahead: int = 0  # stamped after the source's clock: applied, and read again next pass
     errors: list[str] = field(default_factory=list)
     failed: str = ""
     full: bool = False
@@ -45,6 +46,25 @@ class SyncResult:
     @property
     def ok(self) -> bool:
         return not (self.failed or self.rejected or self.errors)
+
+    def summary(self) -> str:
+        """The pass in one line, ending in what its exit status says."""
+        counts = (
+            f"added {self.added}, updated {self.updated}, deleted {self.deleted}, rejected "
+            f"{self.rejected}, unchanged {self.unchanged}, fetch errors {len(self.errors)}"
+        )
+        if self.ahead:
+            counts += (
+                f", {self.ahead} stamped after the source's clock (scheduled, or a clock "
+                "ahead: read again each pass until then)"
+            )
+        if self.failed:
+            outcome = f"FAILED: {self.failed}"
+        elif self.ok:
+            outcome = "ok"
+        else:
+            outcome = "incomplete: records rejected or not fetched (listed above)"
+        return f"{counts} in {self.seconds:.1f} s; {outcome}"
 
 
 @dataclass
@@ -124,8 +144,6 @@ def sync_source(
         result.failed = str(exc)
         state["last_error"] = f"{_now()} {exc}"
         state["errors"] = state.get("errors", 0) + 1
-        report.error(spec.name, str(exc))
-        log.warning("source %s failed: %s", spec.name, exc)
     else:
         _note_success(state, result)
     state["last_counts"] = {
@@ -134,6 +152,7 @@ def sync_source(
         "deleted": result.deleted,
         "rejected": result.rejected,
     }
+    state["ahead"] = result.ahead
     watermarks.save_state(store.root, spec.name, state)
     result.seconds = time.monotonic() - started
     return result
@@ -249,8 +268,12 @@ def _apply(run: _Pass, batch: Batch) -> None:
     # The last version of an id in the batch wins (Whoosh cannot replace a document added by
     # the same writer, so each id is written once).
     articles = list({article.id: article for article in batch.articles}.values())
-    gone = [i for i in dict.fromkeys(batch.deleted) if i not in {a.id for a in articles}]
-    present = _present(store, [article.id for article in articles]) if articles else {}
+    asked = [article.id for article in articles] + batch.deleted
+    present = _present(store, asked) if asked else {}
+    # Only what the index holds is deleted: an unpublished row read again each pass (a
+    # scheduled post) costs no commit.
+    written = {article.id for article in articles}
+    gone = [i for i in dict.fromkeys(batch.deleted) if i in present and i not in written]
     changed = [a for a in articles if a.id not in present or not _same(a, present[a.id])]
     result.unchanged += len(articles) - len(changed)
     if changed:
@@ -259,16 +282,17 @@ def _apply(run: _Pass, batch: Batch) -> None:
         result.updated += sum(1 for article in changed if article.id in present)
         result.added += sum(1 for article in changed if article.id not in present)
     owned.update(article.id for article in articles)
-    if gone and store.current() is not None:
+    if gone:
         summary = writer.delete(store, gone, config)
         result.deleted += summary.deleted
-    if gone:
-        owned.difference_update(gone)
+    if owned & set(batch.deleted):
+        owned.difference_update(batch.deleted)
         watermarks.save_ids(store.root, run.name, owned)
 
 
 def _report(run: _Pass, batch: Batch) -> None:
     """Count and show a batch's rejected records and unfetchable pages."""
+    run.result.ahead += batch.ahead
     for error in batch.rejected:
         run.result.rejected += 1
         run.report.reject(error)

@@ -90,6 +90,24 @@
   });
   window.addEventListener("popstate", function () { load(location.href, false); });
 
+  // Clicks: the link opens as it is; a beacon tells the service which result was followed
+  // (it outlives the page being left). Middle clicks open results too.
+  function followed(event) {
+    var link = event.target.closest("a[data-id]");
+    var hits = link && link.closest("[data-search-id]");
+    if (!hits || !navigator.sendBeacon || event.button > 1) return;
+    var click = {
+      search_id: hits.getAttribute("data-search-id"),
+      id: link.getAttribute("data-id"),
+      position: parseInt(link.getAttribute("data-position"), 10)
+    };
+    navigator.sendBeacon(
+      "/events/click", new Blob([JSON.stringify(click)], { type: "application/json" })
+    );
+  }
+  content.addEventListener("click", followed);
+  content.addEventListener("auxclick", followed);
+
   // Suggestions ---------------------------------------------------------------------
   var items = [];
   var active = -1;

@@ -35,15 +35,19 @@ def init_app(app: Flask) -> None:
     from . import i18n, ops
     from .admin import admin
     from .api import api
+    from .events import events
     from .openapi import openapi
     from .pages import pages
     from .replication import replication
+    from .rules import editorial
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    app.register_blueprint(events)
     app.register_blueprint(admin)
     app.register_blueprint(openapi)
     app.register_blueprint(replication)
+    app.register_blueprint(editorial)
     ops.init_app(app)
     i18n.init_app(app)
     app.register_error_handler(errors.ApiError, _api_error)

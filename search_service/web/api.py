@@ -7,7 +7,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
 
@@ -42,7 +42,10 @@ def search_view():
     started = time.perf_counter()
     build, searcher = state().handle.searcher()
     options = settings_options(settings)
-    key = (build.id, searcher.reader().generation(), search_request)
+    now = datetime.now(UTC)
+    # The rules' state is in the key, so an editor's change is seen on the next search.
+    rules_state = options["rulebook"].state(now)
+    key = (build.id, searcher.reader().generation(), rules_state, search_request)
     cache = state().cache
     cached: CachedAnswer | None = cache.get(key)
     # An entry made with other synonyms (the file changed since) is stale: it is kept with
@@ -52,15 +55,18 @@ def search_view():
         response, outcome = dataclasses.replace(cached.response, took_ms=took), "hit"
         head, tail = cached.head, cached.tail
     else:
-        response = search(searcher, search_request, build=build.id, **options)
+        response = search(searcher, search_request, build=build.id, now=now, **options)
         head, tail = encode_around(response.as_dict(), "took_ms")
         if not response.partial:  # a cut-short answer must not outlive the load that cut it
             cache.put(key, CachedAnswer(options["synonyms"], response, head, tail))
         outcome = "miss"
     g.search_response = response  # for the query log and metrics (web/ops.py)
     # The body is kept encoded: a hit only writes its own took_ms between the two parts.
+    # Each answer its own search_id (the request id the query log records), so a click
+    # names the search it came from even when the answer is cached.
+    search_id = b',"search_id":' + encode(g.request_id)
     reply = current_app.response_class(
-        head + encode(response.took_ms) + tail, mimetype="application/json"
+        head + encode(response.took_ms) + search_id + tail, mimetype="application/json"
     )
     reply.headers["X-Cache"] = outcome if cache.size else "off"
     return reply
@@ -96,6 +102,7 @@ def health_view():
                 "watermark": source.get("watermark"),
                 "last_success": source.get("last_success"),
                 "last_error": source.get("last_error"),
+                "rows_ahead": source.get("ahead", 0),
             }
             for name, source in synced.items()
         }

@@ -146,6 +146,12 @@ class SourceCollector:
             "Failed passes and pages that could not be fetched, per source",
             labels=["source"],
         )
+        ahead = GaugeMetricFamily(
+            "search_source_rows_ahead",
+            "Records of a source's last pass stamped after the source's own clock (scheduled, "
+            "or a clock ahead); read again each pass until their time",
+            labels=["source"],
+        )
         now = time.time()
         for name, source in all_states(self.current.store.root).items():
             errors.add_metric([name], source.get("errors", 0))
@@ -153,7 +159,8 @@ class SourceCollector:
                 success.add_metric([name], _timestamp(source["last_success"]))
             if source.get("last_success_started"):
                 lag.add_metric([name], now - _timestamp(source["last_success_started"]))
-        yield from (success, lag, errors)
+            ahead.add_metric([name], source.get("ahead", 0))
+        yield from (success, lag, errors, ahead)
 
 
 def _timestamp(iso: str) -> float:

@@ -27,12 +27,13 @@ from .server import HEADER_FIELD_LIMIT, SECURITY_HEADERS, request_line_limit
 
 # Endpoints the rate limit leaves alone: probes, scrapes, the authenticated CMS and followers.
 UNLIMITED = {"api.health_view", "metrics.metrics_view", "static"}
-UNLIMITED_BLUEPRINTS = {"admin", "replication"}
+UNLIMITED_BLUEPRINTS = {"admin", "replication", "rules"}
 # Rate-limit budgets: the page and the API draw on one per client (SEARCH_RATELIMIT), the
 # keystroke suggestions on a separate, larger one (SEARCH_SUGGEST_RATELIMIT). Every other
 # public endpoint has its own SEARCH_RATELIMIT budget.
 SEARCH_ENDPOINTS = ("api.search_view", "pages.search_page")
 SUGGEST_ENDPOINTS = ("api.suggest_view",)
+CLICK_ENDPOINTS = ("events.click_view",)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 access_log = logging.getLogger("search_service.access")
@@ -85,6 +86,8 @@ def _budget(endpoint: str | None) -> tuple[str, str] | None:
         return "searches", settings.ratelimit
     if endpoint in SUGGEST_ENDPOINTS:
         return "suggestions", settings.suggest_ratelimit
+    if endpoint in CLICK_ENDPOINTS:
+        return "clicks", settings.click_ratelimit
     return endpoint, settings.ratelimit
 
 

@@ -52,6 +52,7 @@ def search_page():
             view.update(response=response, pages=_pages(response.page, response.total, response))
             if request.headers.get("X-Replay") != "history":
                 g.search_response = response  # logged and counted like /search (web/ops.py)
+                view["search_id"] = g.request_id  # what a followed result's click names
         except ApiError as exc:
             view["error"], status = exc.message, exc.status
     view["filtered"] = any(name in args for name in FILTERS)

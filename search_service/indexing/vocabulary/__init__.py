@@ -9,6 +9,7 @@ corrects towards.
 - :mod:`.phrases`: a segment's frequent phrases, and taking deleted articles' ones off;
 - :mod:`.counting`: counting a segment, and every segment a commit left without a file;
 - :mod:`.lexicon`: completions and near words over a table, and across segments;
+- :mod:`.live`: whether a word is still in a live article of a segment with deletions;
 - :mod:`.cache`: each process's lexicons of the live build, read once per segment.
 
 A segment written without a file (by an older version, or a writer that skipped

@@ -15,6 +15,7 @@ from whoosh.searching import Searcher
 
 from . import counting, phrases, vocabfile
 from .lexicon import Lexicon, Vocabulary
+from .live import LiveLexicon, LiveWords, Words
 from .phrases import LivePhrases
 from .tables import GroupCounts
 
@@ -27,6 +28,7 @@ class _Segment:
         self.stored = vocabfile.load(leaf)
         self._groups: dict[str, GroupCounts] = {}
         self._words: dict[str, Lexicon] = {}
+        self._live: dict[str, LiveWords] = {}  # group → its words' check, for the deletions
         # group → (deleted articles seen, counts without them, their lexicon)
         self._phrases: dict[str, tuple[int, LivePhrases, Lexicon]] = {}
 
@@ -40,11 +42,18 @@ class _Segment:
             self._groups[group] = found
         return found
 
-    def words(self, leaf: IndexReader, group: str) -> Lexicon:
+    def words(self, leaf: IndexReader, group: str) -> Words:
+        """The group's words, those only deleted articles had left out."""
         found = self._words.get(group)
         if found is None:
             found = self._words[group] = Lexicon.of(self._counts(leaf, group).words)
-        return found
+        deleted = leaf.segment().deleted_count()
+        if not deleted:
+            return found
+        live = self._live.get(group)
+        if live is None or live.deleted != deleted:
+            live = self._live[group] = LiveWords(leaf, group, live)
+        return LiveLexicon(found, leaf, live)
 
     def phrases(self, leaf: IndexReader, group: str) -> Lexicon:
         deleted = leaf.segment().deleted_count()

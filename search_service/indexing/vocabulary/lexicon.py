@@ -16,6 +16,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from ...analysis.filters import search_key
+from .live import Words
 from .tables import Table
 
 # Past the last key starting with a prefix (as UTF-8, which orders as the code points do).
@@ -96,7 +97,7 @@ class Vocabulary:
     their case); the most frequent spelling is shown. Totals below ``least`` are left out."""
 
     def __init__(
-        self, lexicons: list[Lexicon], same: Callable[[str], str] | None = None, least: int = 1
+        self, lexicons: list[Words], same: Callable[[str], str] | None = None, least: int = 1
     ) -> None:
         self.lexicons = lexicons
         self.same = same

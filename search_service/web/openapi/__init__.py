@@ -14,8 +14,10 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from ... import __name__ as package
-from .paths import PATHS
-from .schemas import SCHEMAS
+from . import editorial, paths, schemas
+
+PATHS = {**paths.PATHS, **editorial.PATHS}
+SCHEMAS = {**schemas.SCHEMAS, **editorial.SCHEMAS}
 
 __all__ = ["PATHS", "SCHEMAS", "openapi", "spec"]
 

@@ -34,6 +34,7 @@ ARTICLE_TEXT_FIELDS = [name for name in ARTICLE_FIELDS if name != "tags"]
 # An article in a list of results (searching.searcher.Hit), without its score.
 HIT = {name: STR for name in ("id", "title", "lang", "category", "published")}
 HIT["url"] = {**NULLABLE_STR, "description": "http(s) or site-relative; null when none."}
+HIT_LINK = {name: HIT[name] for name in ("id", "lang", "title", "url")}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -53,8 +54,21 @@ SCHEMAS: dict[str, Any] = {
             "score": {"type": ["number", "null"]},
             "title_html": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
             "snippet": {**STR, "description": "HTML: matches in <mark>, the rest escaped."},
+            "pinned": {"type": "boolean", "description": "Placed first by an editor's rule."},
+            "duplicates": {
+                "type": "array",
+                "items": STR,
+                "description": "Ids of the other matching copies (same title and body) this "
+                "row stands for.",
+            },
+            "translations": {
+                "type": "array",
+                "items": ref("Translation"),
+                "description": "The story's versions in other languages (any language filter).",
+            },
         }
     ),
+    "Translation": object_schema(HIT_LINK),
     "Facets": object_schema({"lang": COUNTS, "category": COUNTS, "year": COUNTS}),
     "SearchResponse": object_schema(
         {
@@ -63,6 +77,10 @@ SCHEMAS: dict[str, Any] = {
             "page": INT,
             "per_page": INT,
             "took_ms": {"type": "number"},
+            "search_id": {
+                **STR,
+                "description": "Names this answer in POST /events/click (the request id).",
+            },
             "relaxed": {"type": "boolean"},
             "full_matches": {
                 **INT,
@@ -136,6 +154,12 @@ SCHEMAS: dict[str, Any] = {
             },
             "last_success": NULLABLE_STR,
             "last_error": NULLABLE_STR,
+            "rows_ahead": {
+                **INT,
+                "description": "Records of the last pass stamped after the source's own clock "
+                "(scheduled posts, or a clock running ahead): applied, the watermark held at "
+                "the clock, read again each pass until their time.",
+            },
         }
     ),
     "Manifest": {

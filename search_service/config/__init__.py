@@ -7,101 +7,14 @@ help text and parser; docs/settings.md documents each one and a test keeps the t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One environment variable: its name, default (as the string a user would write) and help."""
-
-    env: str
-    default: str
-    help: str
-    parse: Callable[[str], Any] = str
-
-
-def _languages(value: str) -> tuple[str, ...]:
-    codes = tuple(dict.fromkeys(code.strip().lower() for code in value.split(",") if code.strip()))
-    if not codes:
-        raise ValueError("at least one language code is required")
-    return codes
-
-
-def _lowercase(value: str) -> str:
-    return value.lower()
-
-
-def _rate_limits(value: str) -> str:
-    """A rate limit such as ``20/second;600/minute``, checked when the settings load rather
-    than on the first request."""
-    from limits import parse_many
-
-    parse_many(value)  # ValueError naming what it could not read
-    return value
-
-
-def _origins(value: str) -> tuple[str, ...]:
-    return tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
-
-
-def _choice(*choices: str) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        value = value.strip().lower()
-        if value not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}")
-        return value
-
-    return parse
-
-
-def _at_least(minimum: int) -> Callable[[str], int]:
-    message = {0: "must be zero or more", 1: "must be greater than zero"}.get(
-        minimum, f"must be {minimum} or more"
-    )
-
-    def parse(value: str) -> int:
-        number = int(value)
-        if number < minimum:
-            raise ValueError(message)
-        return number
-
-    return parse
-
-
-def _from_zero(*, positive: bool = False, most: float | None = None) -> Callable[[str], float]:
-    """Seconds, a share or a factor: never negative, above zero if ``positive``, at most
-    ``most``."""
-
-    def parse(value: str) -> float:
-        number = float(value)
-        if most is not None and not 0 <= number <= most:
-            raise ValueError(f"must be between 0 and {most:g}")
-        if number < 0 or (positive and number == 0):
-            raise ValueError("must be greater than zero" if positive else "must be zero or more")
-        return number
-
-    return parse
-
-
-_positive_int = _at_least(1)
-_non_negative_int = _at_least(0)
-_positive_float = _from_zero(positive=True)
-_non_negative_float = _from_zero()
-_share = _from_zero(most=1)
-
-
-def setting(
-    env: str, default: str, help: str, parse: Callable[[str], Any] = str, *, secret: bool = False
-) -> Any:
-    """A field of :class:`Config` that carries its :class:`Setting`; no default of its own,
-    since :func:`load` parses every value from the environment or the setting's default. A
-    ``secret`` value never appears in a repr, a log line or an error message."""
-    return field(repr=not secret, metadata={"setting": Setting(env, default, help, parse)})
+from ..errors import ConfigError
+from . import values
+from .values import Setting, setting
 
 
 @dataclass(frozen=True)
@@ -122,27 +35,27 @@ class Config:
         "en,ru,az,tr",
         "Comma-separated ISO 639-1 codes that get a dedicated analyzer (their own fields and "
         "stemmer) in new builds. Articles in any other language use the generic analyzer.",
-        _languages,
+        values.languages,
     )
     default_language: str = setting(
         "SEARCH_DEFAULT_LANGUAGE",
         "en",
         "Language assumed for an article without `lang` whose language cannot be detected "
         "(for example, text without letters).",
-        _lowercase,
+        values.lowercase,
     )
     lock_timeout: float = setting(
         "SEARCH_LOCK_TIMEOUT",
         "30",
         "Seconds a write (reindex, add, delete, rollback) waits for another writer to finish "
         "before it fails.",
-        _positive_float,
+        values.positive_float,
     )
     keep_builds: int = setting(
         "SEARCH_KEEP_BUILDS",
         "2",
         "How many complete builds to keep on disk: the live one plus older ones for rollback.",
-        _positive_int,
+        values.positive_int,
     )
     merge: str = setting(
         "SEARCH_MERGE",
@@ -152,21 +65,21 @@ class Config:
         "`search-service merge` in a process of its own, at a lower CPU priority), `inline` "
         "(Whoosh's default: a commit merges small segments itself) or `off` (only "
         "`search-service merge` merges).",
-        _choice("background", "inline", "off"),
+        values.choice("background", "inline", "off"),
     )
     merge_factor: int = setting(
         "SEARCH_MERGE_FACTOR",
         "4",
         "Segments of one size tier (tiers grow by this factor) that are merged into one; "
         "smaller keeps fewer segments for searches, larger copies each document fewer times.",
-        _at_least(2),
+        values.at_least(2),
     )
     merge_max_docs: int = setting(
         "SEARCH_MERGE_MAX_DOCS",
         "50000",
         "Largest segment (documents) a merge makes, so updates never rewrite the large "
         "segments of a full build; a `reindex` starts afresh.",
-        _positive_int,
+        values.positive_int,
     )
     max_rejected_share: float = setting(
         "SEARCH_MAX_REJECTED_SHARE",
@@ -174,13 +87,13 @@ class Config:
         "Largest share of a non-strict `reindex` input (0 to 1) that may be rejected: above it "
         "the new build is not switched in and the live index is unchanged (`--strict` allows "
         "none).",
-        _share,
+        values.share,
     )
     max_query_length: int = setting(
         "SEARCH_MAX_QUERY_LENGTH",
         "1000",
         "Longest query, in characters, that `/search` accepts; longer ones get 413.",
-        _positive_int,
+        values.positive_int,
     )
     max_query_terms: int = setting(
         "SEARCH_MAX_QUERY_TERMS",
@@ -188,47 +101,47 @@ class Config:
         "Most words and phrases of a query that are searched: of a longer query, the rarest "
         "(in the fewest articles); the response says `truncated`. Bounds the cost of a "
         "pasted paragraph.",
-        _positive_int,
+        values.positive_int,
     )
     max_per_page: int = setting(
         "SEARCH_MAX_PER_PAGE",
         "100",
         "Largest `per_page` that `/search` accepts.",
-        _positive_int,
+        values.positive_int,
     )
     max_results_window: int = setting(
         "SEARCH_MAX_RESULTS_WINDOW",
         "10000",
         "Deepest result a page may reach (`page` × `per_page`); deeper pages get 400, which "
         "keeps one request from ranking the whole index.",
-        _positive_int,
+        values.positive_int,
     )
     snippet_chars: int = setting(
         "SEARCH_SNIPPET_CHARS",
         "200",
         "Approximate length of a result snippet, in characters.",
-        _positive_int,
+        values.positive_int,
     )
     recency_half_life: float = setting(
         "SEARCH_RECENCY_HALF_LIFE_DAYS",
         "180",
         "Age in days at which an article's recency boost in `sort=relevance` halves (a story "
         "published today scores up to 20 % more, one this old 10 %); 0 turns the boost off.",
-        _non_negative_float,
+        values.non_negative_float,
     )
     cors_origins: tuple[str, ...] = setting(
         "SEARCH_CORS_ORIGINS",
         "",
         "Comma-separated origins (such as `https://news.example.org`) whose pages may call "
         "`/search` and `/suggest` from the browser; `*` allows any; empty allows none.",
-        _origins,
+        values.origins,
     )
     cache_size: int = setting(
         "SEARCH_CACHE_SIZE",
         "2048",
         "Responses each web worker keeps for repeated searches (least recently used go "
         "first; a new build or an add/delete invalidates them); 0 turns the cache off.",
-        _non_negative_int,
+        values.non_negative_int,
     )
     synonyms_file: str = setting(
         "SEARCH_SYNONYMS_FILE",
@@ -243,18 +156,18 @@ class Config:
         "Address gunicorn binds to; `0.0.0.0` behind a platform router.",
     )
     # The platform conventions (Heroku, Dokku, Render) gunicorn.conf.py follows.
-    port: int = setting("PORT", "8000", "Port gunicorn listens on.", _positive_int)
+    port: int = setting("PORT", "8000", "Port gunicorn listens on.", values.positive_int)
     workers: int = setting(
         "WEB_CONCURRENCY",
         "2",
         "gunicorn worker processes (each holds the index open; about one per core).",
-        _positive_int,
+        values.positive_int,
     )
     log_level: str = setting(
         "SEARCH_LOG_LEVEL",
         "info",
         "Log level of the web service and the command line (debug, info, warning, error).",
-        _lowercase,
+        values.lowercase,
     )
     # The admin API, limits, observability.
     admin_token: str = setting(
@@ -274,13 +187,13 @@ class Config:
         "SEARCH_ADMIN_MAX_BODY",
         "10485760",
         "Largest admin request body, in bytes (default 10 MiB); larger ones get 413.",
-        _positive_int,
+        values.positive_int,
     )
     admin_max_batch: int = setting(
         "SEARCH_ADMIN_MAX_BATCH",
         "1000",
         "Most articles one `POST /admin/articles` may carry; more get 413.",
-        _positive_int,
+        values.positive_int,
     )
     admin_apply_wait: float = setting(
         "SEARCH_ADMIN_APPLY_WAIT",
@@ -288,14 +201,14 @@ class Config:
         "Seconds an admin write waits for the writer lock to apply its update at once; after "
         "that (say, during a reindex) it answers 202 and the update is applied when the lock "
         "frees. Either way it is already durable.",
-        _positive_float,
+        values.positive_float,
     )
     ratelimit: str = setting(
         "SEARCH_RATELIMIT",
         "600/minute",
         "Per-client rate limit of the public endpoints (the limits library's syntax, e.g. "
         "`20/second;600/minute`); over it a client gets 429 with `Retry-After`.",
-        _rate_limits,
+        values.rate_limits,
     )
     ratelimit_storage_url: str = setting(
         "SEARCH_RATELIMIT_STORAGE_URL",
@@ -309,7 +222,14 @@ class Config:
         "1800/minute",
         "Per-client rate limit of `/suggest` (one request per keystroke), a budget separate "
         "from and larger than `SEARCH_RATELIMIT`, which `/search` and the page at `/` share.",
-        _rate_limits,
+        values.rate_limits,
+    )
+    click_ratelimit: str = setting(
+        "SEARCH_CLICK_RATELIMIT",
+        "120/minute",
+        "Per-client rate limit of `POST /events/click` (a reader opens a result or two per "
+        "search), a budget of its own so clicks never use up a reader's searches.",
+        values.rate_limits,
     )
     trusted_proxies: int = setting(
         "SEARCH_TRUSTED_PROXIES",
@@ -318,7 +238,7 @@ class Config:
         "with 1 behind nginx, the client address (rate limits) and scheme come from the last "
         "`X-Forwarded-For`/`X-Forwarded-Proto` entry. 0: forwarded headers are ignored, so a "
         "client cannot forge its address.",
-        _non_negative_int,
+        values.non_negative_int,
     )
     replication_token: str = setting(
         "SEARCH_REPLICATION_TOKEN",
@@ -339,14 +259,14 @@ class Config:
         "0",
         "On a follower: seconds behind its leader past which `/healthz` answers 503 so a load "
         "balancer drains it; 0 turns the check off.",
-        _non_negative_float,
+        values.non_negative_float,
     )
     search_time_limit: float = setting(
         "SEARCH_TIME_LIMIT",
         "2",
         "Seconds a search may spend collecting matches; after that it searches no further index "
         'segment and answers with what it found, flagged `"partial": true`.',
-        _positive_float,
+        values.positive_float,
     )
     query_log: str = setting(
         "SEARCH_QUERY_LOG",
@@ -372,7 +292,7 @@ class Config:
         "86400",
         "Under `sync --every`, seconds between full passes of a source (re-read everything and "
         "remove what the source no longer publishes); 0: only when `--full` is given.",
-        _non_negative_float,
+        values.non_negative_float,
     )
 
 
@@ -383,17 +303,17 @@ SETTINGS: dict[str, Setting] = {f.name: f.metadata["setting"] for f in fields(Co
 def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     """Defaults, then the environment, then explicit overrides (tests, CLI options)."""
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    for name, setting in SETTINGS.items():
-        raw = environ.get(setting.env, setting.default)
+    parsed: dict[str, Any] = {}
+    for name, declared in SETTINGS.items():
+        raw = environ.get(declared.env, declared.default)
         try:
-            values[name] = setting.parse(raw)
+            parsed[name] = declared.parse(raw)
         except ValueError as exc:
-            raise ConfigError(f"{setting.env}={raw!r} is invalid: {exc}") from exc
+            raise ConfigError(f"{declared.env}={raw!r} is invalid: {exc}") from exc
     unknown = set(overrides) - set(SETTINGS)
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    values["index_dir"] = Path(values["index_dir"])
-    values["languages"] = tuple(values["languages"])
-    return Config(**values)
+    parsed.update({k: v for k, v in overrides.items() if v is not None})
+    parsed["index_dir"] = Path(parsed["index_dir"])
+    parsed["languages"] = tuple(parsed["languages"])
+    return Config(**parsed)
