@@ -95,6 +95,30 @@ def test_evaluator_scores_every_match_as_whoosh_does(edited_index, text, match_a
         assert found[docnum] == pytest.approx(score, rel=1e-9)
 
 
+@pytest.mark.parametrize("text", ["oil reserves parliament", "Baku marathon record"])
+def test_watched_clauses_record_the_articles_each_clause_matches(edited_index, text):
+    _, ix = IndexStore(edited_index).open_current()
+    with ix.searcher(weighting=scoring.weighting()) as searcher:
+        groups = language_groups(searcher.schema)
+        parts: dict = {}
+        query = reader_query.build(
+            reader_query.parse(text), searcher.schema, groups, match_all=False, parts=parts
+        )
+        watch = {id(q): [] for queries in parts.values() for q in queries}
+        matching.evaluate(searcher, query, watch=watch)
+        alone = {
+            clause: matching.evaluate(
+                searcher, reader_query.build([clause], searcher.schema, groups)
+            )[0].docnums
+            for clause in parts
+        }
+
+    assert [c.text for c in parts] == text.split()
+    for clause, queries in parts.items():
+        recorded = np.unique(np.concatenate([ids for q in queries for ids in watch[id(q)]]))
+        assert recorded.tolist() == alone[clause].tolist()
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from .azerbaijani import AzerbaijaniStemmer
 from .detect import cyrillic_only, detect_language
 from .filters import APOSTROPHES, ApostropheSuffixFilter, FoldFilter, NormalizeFilter
+from .russian import RussianStemmer
 
 GENERIC = "generic"
 TURKIC = frozenset({"az", "tr"})
@@ -31,8 +32,9 @@ SNOWBALL = {
     "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho",
     "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
 }  # fmt: skip
-# Languages Snowball lacks, with a stemmer of our own (a Whoosh filter class).
-OWN_STEMMERS: dict[str, type] = {"az": AzerbaijaniStemmer}
+# Languages Snowball lacks or needs help with, with a stemmer of our own (a Whoosh filter
+# class): Azerbaijani has no Snowball stemmer; Russian's cuts names short (see russian.py).
+OWN_STEMMERS: dict[str, type] = {"az": AzerbaijaniStemmer, "ru": RussianStemmer}
 
 
 def _combining_marks() -> str:
@@ -113,9 +115,11 @@ def _chain(language: str, folded: bool) -> Analyzer:
     chain = chain | NormalizeFilter(turkic=language in TURKIC)
     if folded:
         chain = chain | FoldFilter()
-    if language in OWN_STEMMERS:
+    if language == "az":
         # folded text has lost the front/back distinction of ı and i
-        chain = chain | OWN_STEMMERS[language](harmony=not folded)
+        chain = chain | AzerbaijaniStemmer(harmony=not folded)
+    elif language in OWN_STEMMERS:
+        chain = chain | OWN_STEMMERS[language]()
     elif language in SNOWBALL:
         chain = chain | PyStemmerFilter(SNOWBALL[language])
     return chain

@@ -23,6 +23,8 @@ from .filters import (
     fold,
     normalize,
 )
+from .russian import RussianStemmer
+from .russian import stem as russian_stem
 
 PURE_FILTERS = (
     NormalizeFilter,
@@ -31,6 +33,7 @@ PURE_FILTERS = (
     AzerbaijaniStemFilter,
     AzerbaijaniStemmer,
     PyStemmerFilter,
+    RussianStemmer,
 )
 
 
@@ -73,6 +76,8 @@ def _step(item: Any) -> Callable[[str], str]:
         return partial(stem, harmony=item.harmony)
     if kind is PyStemmerFilter and not item.ignore:
         return item._stem
+    if kind is RussianStemmer:
+        return russian_stem
     return partial(_filtered, item)
 
 

@@ -355,13 +355,16 @@ def document(article: Article, schema: Schema, default_language: str) -> tuple[d
         day = local_date(article)
         assert day is not None
         fields["published_day"] = day_value(day)
-    text = text_value(article.title, article.lead, article.body)
+    labels = (*article.tags, article.category)
+    text = text_value(article.title, article.lead, article.body, labels)
     if text.parts:
         fields[text_field(group)] = text
     if article.title:
         fields[f"{TITLE_PREFIX}{group}"] = article.title
     if f"{FOLD_PREFIX}{group}" in schema:
-        fields[f"{FOLD_PREFIX}{group}"] = "\n".join((article.title, article.lead, article.body))
+        fields[f"{FOLD_PREFIX}{group}"] = "\n".join(
+            (article.title, article.lead, article.body, *labels)
+        )
     if "copy_key" in schema:  # not in builds made before stories (still updated in place)
         copy = stories.copy_key(article.title, article.body)
         fields.update(copy_key=copy, story_key=stories.story_key(article.story, copy))

@@ -71,6 +71,7 @@ def evaluate(
     final: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     deadline: float | None = None,
     terms: dict | None = None,
+    watch: dict[int, list[np.ndarray]] | None = None,
 ) -> tuple[Matches, bool]:
     """Every article matching ``query`` with its score, as ``searcher`` scores it.
 
@@ -79,14 +80,17 @@ def evaluate(
     value) no further segment is searched, and the second value says the matches are partial.
     ``terms``, a dict kept by the caller, remembers each term's matches for the next
     evaluation of the same search (the every-word query, then the any-word one, then the
-    spelling check all read the same words).
+    spelling check all read the same words). ``watch`` maps the ``id`` of nodes of ``query``
+    to lists that receive each segment's index-wide document numbers matching that node, so
+    a caller learns which parts of the query each match has at no further cost.
     """
     docnums, scores, partial = [], [], False
     for leaf_searcher, offset in searcher.leaf_searchers():
         if deadline is not None and time.monotonic() >= deadline:
             partial = True
             break
-        ids, leaf_scores = _Leaf(leaf_searcher, terms).evaluate(query)
+        leaf = _Leaf(leaf_searcher, terms, watch, offset)
+        ids, leaf_scores = leaf.evaluate(query)
         docnums.append(ids + offset)
         scores.append(leaf_scores)
     matches = Matches(_concatenate(docnums, _EMPTY_IDS), _concatenate(scores, _EMPTY_SCORES))
@@ -132,8 +136,18 @@ def _term_key(reader: Any, field: str, text: str) -> tuple[int, str, str]:
 class _Leaf:
     """One segment's part of an evaluation."""
 
-    def __init__(self, searcher: Searcher, terms: dict | None = None) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        terms: dict | None = None,
+        watch: dict[int, list[np.ndarray]] | None = None,
+        offset: int = 0,
+    ) -> None:
         self.searcher = searcher
+        self.watch = watch or {}
+        self.offset = offset
+        if not self.watch:  # no call in between per node, as the trees are wide
+            self.evaluate = self._evaluate  # type: ignore[method-assign]
         self.schema = searcher.schema
         self.reader = searcher.reader()
         self.files = reading.segment_files(self.reader)
@@ -144,6 +158,13 @@ class _Leaf:
 
     def evaluate(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         """The segment's matches of ``node``: document numbers (ascending) and scores."""
+        ids, scores = self._evaluate(node)
+        watched = self.watch.get(id(node))
+        if watched is not None:
+            watched.append(ids + self.offset)
+        return ids, scores
+
+    def _evaluate(self, node: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         if isinstance(node, wq.Term):
             return self._term(node)
         if isinstance(node, wq.CompoundQuery) and isinstance(node, (wq.And, wq.Or)):

@@ -35,6 +35,8 @@ _CLAUSE = re.compile(
 # opposed to those that join parts of one word ("e-mail", "U.S.", "don't"), which stay in and
 # make the word a phrase of its parts.
 _SEPARATORS = re.compile(r"[:;,()\[\]{}<>^~*?!+=&|\\/@#$%]+")
+# An English possessive: "Britain's" is about Britain; its "s" would be a word of its own.
+_POSSESSIVE = re.compile(r"(?<=\w)['’ʼ][sS]$")
 # The words inside a clause ("Nagorno-Karabakh" → Nagorno, Karabakh).
 _WORD = re.compile(r"[^\W_]+")
 
@@ -62,6 +64,7 @@ def parse(text: str) -> list[Clause]:
                 clauses.append(Clause(match["phrase"].strip(), phrase=True, excluded=excluded))
             continue
         for word in _SEPARATORS.split(match["word"]):
+            word = _POSSESSIVE.sub("", word)
             if word:
                 clauses.append(Clause(word, excluded=excluded))
     if clauses and all(c.excluded for c in clauses):
@@ -93,6 +96,7 @@ def build(
     *,
     match_all: bool = True,
     synonyms: Synonyms = EMPTY,
+    parts: dict[Clause, list[wq.Query]] | None = None,
 ) -> wq.Query:
     """The Whoosh query for ``clauses`` over the field sets ``groups``.
 
@@ -103,6 +107,9 @@ def build(
     ``match_all`` requires every positive clause (the default); otherwise any one will do,
     which is the relaxed fallback when the strict query finds nothing. A clause (or run of
     words) that is an entry of ``synonyms`` also matches the other entries of its group.
+    ``parts``, when given, receives each positive clause's query in every field set, as
+    written (a joined word or a synonym entry of several words without its parts apart), to
+    learn which clauses a match has.
     """
     typed = set(clauses)
     clauses, alternatives = with_synonyms(clauses, synonyms)
@@ -132,12 +139,15 @@ def build(
             target = excluded if clause.excluded else required
             folded = _folded_terms(schema, group, clause)
             query = _clause_query(group, terms, folded)
-            if len(terms) > 1 and not clause.phrase and not clause.excluded:
-                query = _or_its_parts(query, group, terms, folded, match_all)
             if clause in alternatives:
                 query = _with_alternatives(query, group, schema, alternatives[clause])
+            if parts is not None and not clause.excluded:
+                parts.setdefault(clause, []).append(query)  # as written, not its parts apart
             if clause in split:
+                # the parts with their synonyms; a part must not count twice
                 query = wq.Or([query, *_part_queries(split[clause], group, schema)])
+            elif len(terms) > 1 and not clause.phrase and not clause.excluded:
+                query = _or_its_parts(query, group, terms, folded, match_all)
             target.append(query)
         if not required:
             continue
@@ -219,10 +229,17 @@ def _with_alternatives(
 
 
 def _loose_stop_words(clauses: Sequence[Clause], group: str) -> set[Clause]:
-    """The positive single-word clauses that are stop words of ``group``'s language, unless
-    the query is nothing but stop words ("to be or not to be" still searches every word)."""
+    """The positive word clauses made only of stop words of ``group``'s language (a joined
+    word too: "из-за", "don't"), unless the query is nothing but stop words ("to be or not to
+    be" still searches every word)."""
     stops = stop_words(group)
-    loose = {c for c in clauses if not c.phrase and not c.excluded and c.text.casefold() in stops}
+    loose = {
+        c
+        for c in clauses
+        if not c.phrase
+        and not c.excluded
+        and all(word in stops for word in _WORD.findall(c.text.casefold()))
+    }
     if all(c in loose for c in clauses if not c.excluded):
         return set()
     return loose

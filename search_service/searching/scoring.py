@@ -1,9 +1,9 @@
 """How a match scores: the BM25F parameters and the recency boost, in one place.
 
 Each language's text is one field whose words count by the part they are in (title 3, lead
-1.5, body 1; see indexing.fields.WeightedText); Whoosh scores it with BM25 and adds the folded
-field's score (query.py). ``K1`` is how soon repeating a term stops adding score; ``B`` how
-strongly a long text is discounted against an average one.
+2, body 1, tags and category 2; see indexing.fields.WeightedText); Whoosh scores it with BM25
+and adds the folded field's score (query.py). ``K1`` is how soon repeating a term stops
+adding score; ``B`` how strongly a long text is discounted against an average one.
 
 ``B`` is Whoosh's and Lucene's default, 0.75, except for Russian text, 0.5. No single value
 suits every language (bench/RESULTS.md, "B with one weighted field" and "B per language"):

@@ -21,6 +21,7 @@ from ..config import Config
 from ..indexing.schema import day_value, group_for, language_groups, text_field
 from . import columns, matching, rules, scoring, spelling, stories
 from . import facets as facet_counts
+from . import partial as partial_matches
 from . import query as reader_query
 from .snippets import Snippets
 from .synonyms import EMPTY, Synonyms
@@ -138,15 +139,19 @@ def search(
 ) -> SearchResponse:
     """Rank, filter and page the articles matching ``request.q``.
 
-    Articles with every word come first. When fewer than :data:`FILL_BELOW` have every word
-    and the query has several, articles with some of the words follow them and the response
-    says ``relaxed`` (sorted by date: only when none has every word). The rule depends on the
-    query alone, so every page of it agrees on ``total``. Once ``time_limit`` seconds have
-    passed, no further index segment is searched: the matches in those searched so far are
-    returned and the response says ``partial``. The editors' rules in ``rulebook`` that match
-    the query at ``now`` hide articles from every page and the total, and, sorted by
-    relevance, put pinned articles first. Copies of an article, and without a language filter
-    the versions of a story, share a row (:mod:`.stories`): ``total`` counts rows.
+    When fewer than :data:`FILL_BELOW` articles have every word of several, sorted by
+    relevance, articles with some of the words compete with them, each paying for the words
+    it lacks (:mod:`.partial`), and the others with some of the words follow (sorted by date:
+    only when none has every word); the response then says ``relaxed``. Beyond that many the
+    full matches alone are ranked: weighing every article with some of the words is a
+    quarter more time at the 95th percentile, for no measured gain (bench/RESULTS.md). The
+    rule depends on the query alone, so every page of it agrees on ``total``. Once
+    ``time_limit`` seconds have passed, no further index segment is searched: the matches in
+    those searched so far are returned and the response says ``partial``. The editors' rules
+    in ``rulebook`` that match the query at ``now`` hide articles from every page and the
+    total, and, sorted by relevance, put pinned articles first. Copies of an article, and
+    without a language filter the versions of a story, share a row (:mod:`.stories`):
+    ``total`` counts rows.
     """
     started = time.perf_counter()
     searcher = scoring.searcher_for(searcher)
@@ -215,18 +220,24 @@ class _Plan:
     pinned: list[int] = field(default_factory=list)
     hidden: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
-    def run(self, *, match_all: bool) -> tuple[matching.Matches, bool]:
-        """The matches of every word (``match_all``) or of any, and whether they are partial."""
+    def run(self, *, match_all: bool, words: dict | None = None) -> tuple[matching.Matches, bool]:
+        """The matches of every word (``match_all``) or of any, and whether they are
+        partial; ``words``, when given, receives the documents each clause matches."""
+        parts: dict | None = None if words is None else {}
         query = reader_query.build(
             self.clauses,
             self.searcher.schema,
             self.groups,
             match_all=match_all,
             synonyms=self.synonyms,
+            parts=parts,
         )
+        watch = None if parts is None else {id(q): [] for qs in parts.values() for q in qs}
         found, partial = matching.evaluate(
-            self.searcher, query, self.allowed, self.boost, self.deadline, self.terms
+            self.searcher, query, self.allowed, self.boost, self.deadline, self.terms, watch
         )
+        if words is not None and parts is not None and watch is not None:
+            words.update(partial_matches.clause_documents(parts, watch))
         return rules.without(found, self.hidden), partial
 
 
@@ -285,7 +296,15 @@ def _rank(plan: _Plan, request: SearchRequest) -> _Ranked:
     if ((several_words and few) or several_parts) and not partial:
         # Few articles have every word: follow them with articles that have some of the words.
         # (Sorted by date that would bury the full matches, so only when there are none.)
-        more, found.partial = plan.run(match_all=False)
+        # and, by relevance, those lacking a word compete with them, paying for what they lack
+        weighed = several_words and total > 0 and request.sort == "relevance"
+        words: dict | None = {} if weighed else None
+        more, found.partial = plan.run(match_all=False, words=words)
+        if words is not None:
+            typed = set(plan.clauses)
+            strict = [(docs, c.phrase and c in typed) for c, docs in words.items()]
+            documents = plan.searcher.doc_count()
+            found.matches_all = partial_matches.weigh(matches, more, strict, documents)
         found.relaxed = len(more) > total
         found.matches = found.matches_some = more  # a superset of the full matches
     return found

@@ -1,0 +1,63 @@
+"""Partial matches that can win: an article missing a typed word pays for it by the word's rarity.
+
+When few articles have every word (fewer than searcher.FILL_BELOW), requiring every word
+first buries the article a reader means when it lacks one of the two or three words typed (a
+synonym, another form, a word the reader misremembers): on known-item searches built from
+real headlines that is the commonest way to lose. So an article with some of the words is
+scored like one with all of them, less a cost for each word it lacks: the word's BM25 rarity
+times :data:`MISSING_COST`. A rare missing word costs much (the reader means it), a common one
+little. Articles whose cost exceeds their score are left out, so a query whose words all
+occur together does not fill its pages with articles that have one.
+Quoted phrases and excluded words are not weighed here: they stay strict (query.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from whoosh import query as wq
+
+from . import query
+from .matching import Matches
+
+_NONE = np.empty(0, dtype=np.int64)
+
+# What a missing word costs, in units of its BM25 inverse document frequency.
+MISSING_COST = 0.5
+
+
+def rarity(found_in: int, documents: int) -> float:
+    """BM25's inverse document frequency of a word found in ``found_in`` of ``documents``."""
+    return math.log(1 + (documents - found_in + 0.5) / (found_in + 0.5))
+
+
+def weigh(
+    full: Matches, some: Matches, words: Sequence[tuple[np.ndarray, bool]], documents: int
+) -> Matches:
+    """``full`` (articles with every word) with those of ``some`` (articles with any word)
+    that lack words, each scored less the cost of the words it lacks (see module docstring),
+    when that leaves it a positive score. ``words`` holds each clause's documents and
+    whether it is strict (a quoted phrase: an article without it is left out)."""
+    cost = np.zeros(len(some.docnums))
+    for docnums, strict in words:
+        missing = ~np.isin(some.docnums, docnums, assume_unique=True)
+        cost[missing] += math.inf if strict else MISSING_COST * rarity(len(docnums), documents)
+    lacking = ~np.isin(some.docnums, full.docnums, assume_unique=True)
+    scores = some.scores - cost
+    kept = lacking & (scores > 0)
+    docnums = np.concatenate([full.docnums, some.docnums[kept]])
+    order = np.argsort(docnums, kind="stable")
+    return Matches(docnums[order], np.concatenate([full.scores, scores[kept]])[order])
+
+
+def clause_documents(
+    parts: dict[query.Clause, list[wq.Query]], watch: dict[int, list[np.ndarray]]
+) -> dict[query.Clause, np.ndarray]:
+    """Each clause's documents (ascending, index-wide), from what the evaluation of the query
+    whose clause queries ``parts`` names recorded in ``watch`` (see matching.evaluate)."""
+    return {
+        clause: np.unique(np.concatenate([ids for q in queries for ids in watch[id(q)]] or [_NONE]))
+        for clause, queries in parts.items()
+    }
