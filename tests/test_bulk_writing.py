@@ -18,10 +18,10 @@ from whoosh.writing import SegmentWriter
 from search_service.articles import Article
 from search_service.indexing.codec import Codec
 from search_service.indexing.codec.terms import FieldWriter as _FieldWriter
+from search_service.indexing.documents import document
 from search_service.indexing.parallel import ParallelWriter
 from search_service.indexing.schema import build_schema
 from search_service.indexing.segment import BulkSegmentWriter, MemoSegmentWriter
-from search_service.indexing.writer import document
 from search_service.searching import scoring
 from search_service.searching.searcher import SearchRequest, search
 

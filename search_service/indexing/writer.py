@@ -18,23 +18,18 @@ from typing import Any
 from whoosh.fields import Schema
 from whoosh.writing import IndexWriter
 
-from ..analysis import GENERIC, detect_language
-from ..articles import Article, local_date
+from ..analysis import GENERIC
+from ..articles import Article
 from ..config import Config
 from ..errors import ArticleError, BuildFailed
-from . import merging, stories
+from . import documents, merging
 from .codec import Codec
 from .journal import Entry, Journal, article_from_json
 from .merge_policy import Policy, plan
 from .parallel import ParallelWriter
 from .schema import (
-    FOLD_PREFIX,
-    TITLE_PREFIX,
     build_schema,
-    day_value,
     group_for,
-    text_field,
-    text_value,
 )
 from .segment import BulkSegmentWriter, MemoSegmentWriter
 from .store import IndexStore, read_toc
@@ -315,7 +310,7 @@ def replay(ix: Any, entries: list[Entry], config: Config) -> int:
                         delta -= 1
                     continue
                 article = article_from_json(entry.record or {})  # validated when accepted
-                fields, _, _ = document(article, ix.schema, config.default_language)
+                fields, _, _ = documents.document(article, ix.schema, config.default_language)
                 writer.update_document(**fields)
                 delta += 0 if present else 1
         _commit(writer, config)
@@ -324,53 +319,6 @@ def replay(ix: Any, entries: list[Entry], config: Config) -> int:
         raise
     counting.write_missing(ix)
     return delta
-
-
-def document(article: Article, schema: Schema, default_language: str) -> tuple[dict, str, bool]:
-    """The Whoosh fields for one article, its language and whether that was detected."""
-    lang, detected = article.lang, False
-    if not lang:
-        text = " ".join((article.title, article.lead, article.body[:2000]))
-        lang, detected = detect_language(text) or default_language, True
-    group = group_for(schema, lang)
-    fields: dict[str, Any] = {
-        "id": article.id,
-        "lang": lang,
-        "lang_detected": detected,
-        "title": article.title,
-        "lead": article.lead,
-        "body": article.body,
-        "url": article.url,
-        "author": article.author,
-        "tags": list(article.tags),
-        "published": article.published_text,
-        "updated": article.updated_text,
-    }
-    if article.category:
-        fields["category"] = article.category
-    if article.tags:
-        fields["tag"] = ",".join(tag.replace(",", " ") for tag in article.tags)
-    if article.published is not None:
-        fields["published_at"] = article.published
-        day = local_date(article)
-        assert day is not None
-        fields["published_day"] = day_value(day)
-    labels = (*article.tags, article.category)
-    text = text_value(article.title, article.lead, article.body, labels)
-    if text.parts:
-        fields[text_field(group)] = text
-    if article.title:
-        fields[f"{TITLE_PREFIX}{group}"] = article.title
-    if f"{FOLD_PREFIX}{group}" in schema:
-        fields[f"{FOLD_PREFIX}{group}"] = "\n".join(
-            (article.title, article.lead, article.body, *labels)
-        )
-    if "copy_key" in schema:  # not in builds made before stories (still updated in place)
-        copy = stories.copy_key(article.title, article.body)
-        fields.update(copy_key=copy, story_key=stories.story_key(article.story, copy))
-        if article.story:
-            fields["story"] = article.story
-    return fields, lang, detected
 
 
 def _write(
@@ -392,7 +340,7 @@ def _write(
             continue
         if strict and summary.rejected:
             continue  # keep reading to report every problem, but write nothing more
-        fields, lang, detected = document(record, schema, config.default_language)
+        fields, lang, detected = documents.document(record, schema, config.default_language)
         put(**fields)
         summary.indexed += 1
         summary.languages[lang] += 1

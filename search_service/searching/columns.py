@@ -169,6 +169,17 @@ def _cached(key: tuple, load: Callable[[], Any]) -> Any:
     return value
 
 
+def newest_first(searcher: Searcher) -> np.ndarray:
+    """Sort keys for ``newest`` by document number: the publication time, undated last.
+
+    The date column stores a missing value as its type's maximum, so a plain descending sort
+    would put every undated article above the newest dated one.
+    """
+    published = numbers(searcher, "published_at")
+    missing = searcher.schema["published_at"].default
+    return np.where(published == missing, -1, published.astype(np.int64))
+
+
 def _arrays(value: Any) -> list[np.ndarray]:
     parts = value if isinstance(value, tuple) else (value,)
     return [part for part in parts if isinstance(part, np.ndarray)]

@@ -12,15 +12,15 @@ from datetime import UTC, date, datetime
 from typing import Any, Self
 
 import numpy as np
-from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
 from ..analysis.memo import query_terms
 from ..config import Config
-from ..indexing.schema import day_value, group_for, language_groups, text_field
+from ..indexing.schema import group_for, language_groups, text_field
 from . import columns, matching, rules, scoring, spelling, stories
 from . import facets as facet_counts
+from . import filters as request_filters
 from . import partial as partial_matches
 from . import query as reader_query
 from .snippets import Snippets
@@ -266,9 +266,16 @@ def _plan(
         truncated=len(clauses) > max_terms,
         synonyms=synonyms,
         limit=request.page * request.per_page,
-        allowed=_allowed(searcher, request),
+        allowed=request_filters.allowed(
+            searcher,
+            request.lang,
+            request.category,
+            request.tags,
+            request.date_from,
+            request.date_to,
+        ),
         boost=None if newest else scoring.recency_boost(searcher, recency_half_life),
-        keys=_newest_first(searcher) if newest else None,
+        keys=columns.newest_first(searcher) if newest else None,
         deadline=time.monotonic() + time_limit if time_limit else None,
     )
 
@@ -366,40 +373,3 @@ def _analysed(
 
 def _has_text(searcher: Searcher, group: str) -> bool:
     return bool(searcher.field_length(text_field(group)))
-
-
-def _newest_first(searcher: Searcher) -> np.ndarray:
-    """Sort keys for ``newest`` by document number: the publication time, undated last.
-
-    The date column stores a missing value as its type's maximum, so a plain descending sort
-    would put every undated article above the newest dated one.
-    """
-    published = columns.numbers(searcher, "published_at")
-    missing = searcher.schema["published_at"].default
-    return np.where(published == missing, -1, published.astype(np.int64))
-
-
-def _allowed(searcher: Searcher, request: SearchRequest) -> matching.Matches | None:
-    """The articles the request's filters allow, or None when it has none."""
-    conditions = _filters(request)
-    return None if conditions is None else matching.evaluate(searcher, conditions)[0]
-
-
-def _filters(request: SearchRequest) -> wq.Query | None:
-    conditions: list[wq.Query] = []
-    if request.lang:
-        conditions.append(wq.Term("lang", request.lang))
-    if request.category:
-        conditions.append(wq.Term("category", request.category))
-    conditions.extend(wq.Term("tag", tag) for tag in request.tags)
-    if request.date_from or request.date_to:
-        conditions.append(
-            wq.NumericRange("published_day", _day(request.date_from), _day(request.date_to))
-        )
-    if not conditions:
-        return None
-    return conditions[0] if len(conditions) == 1 else wq.And(conditions)
-
-
-def _day(value: date | None) -> int | None:
-    return None if value is None else day_value(value)
