@@ -21,6 +21,7 @@ from search_service.indexing.store import IndexStore
 from search_service.searching.searcher import SearchRequest, SearchResponse, search
 from tests.support.corpus import SearchClient, build_index
 from tests.support.gunicorn import start_gunicorn
+from tests.support.mariadb import INSTALL_DB, MARIADB_BIN, MariaDB
 from tests.support.postgres import POSTGRES_BIN, Postgres
 from tests.support.processes import BIN, process_env, stop
 from tests.support.servers import start_redis
@@ -171,6 +172,27 @@ def postgres(postgres_server: Postgres) -> Iterator[Postgres]:
     yield postgres_server
     if postgres_server.pid is None:
         postgres_server.start()
+
+
+@pytest.fixture(scope="module")
+def mariadb() -> Iterator[MariaDB]:
+    """One MariaDB per test module that asks for it (each test makes its own database)."""
+    if not (MARIADB_BIN.exists() and INSTALL_DB.exists()):
+        server_unavailable(f"MariaDB is not installed ({MARIADB_BIN} or {INSTALL_DB} is missing)")
+    server = MariaDB(Path(tempfile.mkdtemp(prefix="search-maria-")))
+    try:
+        server.init()
+        server.start()
+    except (subprocess.SubprocessError, OSError) as exc:
+        server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
+        stderr = getattr(exc, "stderr", b"") or b""
+        server_unavailable(f"MariaDB cannot start: {exc} {stderr.decode()[-500:]}")
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
 
 
 @pytest.fixture

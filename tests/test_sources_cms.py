@@ -213,11 +213,11 @@ def _sql_ascii(source) -> None:
     """Point the source at a new SQL_ASCII database (what older CMSs run on): it stores any
     bytes and declares no encoding."""
     name = f"{source.database}ascii"
-    with source.postgres.connect(autocommit=True) as conn:
+    with source.server.connect(autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' TEMPLATE template0 "
                      "LC_COLLATE 'C' LC_CTYPE 'C'")  # fmt: skip
     source.database = name
-    source.env["CMS_URL"] = source.postgres.url(name)
+    source.env["CMS_URL"] = source.server.url(name)
     with source.connect() as conn:
         conn.execute(test_sources_database.TABLE)
         insert(conn, row(1), row(2), row(3, headline="Ünïcode written as UTF-8"))
@@ -245,7 +245,7 @@ def test_an_undecodable_row_is_rejected_by_id_and_column_and_the_others_synced(c
 
 def test_a_wrong_password_is_not_retried_and_is_shown_once(cli, cms):
     source = cms()
-    wrong = source.postgres.url(source.database, password="Not-The-Password")
+    wrong = source.server.url(source.database, password="Not-The-Password")
     started = time.monotonic()
     done = sync(cli, source, CMS_URL=wrong, SEARCH_LOG_LEVEL="info")
     assert done.returncode == 1

@@ -87,13 +87,14 @@ def insert(conn, *rows: dict[str, Any]) -> None:
 
 
 class Cms:
-    """One database of the session's cluster with the news table, and a sources file for it."""
+    """One database of a server with the news table, and a sources file for it."""
 
-    def __init__(self, postgres: Postgres, folder: Path, **options: Any) -> None:
-        self.postgres = postgres
-        self.database = postgres.new_database()
-        with postgres.connect(self.database, autocommit=True) as conn:
-            conn.execute(TABLE)
+    table = TABLE
+
+    def __init__(self, server: Postgres, folder: Path, **options: Any) -> None:
+        self.server = server
+        self.database = server.new_database()
+        self.execute(self.table)
         self.index_dir = folder / "index"
         self.config_file = folder / "sources.toml"
         extra = "".join(f"{key} = {value!r}\n".replace("'", '"') for key, value in options.items())
@@ -102,16 +103,21 @@ class Cms:
             'table = "news"\ndeleted = "hidden"\nbody_format = "html"\n'
             "retries = 1\nbackoff = 0.1\n" + extra + COLUMNS
         )
-        self.env = {"CMS_URL": postgres.url(self.database), "SEARCH_INDEX_DIR": str(self.index_dir)}
+        self.env = {"CMS_URL": server.url(self.database), "SEARCH_INDEX_DIR": str(self.index_dir)}
 
     def connect(self, **options: Any):
-        return self.postgres.connect(self.database, autocommit=True, **options)
+        return self.server.connect(self.database, autocommit=True, **options)
+
+    def execute(self, sql: str, params: list | tuple = ()) -> None:
+        """One statement, committed: a ``Cms`` stands in for a connection in :func:`insert`."""
+        with self.connect() as conn:
+            conn.execute(sql, params or None)
 
     def spec(self, **options: Any) -> SourceSpec:
         import tomllib
 
         table = tomllib.loads(self.config_file.read_text())["sources"][0]
-        table.update(url=self.postgres.url(self.database), **options)
+        table.update(url=self.server.url(self.database), **options)
         del table["url_env"]
         return SourceSpec("cms", "database", table, retries=1, backoff=0.1)
 
@@ -204,7 +210,7 @@ def test_a_row_committed_late_by_a_long_transaction_is_found_in_the_overlap(cli,
     source = cms(overlap=60)
     with source.connect() as conn:
         insert(conn, row(1))
-    late = source.postgres.connect(source.database)  # not autocommit: an open transaction
+    late = source.server.connect(source.database)  # not autocommit: an open transaction
     try:
         # now() is the transaction's start: this row carries a time before row 2's.
         insert(late, row(2))
@@ -239,7 +245,7 @@ def test_the_database_password_never_appears_in_output(cli, cms):
     source = cms()
     with source.connect() as conn:
         insert(conn, row(1))
-    wrong = source.postgres.url(source.database, password="Wrong-Secret-42")
+    wrong = source.server.url(source.database, password="Wrong-Secret-42")
     done = sync(cli, source, CMS_URL=wrong)
     assert done.returncode == 1
     assert "cms (database, pass)" in done.stdout and "FAILED" in done.stdout
@@ -263,7 +269,7 @@ def test_a_database_stopped_mid_sync_fails_the_source_and_the_next_run_resumes(c
 
     def stop_after_first_batch(name: str, done: int, total: int | None) -> None:
         if done == 3:
-            source.postgres.stop()
+            source.server.stop()
 
     report = Report(error=lambda name, message: errors.append(message),
                     progress=stop_after_first_batch)  # fmt: skip
@@ -274,12 +280,12 @@ def test_a_database_stopped_mid_sync_fails_the_source_and_the_next_run_resumes(c
     assert sorted(source.indexed(), key=int) == ["1", "2", "100"]
     state = watermarks.load_state(source.index_dir, "cms")
     assert state["watermark"]["id"] == 2 and "database" in state["last_error"]
-    source.postgres.start()
+    source.server.start()
     result = sync_source(store, config, source.spec())
     assert result.ok and result.added == 8
     assert sorted(source.indexed(), key=int) == [*map(str, range(1, 11)), "100"]
     # A source that is down removes nothing, even on a full pass.
-    source.postgres.stop()
+    source.server.stop()
     result = sync_source(store, config, source.spec(), full=True)
     assert result.failed and len(source.indexed()) == 11
 

@@ -1,5 +1,5 @@
 """The WordPress recipes in deploy/ (WPML and Polylang), run as written against WordPress's own
-tables in a real PostgreSQL 15, through the real `search-service sync`."""
+tables in a real PostgreSQL 15 and a real MariaDB, through the real `search-service sync`."""
 
 from __future__ import annotations
 
@@ -12,67 +12,18 @@ from click.testing import CliRunner
 
 from search_service.cli import main
 from search_service.indexing.store import IndexStore
+from tests.support.mariadb import MariaDB
 from tests.support.postgres import Postgres
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
-# WordPress's tables (wp-admin/includes/schema.php) with PostgreSQL's types; a date WordPress
-# leaves as '0000-00-00 00:00:00' (a draft's post_date_gmt) is the lowest date here, and
-# names are unquoted (MySQL's are case-insensitive: ID is id).
-WORDPRESS = """
-CREATE TABLE wp_users (
-    ID bigint PRIMARY KEY, user_login varchar(60) NOT NULL DEFAULT '',
-    user_nicename varchar(50) NOT NULL DEFAULT '', display_name varchar(250) NOT NULL DEFAULT ''
-);
-CREATE TABLE wp_posts (
-    ID bigint PRIMARY KEY,
-    post_author bigint NOT NULL DEFAULT 0,
-    post_date timestamp NOT NULL DEFAULT '0001-01-01',
-    post_date_gmt timestamp NOT NULL DEFAULT '0001-01-01',
-    post_content text NOT NULL DEFAULT '',
-    post_title text NOT NULL DEFAULT '',
-    post_excerpt text NOT NULL DEFAULT '',
-    post_status varchar(20) NOT NULL DEFAULT 'publish',
-    comment_status varchar(20) NOT NULL DEFAULT 'open',
-    ping_status varchar(20) NOT NULL DEFAULT 'open',
-    post_password varchar(255) NOT NULL DEFAULT '',
-    post_name varchar(200) NOT NULL DEFAULT '',
-    to_ping text NOT NULL DEFAULT '',
-    pinged text NOT NULL DEFAULT '',
-    post_modified timestamp NOT NULL DEFAULT '0001-01-01',
-    post_modified_gmt timestamp NOT NULL DEFAULT '0001-01-01',
-    post_content_filtered text NOT NULL DEFAULT '',
-    post_parent bigint NOT NULL DEFAULT 0,
-    guid varchar(255) NOT NULL DEFAULT '',
-    menu_order integer NOT NULL DEFAULT 0,
-    post_type varchar(20) NOT NULL DEFAULT 'post',
-    post_mime_type varchar(100) NOT NULL DEFAULT '',
-    comment_count bigint NOT NULL DEFAULT 0
-);
-CREATE INDEX type_status_date ON wp_posts (post_type, post_status, post_date, ID);
-CREATE TABLE wp_terms (
-    term_id bigint PRIMARY KEY, name varchar(200) NOT NULL DEFAULT '',
-    slug varchar(200) NOT NULL DEFAULT '', term_group bigint NOT NULL DEFAULT 0
-);
-CREATE TABLE wp_term_taxonomy (
-    term_taxonomy_id bigint PRIMARY KEY, term_id bigint NOT NULL DEFAULT 0,
-    taxonomy varchar(32) NOT NULL DEFAULT '', description text NOT NULL DEFAULT '',
-    parent bigint NOT NULL DEFAULT 0, count bigint NOT NULL DEFAULT 0,
-    UNIQUE (term_id, taxonomy)
-);
-CREATE TABLE wp_term_relationships (
-    object_id bigint NOT NULL DEFAULT 0, term_taxonomy_id bigint NOT NULL DEFAULT 0,
-    term_order integer NOT NULL DEFAULT 0, PRIMARY KEY (object_id, term_taxonomy_id)
-);
-CREATE TABLE wp_icl_translations (
-    translation_id bigserial PRIMARY KEY,
-    element_type varchar(60) NOT NULL DEFAULT 'post_post',
-    element_id bigint,
-    trid bigint NOT NULL,
-    language_code varchar(7) NOT NULL,
-    source_language_code varchar(7),
-    UNIQUE (element_type, element_id)
-);
-"""
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Per database: WordPress's tables in its types, its spelling of UTC now (the recipes do not
+# need one, the tests do), and the date WordPress leaves in a draft's post_date_gmt (MySQL's
+# zero date; PostgreSQL has none).
+DIALECTS = {
+    "postgresql": ("wordpress-postgresql.sql", "(now() AT TIME ZONE 'UTC')", "0001-01-01 00:00:00"),
+    "mariadb": ("wordpress-mysql.sql", "UTC_TIMESTAMP()", "0000-00-00 00:00:00"),
+}
 # (term_taxonomy_id = term_id, name, taxonomy); Polylang's languages are terms as well.
 TERMS = [
     (1, "Transport", "category"),
@@ -103,6 +54,10 @@ def post(number: int, **changes: Any) -> dict[str, Any]:
         "post_content": CONTENT,
         "post_name": f"ferry-story-{number}",
         "guid": f"https://news.example.org/?p={number}",
+        # WordPress writes these; MySQL's text columns have no default to fall back on.
+        "to_ping": "",
+        "pinged": "",
+        "post_content_filtered": "",
     }
     values.update(changes)
     return values
@@ -111,55 +66,64 @@ def post(number: int, **changes: Any) -> dict[str, Any]:
 class WordPress:
     """A WordPress database with one of the recipes as its sources file."""
 
-    def __init__(self, postgres: Postgres, folder: Path, recipe: str) -> None:
-        self.postgres = postgres
-        self.database = postgres.new_database()
+    def __init__(self, server: Postgres | MariaDB, folder: Path, recipe: str) -> None:
+        self.server = server
+        self.dialect = "mariadb" if isinstance(server, MariaDB) else "postgresql"
+        schema, self.utc_now, self.zero_date = DIALECTS[self.dialect]
+        self.database = server.new_database()
         self.recipe = recipe
-        with self.connect() as conn:
-            conn.execute(WORDPRESS)
-            conn.execute("INSERT INTO wp_users VALUES (1, 'aliyeva', 'aliyeva', 'Leyla Aliyeva')")
-            for term_id, name, taxonomy in TERMS:
-                conn.execute("INSERT INTO wp_terms VALUES (%s, %s, %s, 0)", (term_id, name, name))
-                conn.execute(
-                    "INSERT INTO wp_term_taxonomy VALUES (%s, %s, %s, '', 0, 0)",
-                    (term_id, term_id, taxonomy),
-                )
+        for statement in (FIXTURES / schema).read_text().split(";\n"):
+            if statement.strip():
+                self.execute(statement)
+        self.execute("INSERT INTO wp_users (ID, user_login, user_nicename, display_name) "
+                     "VALUES (1, 'aliyeva', 'aliyeva', 'Leyla Aliyeva')")  # fmt: skip
+        for term_id, name, taxonomy in TERMS:
+            self.execute("INSERT INTO wp_terms VALUES (%s, %s, %s, 0)", (term_id, name, name))
+            self.execute(
+                "INSERT INTO wp_term_taxonomy VALUES (%s, %s, %s, '', 0, 0)",
+                (term_id, term_id, taxonomy),
+            )
         self.config_file = DEPLOY / f"wordpress-{recipe}.toml"
         self.index_dir = folder / "index"
         self.env = {
-            "WORDPRESS_DATABASE_URL": postgres.url(self.database),
+            "WORDPRESS_DATABASE_URL": server.url(self.database),
             "SEARCH_INDEX_DIR": str(self.index_dir),
         }
 
-    def connect(self):
-        return self.postgres.connect(self.database, autocommit=True)
+    def execute(self, sql: str, params: tuple | list = ()) -> None:
+        """One statement, committed (both drivers take %s parameters)."""
+        if isinstance(self.server, MariaDB):
+            with self.server.connect(self.database) as conn, conn.cursor() as cursor:
+                cursor.execute(sql, params or None)
+        else:
+            with self.server.connect(self.database, autocommit=True) as conn:
+                conn.execute(sql, params or None)
 
     def add(
         self, values: dict[str, Any], lang: str = "en", terms: tuple[int, ...] = (), story: int = 0
     ) -> None:
-        with self.connect() as conn:
-            names = ", ".join(values)
-            marks = ", ".join(["%s"] * len(values))
-            conn.execute(f"INSERT INTO wp_posts ({names}) VALUES ({marks})", list(values.values()))
-            number = values["ID"]
-            self.language(conn, number, lang, story or number)
-            for term in terms:
-                conn.execute("INSERT INTO wp_term_relationships VALUES (%s, %s, 0)", (number, term))
+        names = ", ".join(values)
+        marks = ", ".join(["%s"] * len(values))
+        self.execute(f"INSERT INTO wp_posts ({names}) VALUES ({marks})", list(values.values()))
+        number = values["ID"]
+        self.language(number, lang, story or number)
+        for term in terms:
+            self.execute("INSERT INTO wp_term_relationships VALUES (%s, %s, 0)", (number, term))
 
-    def language(self, conn, number: int, lang: str, story: int) -> None:
+    def language(self, number: int, lang: str, story: int) -> None:
         """Where each plugin keeps a post's language and translation group: WPML its own
         table, Polylang terms."""
         if self.recipe == "wpml":
-            conn.execute(
+            self.execute(
                 "INSERT INTO wp_icl_translations (element_type, element_id, trid, language_code) "
                 "VALUES ('post_post', %s, %s, %s)",
                 (number, story, lang),
             )
             return
         term = next(term_id for term_id, name, _ in TERMS if name == lang)
-        conn.execute("INSERT INTO wp_term_relationships VALUES (%s, %s, 0)", (number, term))
+        self.execute("INSERT INTO wp_term_relationships VALUES (%s, %s, 0)", (number, term))
         if story != number:
-            conn.execute("INSERT INTO wp_term_relationships VALUES (%s, %s, 0)", (number, story))
+            self.execute("INSERT INTO wp_term_relationships VALUES (%s, %s, 0)", (number, story))
 
     def sync(self, *args: str) -> Any:
         result = CliRunner().invoke(
@@ -176,15 +140,21 @@ class WordPress:
             return {document["id"]: document for document in searcher.documents()}
 
 
+@pytest.fixture(params=["postgresql", "mariadb"])
+def wordpress_server(request: pytest.FixtureRequest) -> Postgres | MariaDB:
+    """The databases WordPress sites run on: MySQL or MariaDB mostly, PostgreSQL by plugin."""
+    return request.getfixturevalue("postgres" if request.param == "postgresql" else "mariadb")
+
+
 @pytest.mark.parametrize("recipe", ["wpml", "polylang"])
 def test_the_wordpress_recipe_indexes_published_posts_as_readers_see_them(
-    postgres, tmp_path, recipe
+    wordpress_server, tmp_path, recipe
 ):
-    site = WordPress(postgres, tmp_path, recipe)
+    site = WordPress(wordpress_server, tmp_path, recipe)
     group = 10 if recipe == "wpml" else 7  # the translation group of 10 and its Russian 11
     site.add(post(10), terms=(1, 2, 3, 4), story=group)
     site.add(post(11, post_name="parom"), lang="ru", terms=(1,), story=group)
-    site.add(post(12, post_status="draft", post_date_gmt="0001-01-01"))
+    site.add(post(12, post_status="draft", post_date_gmt=site.zero_date))
     site.add(post(13, post_status="private"))
     site.add(post(14, post_status="trash"))
     site.add(post(15, post_password="secret"))
@@ -209,20 +179,18 @@ def test_the_wordpress_recipe_indexes_published_posts_as_readers_see_them(
     assert indexed["10"]["story"] == indexed["11"]["story"] == str(group)
 
     # Trashed, and another post scheduled two seconds ahead: gone, then published on time.
-    with site.connect() as conn:
-        conn.execute("UPDATE wp_posts SET post_status = 'trash', "
-                     "post_modified_gmt = now() AT TIME ZONE 'UTC' WHERE ID = 19")  # fmt: skip
+    site.execute(f"UPDATE wp_posts SET post_status = 'trash', post_modified_gmt = {site.utc_now} "
+                 "WHERE ID = 19")  # fmt: skip
     site.add(post(20, post_status="future", post_title="Scheduled ferry story",
                   post_modified_gmt="2025-03-04 10:00:00"))  # fmt: skip
-    with site.connect() as conn:
-        conn.execute("UPDATE wp_posts SET post_date_gmt = now() AT TIME ZONE 'UTC' "
-                     "+ interval '2 seconds' WHERE ID = 20")  # fmt: skip
+    site.execute(f"UPDATE wp_posts SET post_date_gmt = {site.utc_now} + INTERVAL '2' SECOND "
+                 "WHERE ID = 20")  # fmt: skip
     done = site.sync()
     assert "deleted 1," in done.output and "1 stamped after" in done.output, done.output
     assert sorted(site.indexed()) == ["10", "11"]
     time.sleep(2.5)
-    with site.connect() as conn:  # what WordPress's cron does at the time: the status only
-        conn.execute("UPDATE wp_posts SET post_status = 'publish' WHERE ID = 20")
+    # What WordPress's cron does at the time: the status only.
+    site.execute("UPDATE wp_posts SET post_status = 'publish' WHERE ID = 20")
     done = site.sync()
     assert "added 1," in done.output, done.output
     assert site.indexed()["20"]["title"] == "Scheduled ferry story"

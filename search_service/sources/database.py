@@ -10,7 +10,9 @@ nor are the rows a join repeats for one id (:mod:`.rows`).
 The saved watermark never passes the database's own clock, read at the start of each pass: a
 row stamped later (a server whose clock is ahead, a scheduled post stamped with its
 publication time) is applied, not remembered, and read again by each pass until its time, so
-it neither hides later edits nor misses the change that publishes it.
+it neither hides later edits nor misses the change that publishes it. Nor is a row stamped
+at the clock's time remembered: MySQL's stamps are whole seconds, and an edit later in the
+same second would carry the stamp already applied.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ BODY_FORMATS: dict[str, Callable[[str], str]] = {
     "wordpress": wordpress_to_text,
 }
 # SQLSTATE classes no retry can mend: the password, the role's rights, a database or
-# relation that does not exist, a query that does not compile.
+# relation that does not exist, a query that does not compile (psycopg and PyMySQL both
+# give the server's SQLSTATE).
 PERMANENT_SQLSTATES = ("28", "3D", "42")
 
 
@@ -79,10 +82,12 @@ class DatabaseReader:
             hide_parameters=True,
             connect_args={"context": rows.lenient_adapters()} if psycopg else {},
         )
-        if psycopg:
-            from sqlalchemy import event
+        from sqlalchemy import event
 
+        if psycopg:
             event.listen(self.engine, "connect", lambda conn, _: rows.undeclared_encoding(conn))
+        elif self.engine.dialect.name in ("mysql", "mariadb"):
+            event.listen(self.engine, "connect", lambda conn, _: rows.utc_session(conn))
         table, query = spec.get("table", None, str), spec.get("query", None, str)
         if bool(table) == bool(query):
             raise ConfigError(f"source {spec.name!r}: give exactly one of 'table' and 'query'")
@@ -191,12 +196,14 @@ class DatabaseReader:
             if not deleted:
                 batch.seen.add(article_id)
             return
-        if clock.ahead(updated):
+        if clock.before(updated):
+            remembered[article_id] = stamp
+        elif clock.ahead(updated):
             # Not remembered: read again each pass until its time comes (a scheduled post
             # turns from "future" to "publish" without a new stamp).
             batch.ahead += 1
-        else:
-            remembered[article_id] = stamp
+        # A row stamped at the clock's own time is not remembered either: where stamps are
+        # whole seconds (MySQL's), an edit later in that second keeps the stamp.
         if deleted:
             batch.deleted.append(article_id)
             return
@@ -269,8 +276,7 @@ class DatabaseReader:
         """The database's time now: rows stamped after it are ahead of its clock."""
         from sqlalchemy import text
 
-        mysql = self.engine.dialect.name in ("mysql", "mariadb")
-        sql = text(f"SELECT {'UTC_TIMESTAMP()' if mysql else 'CURRENT_TIMESTAMP'} AS now")
+        sql = text("SELECT CURRENT_TIMESTAMP AS now")
         return rows.Clock.read(self._run(lambda conn: conn.execute(sql))[0]["now"])
 
     def _count(self, start: datetime | None) -> int | None:

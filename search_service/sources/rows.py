@@ -42,6 +42,11 @@ class Clock:
         stamped with its publication time)."""
         return isinstance(value, datetime) and value > self.of(value)
 
+    def before(self, value: Any) -> bool:
+        """Whether a row's ``updated`` is strictly before the clock, so no later edit can carry
+        it (a stamp that is not a time is compared by nothing and counts as before)."""
+        return not isinstance(value, datetime) or value < self.of(value)
+
     def at_most(self, value: Any) -> Any:
         return self.of(value) if self.ahead(value) else value
 
@@ -138,3 +143,14 @@ def undeclared_encoding(connection: Any) -> None:
     if connection.info.parameter_status("server_encoding") == "SQL_ASCII":
         connection.execute("SET client_encoding TO 'SQL_ASCII'")
         connection.commit()  # a SET inside a transaction rolled back on return would not last
+
+
+def utc_session(connection: Any) -> None:
+    """A MySQL or MariaDB session in UTC: ``CURRENT_TIMESTAMP`` and ``TIMESTAMP`` columns come
+    out in the session's time zone, the server's local time unless set, while WordPress's
+    ``*_gmt`` columns (``DATETIME``, never converted) hold UTC."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("SET time_zone = '+00:00'")
+    finally:
+        cursor.close()
