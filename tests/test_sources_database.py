@@ -295,10 +295,13 @@ def test_kill_9_mid_sync_loses_no_change(cms, tmp_path):
     source = cms(batch=100)
 
     def add_rows(first: int, last: int) -> None:
+        # One stamp per row, all before the database's clock (a row stamped after it is read
+        # again by every pass until its time comes).
         with source.connect() as conn, conn.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO news (news_id, headline, content, language, modified_at) "
-                "VALUES (%s, %s, %s, 'en', now() + %s * interval '1 millisecond')",
+                "VALUES (%s, %s, %s, 'en', "
+                "now() - interval '1 hour' + %s * interval '1 millisecond')",
                 [(n, f"Story {n}", f"Text of story {n}.", n) for n in range(first, last + 1)],
             )
 
