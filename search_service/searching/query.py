@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whoosh import query as wq
 from whoosh.fields import Schema
@@ -232,17 +233,20 @@ def _loose_stop_words(clauses: Sequence[Clause], group: str) -> set[Clause]:
     """The positive word clauses made only of stop words of ``group``'s language (a joined
     word too: "из-за", "don't"), unless the query is nothing but stop words ("to be or not to
     be" still searches every word)."""
-    stops = stop_words(group)
     loose = {
-        c
-        for c in clauses
-        if not c.phrase
-        and not c.excluded
-        and all(word in stops for word in _WORD.findall(c.text.casefold()))
+        c for c in clauses if not c.phrase and not c.excluded and _stop_words_only(c.text, group)
     }
     if all(c in loose for c in clauses if not c.excluded):
         return set()
     return loose
+
+
+@lru_cache(maxsize=10_000)
+def _stop_words_only(text: str, group: str) -> bool:
+    """Whether every word of ``text`` is a stop word of ``group``'s language; remembered, as
+    a query asks it of each of its words once per field set, and searches repeat words."""
+    stops = stop_words(group)
+    return all(word in stops for word in _WORD.findall(text.casefold()))
 
 
 def _folded_terms(schema: Schema, group: str, clause: Clause) -> list[str]:
