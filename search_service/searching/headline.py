@@ -37,67 +37,74 @@ def bonus(searcher: Searcher, full: Matches, clauses: Sequence[Sequence[wq.Query
     queries (one per language field set, see query.build's ``parts``)."""
     if not len(full) or not clauses:
         return full
+    options = [[o for query in queries for o in _title_terms(query)] for queries in clauses]
+    if not all(options):
+        return full
     titled = np.zeros(len(full), dtype=bool)
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
         first, last = np.searchsorted(full.docnums, [offset, offset + reader.doc_count_all()])
-        if first == last:
-            continue
-        titles = _Titles(reader, full.docnums[first:last] - offset)
-        found = np.ones(last - first, dtype=bool)
-        for queries in clauses:
-            in_title = np.zeros(last - first, dtype=bool)
-            for query in queries:
-                in_title |= titles.has(query)
-            found &= in_title
-            if not found.any():
-                break
-        titled[first:last] = found
+        if first < last:
+            titled[first:last] = _titled(reader, full.docnums[first:last] - offset, options)
     if not titled.any():
         return full
     return Matches(full.docnums, np.where(titled, full.scores * (1 + HEADLINE_BONUS), full.scores))
 
 
-class _Titles:
-    """Which of a segment's candidate documents have in their title what a clause's query
-    matches in the text."""
+def _title_terms(node: wq.Query) -> list[tuple[tuple[str, str], ...]]:
+    """What a clause's ``node`` matches in the text, as title terms: its options, each the
+    terms a title must all hold (a phrase's words anywhere, as the title keeps no positions).
+    The folded copy of the text has no title of its own, so its terms are no option."""
+    if isinstance(node, wq.Term):
+        if not node.fieldname.startswith(TEXT_PREFIX):
+            return []
+        return [((TITLE_PREFIX + node.fieldname.removeprefix(TEXT_PREFIX), node.text),)]
+    if isinstance(node, wq.Phrase):
+        return [
+            tuple(t for word in node.words for (t,) in _title_terms(wq.Term(node.fieldname, word)))
+        ]
+    if isinstance(node, wq.Or):
+        return [option for sub in node.subqueries for option in _title_terms(sub)]
+    if isinstance(node, wq.And):
+        combined: list[tuple[tuple[str, str], ...]] = [()]
+        for sub in node.subqueries:
+            combined = [have + more for have in combined for more in _title_terms(sub)]
+        return combined
+    return []
 
-    def __init__(self, reader: Any, candidates: np.ndarray) -> None:
-        self.reader = reader
-        self.files = reading.segment_files(reader)
-        self.candidates = candidates  # ascending segment document numbers
 
-    def has(self, node: wq.Query) -> np.ndarray:
-        """Whether each candidate's title has ``node`` (a phrase: its words anywhere in it, as
-        the title keeps no positions)."""
-        if isinstance(node, wq.Term):
-            return self._term(node.fieldname, node.text)
-        if isinstance(node, wq.Phrase):
-            return self._every([self._term(node.fieldname, word) for word in node.words])
-        if isinstance(node, wq.And):
-            return self._every([self.has(sub) for sub in node.subqueries])
-        found = np.zeros(len(self.candidates), dtype=bool)
-        if isinstance(node, wq.Or):
-            for sub in node.subqueries:
-                found |= self.has(sub)
-        return found
+def _titled(reader: Any, candidates: np.ndarray, options: list[list[tuple]]) -> np.ndarray:
+    """Which of a segment's ``candidates`` (ascending) have a title holding, for each clause,
+    every term of one of its ``options``."""
+    files = reading.segment_files(reader)
+    found: dict[tuple[str, str], np.ndarray | None] = {}
 
-    def _term(self, field: str, text: str) -> np.ndarray:
-        found = np.zeros(len(self.candidates), dtype=bool)
-        if not field.startswith(TEXT_PREFIX):
-            return found  # the folded copy: no title of its own
-        title = TITLE_PREFIX + field.removeprefix(TEXT_PREFIX)
-        postings = reading.postings(self.reader, title, text.encode("utf-8"), self.files)
-        if postings is not None:
-            # the title's documents are few: each is looked up among the candidates
-            where = np.searchsorted(self.candidates, postings.ids)
-            inside = where < len(self.candidates)
-            where = where[inside]
-            found[where[self.candidates[where] == postings.ids[inside]]] = True
-        return found
+    def has(term: tuple[str, str]) -> np.ndarray | None:
+        if term not in found:
+            field, text = term
+            postings = reading.postings(reader, field, text.encode("utf-8"), files)
+            found[term] = None if postings is None else _among(candidates, postings.ids)
+        return found[term]
 
-    def _every(self, parts: list[np.ndarray]) -> np.ndarray:
-        found = np.ones(len(self.candidates), dtype=bool)
-        for part in parts:
-            found &= part
-        return found
+    titled = np.ones(len(candidates), dtype=bool)
+    for clause in options:
+        in_title = np.zeros(len(candidates), dtype=bool)
+        for option in clause:
+            marks = [has(term) for term in option]
+            if all(mark is not None for mark in marks):
+                in_title |= np.logical_and.reduce(marks)
+        titled &= in_title
+        if not titled.any():
+            break
+    return titled
+
+
+def _among(candidates: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Which ``candidates`` are in ``ids`` (both ascending); each of the title's documents,
+    fewer than the candidates as a rule, is looked up among them."""
+    marks = np.zeros(len(candidates), dtype=bool)
+    where = np.searchsorted(candidates, ids)
+    inside = where < len(candidates)
+    where = where[inside]
+    marks[where[candidates[where] == ids[inside]]] = True
+    return marks

@@ -299,14 +299,16 @@ class _Ranked:
 
 def _rank(plan: _Plan, request: SearchRequest) -> _Ranked:
     by_relevance = request.sort == "relevance"
-    parts: dict | None = {} if by_relevance else None
+    several_words = sum(not c.excluded for c in plan.clauses) > 1
+    # One word in the title already weighs three in the body: the headline's bonus is for
+    # words split between title and body.
+    parts: dict | None = {} if by_relevance and several_words else None
     matches, partial = plan.run(match_all=True, parts=parts)
     if parts:
         matches = headline.bonus(plan.searcher, matches, list(parts.values()))
     total = len(matches)
     found = _Ranked(matches, matches, total, partial=partial)
     few = total == 0 or (total < FILL_BELOW and by_relevance)
-    several_words = sum(not c.excluded for c in plan.clauses) > 1
     # One joined word ("Nagorno-Karabakh"): its parts apart only when no article has it whole.
     several_parts = reader_query.word_count(plan.clauses) > 1 and total == 0
     if ((several_words and few) or several_parts) and not partial:
