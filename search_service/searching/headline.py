@@ -55,14 +55,12 @@ def _title_terms(node: wq.Query) -> list[tuple[tuple[str, str], ...]]:
     """What a clause's ``node`` matches in the text, as title terms: its options, each the
     terms a title must all hold (a phrase's words anywhere, as the title keeps no positions).
     The folded copy of the text has no title of its own, so its terms are no option."""
-    if isinstance(node, wq.Term):
+    if isinstance(node, (wq.Term, wq.Phrase)):
         if not node.fieldname.startswith(TEXT_PREFIX):
             return []
-        return [((TITLE_PREFIX + node.fieldname.removeprefix(TEXT_PREFIX), node.text),)]
-    if isinstance(node, wq.Phrase):
-        return [
-            tuple(t for word in node.words for (t,) in _title_terms(wq.Term(node.fieldname, word)))
-        ]
+        title = TITLE_PREFIX + node.fieldname.removeprefix(TEXT_PREFIX)
+        words = node.words if isinstance(node, wq.Phrase) else [node.text]
+        return [tuple((title, word) for word in words)] if words else []
     if isinstance(node, wq.Or):
         return [option for sub in node.subqueries for option in _title_terms(sub)]
     if isinstance(node, wq.And):
