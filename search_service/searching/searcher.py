@@ -18,7 +18,7 @@ from whoosh.searching import Searcher
 from ..analysis.memo import query_terms
 from ..config import Config
 from ..indexing.schema import group_for, language_groups, text_field
-from . import columns, matching, rules, scoring, spelling, stories
+from . import columns, headline, matching, rules, scoring, spelling, stories
 from . import facets as facet_counts
 from . import filters as request_filters
 from . import partial as partial_matches
@@ -147,11 +147,12 @@ def search(
     quarter more time at the 95th percentile, for no measured gain (bench/RESULTS.md). The
     rule depends on the query alone, so every page of it agrees on ``total``. Once
     ``time_limit`` seconds have passed, no further index segment is searched: the matches in
-    those searched so far are returned and the response says ``partial``. The editors' rules
-    in ``rulebook`` that match the query at ``now`` hide articles from every page and the
-    total, and, sorted by relevance, put pinned articles first. Copies of an article, and
-    without a language filter the versions of a story, share a row (:mod:`.stories`):
-    ``total`` counts rows.
+    those searched so far are returned and the response says ``partial``. Sorted by
+    relevance, an article whose title holds every word gains a share of its score
+    (:mod:`.headline`). The editors' rules in ``rulebook`` that match the query at ``now``
+    hide articles from every page and the total, and, sorted by relevance, put pinned
+    articles first. Copies of an article, and without a language filter the versions of a
+    story, share a row (:mod:`.stories`): ``total`` counts rows.
     """
     started = time.perf_counter()
     searcher = scoring.searcher_for(searcher)
@@ -220,10 +221,14 @@ class _Plan:
     pinned: list[int] = field(default_factory=list)
     hidden: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
-    def run(self, *, match_all: bool, words: dict | None = None) -> tuple[matching.Matches, bool]:
+    def run(
+        self, *, match_all: bool, words: dict | None = None, parts: dict | None = None
+    ) -> tuple[matching.Matches, bool]:
         """The matches of every word (``match_all``) or of any, and whether they are
-        partial; ``words``, when given, receives the documents each clause matches."""
-        parts: dict | None = None if words is None else {}
+        partial; ``words``, when given, receives the documents each clause matches, and
+        ``parts`` each clause's queries."""
+        if parts is None and words is not None:
+            parts = {}
         query = reader_query.build(
             self.clauses,
             self.searcher.schema,
@@ -293,18 +298,24 @@ class _Ranked:
 
 
 def _rank(plan: _Plan, request: SearchRequest) -> _Ranked:
-    matches, partial = plan.run(match_all=True)
+    by_relevance = request.sort == "relevance"
+    several_words = sum(not c.excluded for c in plan.clauses) > 1
+    # One word in the title already weighs three in the body: the headline's bonus is for
+    # words split between title and body.
+    parts: dict | None = {} if by_relevance and several_words else None
+    matches, partial = plan.run(match_all=True, parts=parts)
+    if parts:
+        matches = headline.bonus(plan.searcher, matches, list(parts.values()))
     total = len(matches)
     found = _Ranked(matches, matches, total, partial=partial)
-    few = total == 0 or (total < FILL_BELOW and request.sort == "relevance")
-    several_words = sum(not c.excluded for c in plan.clauses) > 1
+    few = total == 0 or (total < FILL_BELOW and by_relevance)
     # One joined word ("Nagorno-Karabakh"): its parts apart only when no article has it whole.
     several_parts = reader_query.word_count(plan.clauses) > 1 and total == 0
     if ((several_words and few) or several_parts) and not partial:
         # Few articles have every word: follow them with articles that have some of the words.
         # (Sorted by date that would bury the full matches, so only when there are none.)
         # and, by relevance, those lacking a word compete with them, paying for what they lack
-        weighed = several_words and total > 0 and request.sort == "relevance"
+        weighed = several_words and total > 0 and by_relevance
         words: dict | None = {} if weighed else None
         more, found.partial = plan.run(match_all=False, words=words)
         if words is not None:
