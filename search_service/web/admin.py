@@ -30,7 +30,6 @@ from ..errors import (
     IndexNotReady,
     InvalidArticles,
     InvalidBody,
-    InvalidJson,
     JobNotFound,
     LockTimeout,
     NotFound,
@@ -41,7 +40,7 @@ from ..indexing import jobs, writer
 from ..indexing.journal import Journal, article_from_json, article_to_json
 from ..replication.health import leader_of
 from ..sources import read_sources, read_stream
-from . import State, bearer, metrics, state
+from . import State, bearer, jsonbody, metrics, state
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 log = logging.getLogger("search_service")
@@ -290,10 +289,7 @@ def _body() -> bytes:
 
 
 def _json_body() -> Any:
-    try:
-        return json.loads(_body())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidJson(f"the body is not valid JSON: {exc}") from None
+    return jsonbody.decode(_body())
 
 
 def _validate(lines: bytes) -> tuple[list[Any], list[dict[str, Any]]]:

@@ -8,15 +8,14 @@ is stored) and a rate limit of its own (SEARCH_CLICK_RATELIMIT, in web/ops.py).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, current_app, request
 
 from ..articles import ID_FORM, MAX_ID_LENGTH
-from ..errors import InvalidEvent, InvalidJson
+from ..errors import InvalidEvent
 from ..searching import querylog
-from . import state
+from . import jsonbody, state
 from .ops import REQUEST_ID
 
 events = Blueprint("events", __name__, url_prefix="/events")
@@ -39,10 +38,7 @@ def click_view():
 
 
 def _click(body: bytes) -> tuple[str, str, int]:
-    try:
-        event: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidJson(f"the body is not valid JSON: {exc}") from None
+    event: Any = jsonbody.decode(body)
     if not isinstance(event, dict):
         raise InvalidEvent("the body must be a JSON object", field="body")
     unknown = sorted(set(event) - {"search_id", "id", "position"})

@@ -1,4 +1,4 @@
-"""JSON response bodies, encoded by orjson.
+"""JSON bodies: responses encoded by orjson, request bodies decoded with a clear error.
 
 The standard library's encoder took a sixth of a cached ``/search`` answer; orjson writes the
 same JSON (UTF-8 as is, keys in order, compact) several times faster. Values it does not know
@@ -7,15 +7,26 @@ same JSON (UTF-8 as is, keys in order, compact) several times faster. Values it 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
 from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
+from ..errors import InvalidJson
+
 OPTIONS = (
     orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 )
+
+
+def decode(body: bytes) -> Any:
+    """A request body's JSON, or 400 ``invalid_json`` saying where it stops being JSON."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidJson(f"the body is not valid JSON: {exc}") from None
 
 
 def encode(value: Any) -> bytes:

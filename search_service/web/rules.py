@@ -4,14 +4,12 @@ refuses changes (it copies its leader's rules)."""
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, jsonify, request
 
-from ..errors import FollowerReadOnly, IndexUnavailable, InvalidJson, RuleNotFound
+from ..errors import FollowerReadOnly, IndexUnavailable, RuleNotFound
 from ..replication.health import leader_of
 from ..searching import rules
-from . import bearer, state
+from . import bearer, jsonbody, state
 
 editorial = Blueprint("rules", __name__, url_prefix="/admin/rules")
 bearer.guard(editorial, lambda: state().config.admin_token, "admin")
@@ -43,10 +41,7 @@ def get_rule(name: str):
 
 @editorial.put("/<name>")
 def put_rule(name: str):
-    try:
-        body = json.loads(request.get_data(cache=True) or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidJson(f"the body is not valid JSON: {exc}") from None
+    body = jsonbody.decode(request.get_data(cache=True) or b"null")
     rule = rules.parse(name, body)
     try:
         schema = state().handle.searcher()[1].schema
