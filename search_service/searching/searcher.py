@@ -237,11 +237,12 @@ class _Plan:
             synonyms=self.synonyms,
             parts=parts,
         )
-        watch = None if parts is None else {id(q): [] for qs in parts.values() for q in qs}
+        # Only the weighing of partial matches reads which documents each clause matched.
+        watch = None if words is None else {id(q): [] for qs in parts.values() for q in qs}
         found, partial = matching.evaluate(
             self.searcher, query, self.allowed, self.boost, self.deadline, self.terms, watch
         )
-        if words is not None and parts is not None and watch is not None:
+        if watch is not None:
             words.update(partial_matches.clause_documents(parts, watch))
         return rules.without(found, self.hidden), partial
 
@@ -312,9 +313,9 @@ def _rank(plan: _Plan, request: SearchRequest) -> _Ranked:
     # One joined word ("Nagorno-Karabakh"): its parts apart only when no article has it whole.
     several_parts = reader_query.word_count(plan.clauses) > 1 and total == 0
     if ((several_words and few) or several_parts) and not partial:
-        # Few articles have every word: follow them with articles that have some of the words.
-        # (Sorted by date that would bury the full matches, so only when there are none.)
-        # and, by relevance, those lacking a word compete with them, paying for what they lack
+        # Few articles have every word: follow them with articles that have some of the words
+        # (sorted by date that would bury the full matches, so only when there are none), and,
+        # by relevance, let those lacking a word compete with them, paying for what they lack.
         weighed = several_words and total > 0 and by_relevance
         words: dict | None = {} if weighed else None
         more, found.partial = plan.run(match_all=False, words=words)
