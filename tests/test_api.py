@@ -18,6 +18,7 @@ from search_service.errors import IndexUnavailable
 from search_service.indexing import writer
 from search_service.indexing.store import IndexStore
 from search_service.sources import read_sources
+from tests.support.corpus import result_ids as ids
 from tests.support.corpus import shared_client, write_jsonl
 
 HIT_FIELDS = [
@@ -98,10 +99,6 @@ FILTER_ARTICLES = [
 @pytest.fixture(scope="module")
 def filters_client(tmp_path_factory):
     return shared_client(tmp_path_factory, FILTER_ARTICLES)
-
-
-def ids(body: dict) -> list[str]:
-    return [hit["id"] for hit in body["results"]]
 
 
 def assert_json_error(response, status: int, code: str | None = None) -> dict:

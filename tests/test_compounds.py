@@ -7,6 +7,7 @@ from whoosh import query as wq
 
 from search_service.indexing.schema import build_schema
 from search_service.searching.query import Clause, build, parse
+from tests.support.corpus import result_ids as ids
 from tests.support.corpus import shared_client
 
 
@@ -25,10 +26,6 @@ ARTICLES = [
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     return shared_client(tmp_path_factory, ARTICLES)
-
-
-def ids(body: dict) -> list[str]:
-    return [hit["id"] for hit in body["results"]]
 
 
 @pytest.mark.parametrize("q", ["Norway's ferries", "Norway’s", "NORWAY'S"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.corpus import result_ids as ids
 from tests.support.corpus import shared_client
 
 # Per language: the two typed words, the headline's forms of them, a title holding only the
@@ -48,10 +49,6 @@ def articles(lang: str) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     return shared_client(tmp_path_factory, [a for lang in WORDS for a in articles(lang)])
-
-
-def ids(body: dict) -> list[str]:
-    return [hit["id"] for hit in body["results"]]
 
 
 @pytest.mark.parametrize("lang", WORDS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from search_service.analysis import analyzer_for
+from tests.support.corpus import result_ids as ids
 from tests.support.corpus import shared_client
 
 
@@ -45,10 +46,6 @@ ARTICLES = [
         tags=["агротехнологии"],
     ),
 ]
-
-
-def ids(body: dict) -> list[str]:
-    return [hit["id"] for hit in body["results"]]
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,12 @@ from __future__ import annotations
 import pytest
 
 from search_service.indexing.schema import FIELD_BOOSTS, text_value
+from tests.support.corpus import result_ids as ids
 from tests.support.corpus import shared_client
 
 
 def article(id: str, title: str, lead: str, body: str, lang: str = "en") -> dict[str, str]:
     return {"id": id, "lang": lang, "title": title, "lead": lead, "body": body}
-
-
-def ids(body: dict) -> list[str]:
-    return [hit["id"] for hit in body["results"]]
 
 
 # Ranking -----------------------------------------------------------------------------------

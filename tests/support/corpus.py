@@ -88,6 +88,11 @@ class SearchClient:
         return response.get_json()
 
 
+def result_ids(body: dict[str, Any]) -> list[str]:
+    """The ids of a ``/search`` answer's results, in their order."""
+    return [hit["id"] for hit in body["results"]]
+
+
 def shared_client(
     tmp_path_factory: pytest.TempPathFactory, articles: Iterable[dict[str, Any]]
 ) -> SearchClient:
